@@ -1,0 +1,1 @@
+print("RephrasingExperiment: arrives with the GRPO issue")

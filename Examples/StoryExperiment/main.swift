@@ -1,0 +1,1 @@
+print("StoryExperiment: arrives with the SFT issue")

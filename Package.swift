@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+// Imprint: knowledge-injection research on an ordinary CPU. See README.md and DESIGN notes there.
+import PackageDescription
+
+let package = Package(
+    name: "Imprint",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Imprint", targets: ["Imprint"]),
+        .library(name: "ImprintTensor", targets: ["ImprintTensor"]),
+        .library(name: "ImprintModel", targets: ["ImprintModel"]),
+        .library(name: "ImprintTokenizer", targets: ["ImprintTokenizer"]),
+        .library(name: "ImprintCore", targets: ["ImprintCore"]),
+        .library(name: "ImprintRewards", targets: ["ImprintRewards"]),
+        .executable(name: "imprint", targets: ["imprint"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries: OpenBLAS (cblas_sgemm) and LAPACKE, from Debian's libopenblas-dev / liblapacke-dev.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        // Float32 tensors, reverse-mode autodiff, fused kernels, optimizers, schedules, RNG.
+        .target(name: "ImprintTensor", dependencies: ["COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // File containers shared by tokenizers and models: GGUF, safetensors, .npy. Foundation only.
+        .target(name: "ImprintFormats"),
+        // Tokenizers (tokenizer.json, GGUF vocabularies) and chat templates.
+        .target(name: "ImprintTokenizer", dependencies: ["ImprintFormats"]),
+        // Shared vocabulary: chat messages, the TextGenerator protocol, dataset records, JSONL.
+        .target(name: "ImprintCore"),
+        // Modules, decoders (Llama, Qwen2, Gemma 3), LoRA, loaders, generation.
+        .target(name: "ImprintModel",
+                dependencies: ["ImprintTensor", "ImprintTokenizer", "ImprintFormats", "ImprintCore"]),
+        // Rewards and text metrics.
+        .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
+        // Trainers, evaluation, data generation.
+        .target(name: "ImprintSFT", dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore"]),
+        .target(name: "ImprintGRPO",
+                dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards"]),
+        .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
+        .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        // Umbrella module: `import Imprint` brings everything.
+        .target(name: "Imprint", dependencies: [
+            "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
+            "ImprintRewards", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
+        ]),
+
+        // The command-line tool.
+        .executableTarget(name: "imprint", dependencies: [
+            "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Examples: short programs that read like the experiments they run.
+        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment"),
+        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"],
+                          path: "Examples/RephrasingExperiment"),
+
+        // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
+        .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
+                          path: "Benchmarks/ImprintBenchmarks",
+                          swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+
+        .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
+                    exclude: ["Fixtures/make_fixtures.py"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// ImprintRewards: the Reward protocol, the seeds' rewards, judges and text metrics.

@@ -1,0 +1,1 @@
+// ImprintTokenizer: BPE tokenizers from tokenizer.json or GGUF metadata, and chat templates.

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+extension ImprintCommand {
+    /// The subcommands, one line each; a new command adds its type here.
+    static let registered: [ParsableCommand.Type] = [
+    ]
+}

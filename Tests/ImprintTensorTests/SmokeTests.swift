@@ -1,0 +1,3 @@
+import XCTest
+@testable import ImprintTensor
+final class SmokeTests: XCTestCase { func testNothing() {} }
