@@ -1,0 +1,276 @@
+import COpenBLAS
+import Foundation
+
+/// Which keys each query may attend to.
+///
+/// Query `i` of `T` sits at absolute position `queryOffset + i` (by default `S - T`, so a decode
+/// step with a KV cache of `S` keys attends like the last rows of a full causal mask). Key `j` is
+/// visible when all the enabled rules allow it:
+/// - `causal`: `j <= position(i)`;
+/// - `slidingWindow = W`: `position(i) - j < W` (Gemma 3 local layers, Mistral);
+/// - `keyPadding`: `keyPadding[b * S + j]` is true (false marks padding).
+/// A query that sees no key at all outputs zeros.
+public struct AttentionMask: Sendable {
+    public var causal: Bool
+    public var slidingWindow: Int?
+    public var keyPadding: [Bool]?
+    public var queryOffset: Int?
+
+    public init(causal: Bool = true, slidingWindow: Int? = nil, keyPadding: [Bool]? = nil, queryOffset: Int? = nil) {
+        self.causal = causal
+        self.slidingWindow = slidingWindow
+        self.keyPadding = keyPadding
+        self.queryOffset = queryOffset
+    }
+
+    /// The visible key range of a block of queries (a superset; per-key rules are applied after).
+    func keyRange(firstPosition: Int, lastPosition: Int, keyCount: Int) -> Range<Int> {
+        let end = causal ? Swift.min(keyCount, lastPosition + 1) : keyCount
+        let start = slidingWindow.map { Swift.max(0, firstPosition - $0 + 1) } ?? 0
+        return start..<Swift.max(start, end)
+    }
+
+    func allows(position: Int, key: Int, sequence: Int, keyCount: Int) -> Bool {
+        if causal && key > position { return false }
+        if let window = slidingWindow, position - key >= window { return false }
+        if let padding = keyPadding, !padding[sequence * keyCount + key] { return false }
+        return true
+    }
+}
+
+extension Tensor {
+    /// Scaled dot-product attention, fused: `softmax(mask(q kᵀ · scale)) v`, with grouped-query heads.
+    ///
+    /// - Parameters:
+    ///   - query: `[B, Hq, T, D]`; key: `[B, Hkv, S, D]`; value: `[B, Hkv, S, Dv]`, with `Hq` a
+    ///     multiple of `Hkv` (query head `h` reads key/value head `h / (Hq / Hkv)`).
+    ///   - scale: multiplies the scores; defaults to `1 / sqrt(D)`.
+    /// - Returns: `[B, Hq, T, Dv]`.
+    ///
+    /// Matches `torch.nn.functional.scaled_dot_product_attention` (with `enable_gqa`) for the same
+    /// mask. Queries are processed in blocks of 64 rows, and each block only multiplies the key
+    /// range its mask can see, so causal and sliding-window attention skip the masked work.
+    /// Work is split over (sequence, key/value head) pairs across the cores.
+    public static func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
+                                                 mask: AttentionMask = AttentionMask(), scale: Float? = nil) -> Tensor {
+        precondition(query.rank == 4 && key.rank == 4 && value.rank == 4,
+                     "attention expects [B, heads, T, D] tensors, got \(query.shape), \(key.shape), \(value.shape)")
+        let (batch, queryHeads, length, headDimension) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
+        let (keyHeads, keyCount, valueDimension) = (key.shape[1], key.shape[2], value.shape[3])
+        precondition(key.shape[0] == batch && value.shape[0] == batch && key.shape[3] == headDimension
+                     && value.shape[1] == keyHeads && value.shape[2] == keyCount,
+                     "attention shapes do not fit: query \(query.shape), key \(key.shape), value \(value.shape)")
+        precondition(keyHeads > 0 && queryHeads % keyHeads == 0, "query heads \(queryHeads) are not a multiple of key heads \(keyHeads)")
+        if let padding = mask.keyPadding {
+            precondition(padding.count == batch * keyCount, "keyPadding needs \(batch * keyCount) entries, got \(padding.count)")
+        }
+        let geometry = AttentionGeometry(batch: batch, queryHeads: queryHeads, keyHeads: keyHeads, length: length,
+                                         keyCount: keyCount, headDimension: headDimension, valueDimension: valueDimension,
+                                         scale: scale ?? 1 / Foundation.sqrt(Float(headDimension)),
+                                         mask: mask, queryOffset: mask.queryOffset ?? (keyCount - length))
+        let keepProbabilities = GradientMode.isEnabled && (query.needsGradient || key.needsGradient || value.needsGradient)
+        var probabilities = keepProbabilities ? [Float](repeating: 0, count: batch * queryHeads * length * keyCount) : []
+        let output = Tensor.uninitialized([batch, queryHeads, length, valueDimension]) { result in
+            query.storage.withUnsafeBufferPointer { q in
+                key.storage.withUnsafeBufferPointer { k in
+                    value.storage.withUnsafeBufferPointer { v in
+                        probabilities.withUnsafeMutableBufferPointer { saved in
+                            geometry.forward(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, out: result.baseAddress!,
+                                             savedProbabilities: keepProbabilities ? saved.baseAddress : nil)
+                        }
+                    }
+                }
+            }
+        }
+        return record("attention", output, inputs: [query, key, value]) { gradient in
+            var queryGradient = [Float](repeating: 0, count: query.count)
+            var keyGradient = [Float](repeating: 0, count: key.count)
+            var valueGradient = [Float](repeating: 0, count: value.count)
+            query.storage.withUnsafeBufferPointer { q in
+                key.storage.withUnsafeBufferPointer { k in
+                    value.storage.withUnsafeBufferPointer { v in
+                        gradient.storage.withUnsafeBufferPointer { dO in
+                            probabilities.withUnsafeBufferPointer { p in
+                                queryGradient.withUnsafeMutableBufferPointer { dQ in
+                                    keyGradient.withUnsafeMutableBufferPointer { dK in
+                                        valueGradient.withUnsafeMutableBufferPointer { dV in
+                                            geometry.backward(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!,
+                                                              probabilities: p.baseAddress!, outputGradient: dO.baseAddress!,
+                                                              dQ: dQ.baseAddress!, dK: dK.baseAddress!, dV: dV.baseAddress!)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [Tensor(shape: query.shape, storage: queryGradient), Tensor(shape: key.shape, storage: keyGradient),
+                    Tensor(shape: value.shape, storage: valueGradient)]
+        }
+    }
+
+    /// Attention composed of primitives (matmul, masked fill, softmax), the oracle for the fused kernel.
+    public static func scaledDotProductAttentionComposite(query: Tensor, key: Tensor, value: Tensor,
+                                                          mask: AttentionMask = AttentionMask(), scale: Float? = nil) -> Tensor {
+        let (batch, queryHeads, length, headDimension) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
+        let (keyHeads, keyCount) = (key.shape[1], key.shape[2])
+        let groups = queryHeads / keyHeads
+        // Repeat each key/value head for its query heads: [B, Hq, S, D].
+        func repeatHeads(_ tensor: Tensor) -> Tensor {
+            if groups == 1 { return tensor }
+            let expanded = tensor.reshaped([batch, keyHeads, 1, keyCount, tensor.shape[3]])
+                .expanded(to: [batch, keyHeads, groups, keyCount, tensor.shape[3]])
+            return expanded.reshaped([batch, queryHeads, keyCount, tensor.shape[3]])
+        }
+        let offset = mask.queryOffset ?? (keyCount - length)
+        var blocked = [Float](repeating: 0, count: batch * length * keyCount)  // [B, 1, T, S]
+        for sequence in 0..<batch {
+            for row in 0..<length {
+                for column in 0..<keyCount where !mask.allows(position: offset + row, key: column, sequence: sequence, keyCount: keyCount) {
+                    blocked[(sequence * length + row) * keyCount + column] = 1
+                }
+            }
+        }
+        let scores = matmul(query, repeatHeads(key), transposeB: true) * (scale ?? 1 / Foundation.sqrt(Float(headDimension)))
+        let masked = scores.maskedFill(Tensor(shape: [batch, 1, length, keyCount], storage: blocked), with: -.infinity)
+        return matmul(masked.softmaxComposite(), repeatHeads(value))
+    }
+}
+
+/// The sizes and mask of one attention call, and its forward and backward kernels.
+struct AttentionGeometry {
+    let batch: Int, queryHeads: Int, keyHeads: Int, length: Int, keyCount: Int
+    let headDimension: Int, valueDimension: Int
+    let scale: Float
+    let mask: AttentionMask
+    let queryOffset: Int
+
+    static let blockRows = 64
+    var groups: Int { queryHeads / keyHeads }
+
+    /// Runs `body(sequence, keyHead)` over all pairs; with enough pairs each runs single-threaded
+    /// BLAS on its own core, otherwise the pairs run in turn and BLAS uses the cores.
+    func forEachHeadPair(_ body: (Int, Int) -> Void) {
+        let pairs = batch * keyHeads
+        if pairs >= 2 * parallelWorkerCount && parallelWorkerCount > 1 {
+            let threads = openblas_get_num_threads()
+            openblas_set_num_threads(1)
+            parallelForEach(pairs) { pair in body(pair / keyHeads, pair % keyHeads) }
+            openblas_set_num_threads(threads)
+        } else {
+            for pair in 0..<pairs { body(pair / keyHeads, pair % keyHeads) }
+        }
+    }
+
+    func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                 savedProbabilities: UnsafeMutablePointer<Float>?) {
+        let blockRows = Self.blockRows
+        forEachHeadPair { sequence, keyHead in
+            let keys = k + (sequence * keyHeads + keyHead) * keyCount * headDimension
+            let values = v + (sequence * keyHeads + keyHead) * keyCount * valueDimension
+            let scratch = savedProbabilities == nil
+                ? UnsafeMutablePointer<Float>.allocate(capacity: blockRows * Swift.max(keyCount, 1)) : nil
+            defer { scratch?.deallocate() }
+            for group in 0..<groups {
+                let head = keyHead * groups + group
+                let headIndex = sequence * queryHeads + head
+                for blockStart in stride(from: 0, to: length, by: blockRows) {
+                    let rows = Swift.min(blockRows, length - blockStart)
+                    let range = mask.keyRange(firstPosition: queryOffset + blockStart,
+                                              lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
+                    let queries = q + (headIndex * length + blockStart) * headDimension
+                    let output = out + (headIndex * length + blockStart) * valueDimension
+                    // Scores of this block, row stride `rowStride`, columns `range`.
+                    let (scores, rowStride): (UnsafeMutablePointer<Float>, Int) = savedProbabilities.map {
+                        ($0 + (headIndex * length + blockStart) * keyCount + range.lowerBound, keyCount)
+                    } ?? (scratch!, Swift.max(range.count, 1))
+                    if range.isEmpty {
+                        (output).initialize(repeating: 0, count: rows * valueDimension)
+                        continue
+                    }
+                    Tensor.gemm(queries, keys + range.lowerBound * headDimension, scores, m: rows, n: range.count, k: headDimension,
+                                transposeA: false, transposeB: true, alpha: scale, ldc: rowStride)
+                    for row in 0..<rows {
+                        softmaxRow(scores + row * rowStride, position: queryOffset + blockStart + row, range: range, sequence: sequence)
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(valueDimension), Int32(range.count),
+                                1, scores, Int32(rowStride), values + range.lowerBound * valueDimension, Int32(valueDimension),
+                                0, output, Int32(valueDimension))
+                }
+            }
+        }
+    }
+
+    /// Masks, then normalizes one row of scores over `range` in place (all-masked rows become zeros).
+    private func softmaxRow(_ row: UnsafeMutablePointer<Float>, position: Int, range: Range<Int>, sequence: Int) {
+        let width = range.count
+        var peak = -Float.infinity
+        for column in 0..<width {
+            if mask.allows(position: position, key: range.lowerBound + column, sequence: sequence, keyCount: keyCount) {
+                peak = Swift.max(peak, row[column])
+            } else {
+                row[column] = -.infinity
+            }
+        }
+        if peak == -.infinity {
+            row.initialize(repeating: 0, count: width)
+            return
+        }
+        var total: Float = 0
+        for column in 0..<width {
+            let value = Foundation.exp(row[column] - peak)
+            row[column] = value
+            total += value
+        }
+        let inverse = 1 / total
+        for column in 0..<width { row[column] *= inverse }
+    }
+
+    func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
+                  outputGradient: UnsafePointer<Float>, dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>,
+                  dV: UnsafeMutablePointer<Float>) {
+        let blockRows = Self.blockRows
+        forEachHeadPair { sequence, keyHead in
+            let pairOffset = sequence * keyHeads + keyHead
+            let keys = k + pairOffset * keyCount * headDimension, values = v + pairOffset * keyCount * valueDimension
+            let keyGradient = dK + pairOffset * keyCount * headDimension, valueGradient = dV + pairOffset * keyCount * valueDimension
+            let scoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * Swift.max(keyCount, 1))
+            defer { scoreGradient.deallocate() }
+            for group in 0..<groups {
+                let headIndex = sequence * queryHeads + keyHead * groups + group
+                for blockStart in stride(from: 0, to: length, by: blockRows) {
+                    let rows = Swift.min(blockRows, length - blockStart)
+                    let range = mask.keyRange(firstPosition: queryOffset + blockStart,
+                                              lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
+                    if range.isEmpty { continue }
+                    let width = range.count
+                    let p = probabilities + (headIndex * length + blockStart) * keyCount + range.lowerBound
+                    let dO = outputGradient + (headIndex * length + blockStart) * valueDimension
+                    let queries = q + (headIndex * length + blockStart) * headDimension
+                    // dV[range] += Pᵀ dO
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(width), Int32(valueDimension), Int32(rows),
+                                1, p, Int32(keyCount), dO, Int32(valueDimension),
+                                1, valueGradient + range.lowerBound * valueDimension, Int32(valueDimension))
+                    // dP = dO V[range]ᵀ
+                    Tensor.gemm(dO, values + range.lowerBound * valueDimension, scoreGradient, m: rows, n: width, k: valueDimension,
+                                transposeA: false, transposeB: true)
+                    // dS = P ∘ (dP - Σ P dP)
+                    for row in 0..<rows {
+                        let probabilityRow = p + row * keyCount, gradientRow = scoreGradient + row * width
+                        var dot: Float = 0
+                        for column in 0..<width { dot += probabilityRow[column] * gradientRow[column] }
+                        for column in 0..<width { gradientRow[column] = probabilityRow[column] * (gradientRow[column] - dot) }
+                    }
+                    // dQ = scale dS K[range];  dK[range] += scale dSᵀ Q
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDimension), Int32(width),
+                                scale, scoreGradient, Int32(width), keys + range.lowerBound * headDimension, Int32(headDimension),
+                                0, dQ + (headIndex * length + blockStart) * headDimension, Int32(headDimension))
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(width), Int32(headDimension), Int32(rows),
+                                scale, scoreGradient, Int32(width), queries, Int32(headDimension),
+                                1, keyGradient + range.lowerBound * headDimension, Int32(headDimension))
+                }
+            }
+        }
+    }
+}
