@@ -1,3 +1,0 @@
-import XCTest
-@testable import ImprintTensor
-final class SmokeTests: XCTestCase { func testNothing() {} }
