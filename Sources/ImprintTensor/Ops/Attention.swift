@@ -133,8 +133,14 @@ extension Tensor {
             }
         }
         let scores = matmul(query, repeatHeads(key), transposeB: true) * (scale ?? 1 / Foundation.sqrt(Float(headDimension)))
-        let masked = scores.maskedFill(Tensor(shape: [batch, 1, length, keyCount], storage: blocked), with: -.infinity)
-        return matmul(masked.softmaxComposite(), repeatHeads(value))
+        // A large finite negative instead of -inf keeps all-masked rows finite; they are then zeroed.
+        let masked = scores.maskedFill(Tensor(shape: [batch, 1, length, keyCount], storage: blocked), with: -1e30)
+        var visibleRows = [Float](repeating: 0, count: batch * length)
+        for row in visibleRows.indices where (0..<keyCount).contains(where: { blocked[row * keyCount + $0] == 0 }) {
+            visibleRows[row] = 1
+        }
+        let probabilities = masked.softmaxComposite() * Tensor(shape: [batch, 1, length, 1], storage: visibleRows)
+        return matmul(probabilities, repeatHeads(value))
     }
 }
 

@@ -51,8 +51,16 @@ public final class AdamW: Optimizer {
         let oneMinusBeta1 = Float(1 - Double(beta1)), oneMinusBeta2 = Float(1 - Double(beta2))
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.grad else { continue }
-            state.firstMoments[index].withUnsafeMutableBufferPointer { firstBuffer in
-                state.secondMoments[index].withUnsafeMutableBufferPointer { secondBuffer in
+            // Move the moments out of `state` while their buffers are in use (no copy, no overlapping access).
+            var first: [Float] = [], second: [Float] = []
+            swap(&first, &state.firstMoments[index])
+            swap(&second, &state.secondMoments[index])
+            defer {
+                swap(&first, &state.firstMoments[index])
+                swap(&second, &state.secondMoments[index])
+            }
+            first.withUnsafeMutableBufferPointer { firstBuffer in
+                second.withUnsafeMutableBufferPointer { secondBuffer in
                     let m = firstBuffer.baseAddress!, v = secondBuffer.baseAddress!
                     parameter.updateInPlace(with: gradient) { p, g, count in
                         parallelFor(count, grain: 1 << 15) { range in
