@@ -1,1 +1,92 @@
-print("benchmarks")
+// Tensor benchmarks: GEMM through the Tensor API next to raw cblas_sgemm, fused attention
+// forward+backward, RMSNorm, softmax and cross-entropy throughput. Opt-in, never part of the tests;
+// Benchmarks/run-tensor-benchmarks.sh runs this and the PyTorch side in the same run.
+//
+// Output: one JSON object per line, {"workload": ..., "median_s": ..., "p10_s": ..., "p90_s": ..., ...}.
+import COpenBLAS
+import Dispatch
+import Foundation
+import ImprintTensor
+
+/// Times `body` after `warmup` runs: median and the 10th/90th percentiles over `repetitions`.
+func measure(warmup: Int = 2, repetitions: Int, _ body: () -> Void) -> (median: Double, p10: Double, p90: Double) {
+    for _ in 0..<warmup { body() }
+    var seconds: [Double] = []
+    for _ in 0..<repetitions {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    seconds.sort()
+    return (seconds[seconds.count / 2], seconds[seconds.count / 10], seconds[(seconds.count * 9) / 10])
+}
+
+func report(_ workload: String, _ timing: (median: Double, p10: Double, p90: Double), _ extra: [String: Any]) {
+    var fields: [String: Any] = ["workload": workload, "median_s": timing.median, "p10_s": timing.p10, "p90_s": timing.p90]
+    fields.merge(extra) { $1 }
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(stdout)
+}
+
+let only = CommandLine.arguments.dropFirst().first
+var generator = RandomGenerator(seed: 0)
+
+if only == nil || only == "gemm" {
+    for (m, n, k) in [(256, 576, 576), (256, 1536, 576), (512, 49152, 576), (2048, 2048, 2048)] {
+        let a = Tensor.randomNormal([m, k], generator: &generator), b = Tensor.randomNormal([k, n], generator: &generator)
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        let repetitions = flops > 1e10 ? 7 : 25
+        var c = [Float](repeating: 0, count: m * n)
+        let raw = measure(repetitions: repetitions) {
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                                    pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+                    }
+                }
+            }
+        }
+        let api = withoutGradients { measure(repetitions: repetitions) { _ = Tensor.matmul(a, b) } }
+        report("gemm", api, ["shape": "\(m)x\(n)x\(k)", "api_gflops": flops / api.median / 1e9,
+                             "raw_gflops": flops / raw.median / 1e9, "api_over_raw": raw.median / api.median])
+    }
+}
+
+if only == nil || only == "attention" {
+    let (batch, queryHeads, keyHeads, length, headDimension) = (8, 9, 3, 256, 64)
+    let q = Tensor.randomNormal([batch, queryHeads, length, headDimension], generator: &generator, requiresGrad: true)
+    let k = Tensor.randomNormal([batch, keyHeads, length, headDimension], generator: &generator, requiresGrad: true)
+    let v = Tensor.randomNormal([batch, keyHeads, length, headDimension], generator: &generator, requiresGrad: true)
+    let cotangent = Tensor.randomNormal([batch, queryHeads, length, headDimension], generator: &generator)
+    let timing = measure(repetitions: 15) {
+        let output = Tensor.scaledDotProductAttention(query: q, key: k, value: v)
+        output.backward(cotangent)
+        q.grad = nil; k.grad = nil; v.grad = nil
+    }
+    let forward = withoutGradients { measure(repetitions: 15) { _ = Tensor.scaledDotProductAttention(query: q, key: k, value: v) } }
+    report("attention_fwd_bwd", timing, ["shape": "B8 Hq9 Hkv3 T256 D64 causal"])
+    report("attention_fwd", forward, ["shape": "B8 Hq9 Hkv3 T256 D64 causal"])
+}
+
+if only == nil || only == "kernels" {
+    let rows = 8 * 256, width = 576, vocabulary = 49152
+    let x = Tensor.randomNormal([rows, width], generator: &generator, requiresGrad: true)
+    let weight = Tensor.randomNormal([width], generator: &generator, requiresGrad: true)
+    let rms = measure(repetitions: 25) {
+        x.rmsNorm(weight: weight, epsilon: 1e-5).backward(x)
+        x.grad = nil; weight.grad = nil
+    }
+    report("rms_norm_fwd_bwd", rms, ["shape": "\(rows)x\(width)", "gb_per_s": Double(rows * width * 4 * 5) / rms.median / 1e9])
+    let logits = Tensor.randomNormal([rows, vocabulary], generator: &generator, requiresGrad: true)
+    let targets = (0..<rows).map { ($0 * 7919) % vocabulary }
+    let softmax = withoutGradients { measure(repetitions: 5) { _ = logits.softmax() } }
+    report("softmax_fwd", softmax, ["shape": "\(rows)x\(vocabulary)", "gb_per_s": Double(rows * vocabulary * 4 * 2) / softmax.median / 1e9])
+    let crossEntropy = measure(repetitions: 5) {
+        Tensor.crossEntropy(logits: logits, targets: targets).backward()
+        logits.grad = nil
+    }
+    report("cross_entropy_fwd_bwd", crossEntropy, ["shape": "\(rows)x\(vocabulary)",
+                                                   "gb_per_s": Double(rows * vocabulary * 4 * 3) / crossEntropy.median / 1e9])
+}

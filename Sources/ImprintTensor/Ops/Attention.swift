@@ -223,14 +223,8 @@ struct AttentionGeometry {
             row.initialize(repeating: 0, count: width)
             return
         }
-        var total: Float = 0
-        for column in 0..<width {
-            let value = Foundation.exp(row[column] - peak)
-            row[column] = value
-            total += value
-        }
-        let inverse = 1 / total
-        for column in 0..<width { row[column] *= inverse }
+        let total = VectorMath.expShifted(row, row, count: width, shift: peak)
+        VectorMath.scale(row, count: width, by: 1 / total)
     }
 
     func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,

@@ -36,11 +36,8 @@ extension Tensor {
                     parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(width, 1))) { range in
                         for row in range where targets[row] != ignoreIndex {
                             let line = x + row * width
-                            var peak = -Float.infinity
-                            for column in 0..<width { peak = Swift.max(peak, line[column]) }
-                            var total: Float = 0
-                            for column in 0..<width { total += Foundation.exp(line[column] - peak) }
-                            lse[row] = peak + Foundation.log(total)
+                            let peak = VectorMath.maximum(line, count: width)
+                            lse[row] = peak + Foundation.log(VectorMath.sumExpShifted(line, count: width, shift: peak))
                             losses[row] = lse[row] - line[targets[row]]
                         }
                     }
@@ -68,7 +65,8 @@ extension Tensor {
                             case .mean: rowScale = gradient.storage[0] / Float(counted)
                             }
                             let line = x + row * width, out = dx + row * width, shift = logSumExps[row]
-                            for column in 0..<width { out[column] = Foundation.exp(line[column] - shift) * rowScale }
+                            _ = VectorMath.expShifted(line, out, count: width, shift: shift)
+                            VectorMath.scale(out, count: width, by: rowScale)
                             out[targets[row]] -= rowScale
                         }
                     }

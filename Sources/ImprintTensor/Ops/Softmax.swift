@@ -9,16 +9,9 @@ extension Tensor {
     public func softmax() -> Tensor {
         let width = shape.last ?? 1
         let output = rowMap(width) { input, out in
-            var peak = -Float.infinity
-            for column in 0..<width { peak = Swift.max(peak, input[column]) }
-            var total: Float = 0
-            for column in 0..<width {
-                let value = Foundation.exp(input[column] - peak)
-                out[column] = value
-                total += value
-            }
-            let inverse = 1 / total
-            for column in 0..<width { out[column] *= inverse }
+            let peak = VectorMath.maximum(input, count: width)
+            let total = VectorMath.expShifted(input, out, count: width, shift: peak)
+            VectorMath.scale(out, count: width, by: 1 / total)
         }
         return record("softmax", output, inputs: [self]) { gradient in
             [Tensor.rowZip(gradient, output, width) { dy, y, dx in
@@ -35,18 +28,15 @@ extension Tensor {
     public func logSoftmax() -> Tensor {
         let width = shape.last ?? 1
         let output = rowMap(width) { input, out in
-            var peak = -Float.infinity
-            for column in 0..<width { peak = Swift.max(peak, input[column]) }
-            var total: Float = 0
-            for column in 0..<width { total += Foundation.exp(input[column] - peak) }
-            let shift = peak + Foundation.log(total)
+            let peak = VectorMath.maximum(input, count: width)
+            let shift = peak + Foundation.log(VectorMath.sumExpShifted(input, count: width, shift: peak))
             for column in 0..<width { out[column] = input[column] - shift }
         }
         return record("log_softmax", output, inputs: [self]) { gradient in
             [Tensor.rowZip(gradient, output, width) { dy, y, dx in
                 var total: Float = 0
                 for column in 0..<width { total += dy[column] }
-                for column in 0..<width { dx[column] = dy[column] - Foundation.exp(y[column]) * total }
+                for column in 0..<width { dx[column] = dy[column] - VectorMath.exp(y[column]) * total }
             }]
         }
     }
