@@ -53,7 +53,7 @@ struct ByteReader {
         let raw = try read(UInt64.self, field())
         guard raw <= UInt64(max(limit, 0)) else {
             throw FormatError.invalidValue(path: path, field: field(),
-                                           expected: "at most \(limit) (what the bytes after offset \(start) can hold)",
+                                           expected: "at most \(limit) (all the bytes after offset \(start) can hold; is the file truncated?)",
                                            found: String(raw))
         }
         return Int(raw)
