@@ -116,7 +116,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     private static func integer(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        guard let number = value as? NSNumber else { return nil }
         let double = number.doubleValue
         guard double.rounded() == double, double >= 0, double < 0x1p62 else { return nil }
         return number.intValue

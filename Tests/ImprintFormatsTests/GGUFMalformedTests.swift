@@ -18,7 +18,9 @@ final class GGUFMalformedTests: XCTestCase {
         let needed = file.dataOffset + file.tensors.map { $0.offset + $0.byteCount }.max()!
         let directory = try temporaryDirectory(self)
         let url = directory.appendingPathComponent("truncated.gguf")
-        for length in 0..<needed {
+        // Every length through the header, then a stride through the data section.
+        let lengths = Array(0..<file.dataOffset) + Array(stride(from: file.dataOffset, to: needed, by: 7)) + [needed - 1]
+        for length in lengths {
             try Data(whole[0..<length]).write(to: url)
             XCTAssertThrowsError(try GGUFFile(contentsOf: url), "length \(length)") { error in
                 XCTAssertTrue(error is FormatError, "length \(length): \(error)")
