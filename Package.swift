@@ -65,6 +65,7 @@ let package = Package(
 
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
                     exclude: ["Fixtures/make_fixtures.py"]),
+        .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
