@@ -37,6 +37,10 @@ llama/ also holds:
                                          read back from each GGUF (dequantized, q/k permutation undone).
   adapter/adapter_config.json, adapter/adapter_model.safetensors
                                          PEFT LoRA r=4, alpha=8, all 7 projections, A default init, B ~ N(0, 0.1²)
+  adamw-reference.json                   AdamW (torch.optim.AdamW, lr 1e-2, betas (0.9, 0.999), eps 1e-8,
+                                         weight_decay 0.01) on all parameters of the llama model, loss on
+                                         input_ids with labels = input_ids: "losses" = the loss before each
+                                         of 5 steps, then after the last step (6 values)
   adapter-reference.safetensors
     logits F32 [2, 7, V], loss F32 []    with the adapter (scale alpha/r = 2), input_ids as above
     grad.<adapter key>                   d loss / d lora_A / lora_B, keyed as in adapter_model.safetensors
@@ -310,6 +314,30 @@ def record_llama_gguf(model):
     save_file(results, os.path.join(directory, "gguf-reference.safetensors"), metadata={"format": "pt"})
 
 
+# MARK: AdamW trajectory
+
+def record_llama_adamw():
+    directory = os.path.join(HERE, "llama")
+    model = LlamaForCausalLM.from_pretrained(directory, torch_dtype=torch.float32, attn_implementation="eager")
+    model.train()  # dropout is 0, so train and eval agree
+    hyperparameters = {"lr": 1e-2, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.01}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=hyperparameters["lr"], betas=tuple(hyperparameters["betas"]),
+                                  eps=hyperparameters["eps"], weight_decay=hyperparameters["weight_decay"])
+    losses = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        loss = model(input_ids=INPUT_IDS, labels=INPUT_IDS).loss
+        losses.append(float(loss.detach()))
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        losses.append(float(model(input_ids=INPUT_IDS, labels=INPUT_IDS).loss))
+    with open(os.path.join(directory, "adamw-reference.json"), "w") as f:
+        json.dump({"optimizer": "torch.optim.AdamW", **hyperparameters, "steps": 5,
+                   "input_ids": INPUT_IDS.tolist(), "losses": losses}, f, indent=1)
+    print("llama adamw losses", losses)
+
+
 # MARK: PEFT adapter
 
 def record_llama_adapter(model):
@@ -357,4 +385,5 @@ if __name__ == "__main__":
     torch.use_deterministic_algorithms(True)
     models = {name: record(name) for name in MODELS}
     record_llama_gguf(models["llama"])
+    record_llama_adamw()
     record_llama_adapter(models["llama"])
