@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
                     exclude: ["Fixtures/make_fixtures.py"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -145,3 +145,17 @@ extension Array where Element == Int {
     /// The product of the sizes: the number of values of a tensor of this shape.
     @inlinable public var product: Int { reduce(1, *) }
 }
+
+extension Tensor {
+    /// Replaces the values in place (same element count), outside the graph: loading weights,
+    /// merging adapters. Tensors sharing the old buffer keep their values (copy on write).
+    public func assign(_ values: [Float]) {
+        precondition(values.count == count, "assign needs \(count) values for shape \(shape), got \(values.count)")
+        storage = values
+    }
+
+    /// Gives `body` the mutable buffer, outside the graph (for in-place kernels such as adapter merging).
+    public func withUnsafeMutableValues<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeMutableBufferPointer { try body($0) }
+    }
+}

@@ -1,0 +1,34 @@
+import ImprintTensor
+
+/// The gated MLP of Llama, Qwen2 and Gemma: `down(act(gate(x)) ⊙ up(x))`.
+///
+/// `act` is SiLU (Llama, Qwen2) or GELU with the tanh approximation (Gemma's `gelu_pytorch_tanh`).
+public final class GatedFeedForward: Module {
+    public enum Activation: String, Codable, Sendable {
+        case silu
+        case geluTanh
+    }
+
+    public let gateProjection: Linear
+    public let upProjection: Linear
+    public let downProjection: Linear
+    public let activation: Activation
+
+    public init(hiddenSize: Int, intermediateSize: Int, activation: Activation) {
+        gateProjection = Linear(inputs: hiddenSize, outputs: intermediateSize)
+        upProjection = Linear(inputs: hiddenSize, outputs: intermediateSize)
+        downProjection = Linear(inputs: intermediateSize, outputs: hiddenSize)
+        self.activation = activation
+        super.init()
+        registerChild("gate_proj", gateProjection)
+        registerChild("up_proj", upProjection)
+        registerChild("down_proj", downProjection)
+    }
+
+    /// `[B, T, hidden]` → `[B, T, hidden]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let gate = gateProjection(x)
+        let activated = activation == .silu ? gate.silu() : gate.gelu(approximateWithTanh: true)
+        return downProjection(activated * upProjection(x))
+    }
+}

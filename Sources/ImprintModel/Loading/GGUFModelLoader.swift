@@ -1,0 +1,129 @@
+import Foundation
+import ImprintFormats
+
+/// Loads llama.cpp's GGUF files (`general.architecture` llama, qwen2 or gemma3).
+///
+/// Undoes two conversions of `convert_hf_to_gguf.py`: Llama's q/k rows are permuted for
+/// llama.cpp's interleaved RoPE (restored to the half-split order `transformers` uses), and
+/// Gemma's norm weights are stored as `1 + w` (1 is subtracted). A missing `output.weight` means
+/// tied embeddings.
+public enum GGUFModelLoader {
+    /// The normalized configuration from the GGUF metadata.
+    public static func configuration(_ file: GGUFFile) throws -> ModelConfiguration {
+        let path = file.url.path
+        let metadata = file.metadata
+        let name = try metadata.string("general.architecture")
+        let architecture: ModelConfiguration.Architecture
+        switch name {
+        case "llama": architecture = .llama
+        case "qwen2": architecture = .qwen2
+        case "gemma3": architecture = .gemma3
+        default:
+            throw ModelError.unknownArchitecture(file: path, name: name, supported: ["llama", "qwen2", "gemma3"])
+        }
+        let embedding = try file.requireTensor("token_embd.weight")
+        let hidden = try metadata.int("\(name).embedding_length")
+        let heads = try metadata.int("\(name).attention.head_count")
+        let layers = try metadata.int("\(name).block_count")
+        let headDimension = try metadata.intIfPresent("\(name).attention.key_length") ?? hidden / heads
+        let gemma = architecture == .gemma3
+        var layerTypes = [ModelConfiguration.LayerType](repeating: .fullAttention, count: layers)
+        var slidingWindow: Int? = nil
+        if gemma {
+            // llama.cpp's Gemma 3: every sixth layer is global, the rest use the sliding window.
+            slidingWindow = try metadata.int("gemma3.attention.sliding_window")
+            layerTypes = (0..<layers).map { ($0 + 1) % 6 == 0 ? .fullAttention : .slidingAttention }
+        }
+        var scaling: ModelConfiguration.RopeScaling? = nil
+        if let type = try metadata.stringIfPresent("\(name).rope.scaling.type"), type == "linear",
+           let factor = try metadata.floatIfPresent("\(name).rope.scaling.factor") {
+            scaling = ModelConfiguration.RopeScaling(type: "linear", factor: factor)
+        }
+        var configuration = ModelConfiguration(
+            architecture: architecture, vocabularySize: embedding.shape[0], hiddenSize: hidden,
+            intermediateSize: try metadata.int("\(name).feed_forward_length"), layerCount: layers,
+            attentionHeadCount: heads, keyValueHeadCount: try metadata.intIfPresent("\(name).attention.head_count_kv") ?? heads,
+            headDimension: headDimension, rmsNormEpsilon: try metadata.float("\(name).attention.layer_norm_rms_epsilon"),
+            ropeTheta: try metadata.floatIfPresent("\(name).rope.freq_base") ?? (gemma ? 1_000_000 : 10_000),
+            ropeScaling: scaling, localRopeTheta: gemma ? 10_000 : nil,
+            tieWordEmbeddings: file.tensorInfo("output.weight") == nil, attentionBias: architecture == .qwen2,
+            maxPositionEmbeddings: try metadata.intIfPresent("\(name).context_length") ?? 2048, slidingWindow: slidingWindow,
+            layerTypes: layerTypes, queryPreAttentionScalar: gemma ? Float(headDimension) : nil,
+            finalLogitSoftcapping: gemma ? try metadata.floatIfPresent("gemma3.final_logit_softcapping") : nil,
+            activation: gemma ? .geluTanh : .silu, bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
+            eosTokenIds: (try metadata.intIfPresent("tokenizer.ggml.eos_token_id")).map { [$0] } ?? [],
+            padTokenId: try metadata.intIfPresent("tokenizer.ggml.padding_token_id"))
+        if let factors = file.tensorInfo("rope_freqs.weight") {
+            configuration.ropeFrequencyFactors = try file.dequantize(factors)
+        }
+        return configuration
+    }
+
+    /// The GGUF tensor name of a `transformers` parameter key.
+    static func ggufName(_ key: String, architecture: ModelConfiguration.Architecture) -> String? {
+        let fixed = ["model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight",
+                     "lm_head.weight": "output.weight"]
+        if let name = fixed[key] { return name }
+        let parts = key.split(separator: ".").map(String.init)
+        guard parts.count >= 5, parts[0] == "model", parts[1] == "layers" else { return nil }
+        let block = "blk.\(parts[2])."
+        let rest = parts[3...].joined(separator: ".")
+        let gemma = architecture == .gemma3
+        let table: [String: String] = [
+            "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+            "self_attn.o_proj": "attn_output", "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm",
+            "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down",
+            "input_layernorm": "attn_norm",
+            "post_attention_layernorm": gemma ? "post_attention_norm" : "ffn_norm",
+            "pre_feedforward_layernorm": "ffn_norm", "post_feedforward_layernorm": "post_ffw_norm",
+        ]
+        guard let suffix = rest.split(separator: ".").last, let module = table[String(rest.dropLast(suffix.count + 1))] else { return nil }
+        return block + module + "." + suffix
+    }
+
+    /// Loads every parameter, dequantized to float32, with llama.cpp's conversions undone.
+    public static func load(_ file: GGUFFile) throws -> TransformerDecoder {
+        let configuration = try configuration(file)
+        let model = TransformerDecoder(configuration: configuration)
+        let architecture = configuration.architecture
+        try model.loadParameters(file: file.url.path) { key, shape in
+            guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name) else { return nil }
+            guard info.shape == shape else {
+                throw ModelError.shapeMismatch(file: file.url.path, key: name, expected: shape, found: info.shape)
+            }
+            var values = try file.dequantize(info)
+            if architecture == .llama && (name.hasSuffix("attn_q.weight") || name.hasSuffix("attn_q.bias")) {
+                values = unpermuteRows(values, heads: configuration.attentionHeadCount, rowLength: shape.count == 2 ? shape[1] : 1)
+            } else if architecture == .llama && (name.hasSuffix("attn_k.weight") || name.hasSuffix("attn_k.bias")) {
+                values = unpermuteRows(values, heads: configuration.keyValueHeadCount, rowLength: shape.count == 2 ? shape[1] : 1)
+            }
+            if architecture == .gemma3 && name.hasSuffix("norm.weight") {
+                for index in values.indices { values[index] -= 1 }
+            }
+            return values
+        }
+        return model
+    }
+
+    /// Inverts llama.cpp's `permute(w, n_head)`: within each head, row `j·2 + a` of the file is row
+    /// `a·(D/2) + j` of the `transformers` weight.
+    static func unpermuteRows(_ values: [Float], heads: Int, rowLength: Int) -> [Float] {
+        let rows = values.count / rowLength
+        let headRows = rows / heads, half = headRows / 2
+        var result = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for head in 0..<heads {
+                    for j in 0..<half {
+                        for a in 0..<2 {
+                            let from = (head * headRows + j * 2 + a) * rowLength
+                            let to = (head * headRows + a * half + j) * rowLength
+                            for column in 0..<rowLength { target[to + column] = source[from + column] }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
