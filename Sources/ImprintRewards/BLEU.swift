@@ -18,8 +18,9 @@ import Foundation
 /// bleu.sentenceScore("The cat sat on the mat.", references: ["The cat sat on the mat."]).score
 /// // 100.00000000000004, as sacreBLEU prints (exp of a sum of logs)
 /// bleu.sentenceScore("the cat", references: ["The cat sat on the mat."]).score
-/// // 5.804285916064729: p1 = 50 ("the" matches; "The" is another token), p2 = 100/(2·1) = 50,
-/// // BP = exp(1 - 7/2), BLEU = 50 · exp(-2.5)
+/// // 5.804285916064729: p1 = 100 ("the" and "cat" both occur in the 7 reference tokens),
+/// // p2 = 100 / (2 · 1) = 50 (smoothed: the reference has "The cat", not "the cat"),
+/// // BP = exp(1 - 7/2), BLEU = exp(-2.5) · sqrt(100 · 50)
 /// ```
 ///
 /// The seed's diversity notebook uses `sentenceScore(a, references: [b]).score / 100`
