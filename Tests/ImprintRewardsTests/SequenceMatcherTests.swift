@@ -60,7 +60,7 @@ final class SequenceMatcherTests: XCTestCase {
     func testFastMatcherEqualsReferencePortOnRandomInputs() {
         var generator = SplitMix64(seed: 42)
         let alphabets: [[Unicode.Scalar]] = [["a", "b"], ["a", "b", "c", " "], Array("abcdefghij é🐍".unicodeScalars)]
-        let sizes = [0, 1, 2, 3, 7, 13, 31, 97, 199, 200, 201, 263]
+        let sizes = [0, 1, 2, 3, 7, 13, 31, 97, 199, 200, 211]
         for alphabet in alphabets {
             for sizeA in sizes {
                 for sizeB in sizes where (sizeA + sizeB) % 2 == 0 {
