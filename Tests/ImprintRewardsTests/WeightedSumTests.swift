@@ -130,3 +130,17 @@ final class JSONLRewardScorerTests: XCTestCase {
         XCTAssertEqual(written.count, 1, "lines before the bad one are written")
     }
 }
+
+final class PatternRewardTests: XCTestCase {
+    func testFormatReward() async throws {
+        let format = try PatternReward(#"(?s)<think>.*?</think>\s*<answer>.*?</answer>"#)
+        let contains = try PatternReward(#"\d{3} AE"#, mode: .contains, missScore: -1, name: "has_year")
+        let batch = RewardBatch(completions: ["<think>872 is the year.\n</think> <answer>872 AE</answer>", "872 AE",
+                                              "<answer>x</answer>"], references: ["", "", ""])
+        let formatScores = try await format.score(batch).scores
+        XCTAssertEqual(formatScores, [1, 0, 0])
+        let containsScores = try await contains.score(batch).scores
+        XCTAssertEqual(containsScores, [1, 1, -1])
+        XCTAssertThrowsError(try PatternReward("(unclosed")) { XCTAssertTrue($0 is PatternReward.InvalidPattern) }
+    }
+}
