@@ -52,6 +52,15 @@ final class WeightedSumTests: XCTestCase {
         XCTAssertEqual(output.column("word_limit")?.values, [.number(0), .number(-0.2)])
     }
 
+    /// The example of Docs/Rewards.md.
+    func testDocumentationExample() async throws {
+        let reward = WeightedSum([(DifflibReward(), 1.0), (MentionsReference(), 0.5)])
+        let output = try await reward.score(RewardBatch(completions: ["It was the Silver Heron"],
+                                                        references: ["Silver Heron"]))
+        XCTAssertEqual(output.scores, [0.6857142857142857 + 0.5 * 1])
+        XCTAssertEqual(output.columns.map(\.name), ["difflib", "mentions_reference"])
+    }
+
     func testNotApplicableScores() async throws {
         let reward = WeightedSum([MentionsReference(), MentionsReference()])
         let batch = RewardBatch(prompts: [.text("q"), .text("q")], completions: ["x", "x"],
