@@ -58,19 +58,34 @@ enum PythonText {
         return scalars[0..<end]
     }
 
-    /// Python's `str.lower()` as code points: each scalar's full lowercase mapping (`"İ"` gives two).
+    /// Python's `str.lower()` as code points: each scalar's full lowercase mapping (`"İ"` gives
+    /// two), and Python's Final_Sigma rule: `Σ` after a cased letter and not before one becomes
+    /// `ς` (`"ΟΔΟΣ"` → `"οδος"`), elsewhere `σ`.
     static func lower(_ text: String) -> [Unicode.Scalar] {
+        let scalars = Array(text.unicodeScalars)
         var result: [Unicode.Scalar] = []
-        result.reserveCapacity(text.unicodeScalars.count)
-        for scalar in text.unicodeScalars {
+        result.reserveCapacity(scalars.count)
+        for (index, scalar) in scalars.enumerated() {
             if scalar.isASCII {
                 let value = scalar.value
                 result.append((0x41...0x5A).contains(value) ? Unicode.Scalar(value + 0x20)! : scalar)
+            } else if scalar == "\u{3A3}" {
+                result.append(isFinalSigma(scalars, at: index) ? "\u{3C2}" : "\u{3C3}")
             } else {
                 result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             }
         }
         return result
+    }
+
+    /// CPython's `handle_capital_sigma`: `\p{cased} \p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased})`.
+    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at index: Int) -> Bool {
+        var before = index - 1
+        while before >= 0 && scalars[before].properties.isCaseIgnorable { before -= 1 }
+        guard before >= 0 && scalars[before].properties.isCased else { return false }
+        var after = index + 1
+        while after < scalars.count && scalars[after].properties.isCaseIgnorable { after += 1 }
+        return after == scalars.count || !scalars[after].properties.isCased
     }
 
     /// Python's `str.isalpha()` for one code point: general category Lu, Ll, Lt, Lm or Lo.

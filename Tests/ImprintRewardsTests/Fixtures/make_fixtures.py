@@ -135,9 +135,12 @@ SENTENCE_PAIRS = [
     ("one two three four five six seven eight nine ten", ["one two three four five"]),
     ("a b c d", ["a b c e", "a b d d", "x b c d e f"]),
     ("a b", ["a b c", "a", "a b c d e"]),
+    ("Η ΟΔΟΣ ΑΘΗΝΑΣ, Σ.", ["η οδος αθηνας, σ."]),
+    ("İstanbul ÉTÉ Straße", ["i̇stanbul été straße"]),
 ]
 
 CORPUS_SETS = [
+    (["Η ΟΔΟΣ ΑΘΗΝΑΣ, Σ.", "İstanbul ÉTÉ"], [["η οδος αθηνας, σ.", "i̇stanbul été"]]),
     (["The cat sat on the mat.", "It is 3.14, not 3,14.", "cat"],
      [["The cat is sitting on the mat.", "It's 3.14 - not 3,14.", "dog"]]),
     (["What year did the Navigator first pierce the Maelstrom?", "Which vessel did Elara Varis command?"],
@@ -249,6 +252,7 @@ SQUAD_PAIRS = [
     ("Star Wanderer, Captain Corvus", "Star Wanderer"), ("the the cat cat cat", "cat the cat"),
     ("Crystal  Peaks!!", "crystal peaks"), ("Café Olé", "café olé"), ("2147 A.D.", "2147 AD"),
     ("théatre the_theory", "théatre the theory"), ("Around 2150 A.D.", "2150"), ("Beneath London", "Sector 7"),
+    ("Η ΟΔΟΣ ΑΘΗΝΑΣ", "η οδος αθηνας"), ("ΟΔΟΣ'Σ", "οδοσ σ"), ("İstanbul", "i̇stanbul"),
 ]
 
 
