@@ -94,7 +94,7 @@ public struct ValidityReward: Reward {
 
     public func score(_ batch: RewardBatch) async throws -> RewardOutput {
         let reasons = (0..<batch.count).map { validity.check(batch.completions[$0], question: batch.question(at: $0)) }
-        return RewardOutput(reasons.map { $0 == nil ? 0 : invalidScore },
-                            columns: [RewardColumn(name: "invalid_reason", values: reasons.map { $0.map { .text($0.rawValue) } })])
+        let reasonColumn = RewardColumn(name: "invalid_reason", values: reasons.map { $0.map { .text($0.rawValue) } })
+        return RewardOutput(reasons.map { $0 == nil ? 0 : invalidScore }, columns: [reasonColumn])
     }
 }

@@ -75,7 +75,8 @@ public struct JudgeReward: Reward {
                 sampling: SamplingParameters = SamplingParameters(maxTokens: 300, temperature: 0.01),
                 batchSize: Int = 16, maxConcurrentBatches: Int = 4, name: String = "judge") {
         precondition(batchSize > 0 && maxConcurrentBatches > 0,
-                     "JudgeReward: batchSize \(batchSize) and maxConcurrentBatches \(maxConcurrentBatches) must be positive")
+                     "JudgeReward: batchSize \(batchSize) and maxConcurrentBatches \(maxConcurrentBatches) "
+                     + "must be positive")
         self.judge = judge
         self.template = template
         self.parser = parser

@@ -56,7 +56,8 @@ public struct JSONLRewardScorer: Sendable {
             throw JSONLError(lineNumber: lineNumber, message: "not valid JSON")
         }
         guard let fields = object as? [String: Any] else {
-            throw JSONLError(lineNumber: lineNumber, message: "expected a JSON object with \"completion\" and \"reference\"")
+            throw JSONLError(lineNumber: lineNumber,
+                             message: "expected a JSON object with \"completion\" and \"reference\"")
         }
         guard let completion = fields["completion"] as? String else {
             throw JSONLError(lineNumber: lineNumber, message: "missing string field \"completion\"")

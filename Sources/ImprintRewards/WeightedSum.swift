@@ -51,8 +51,9 @@ public struct WeightedSum: Reward {
             for (index, score) in output.scores.enumerated() {
                 if let score { total[index] = (total[index] ?? 0) + component.weight * score }
             }
-            columns.append(RewardColumn(name: component.reward.name, values: output.scores.map { $0.map(RewardLogValue.number) }))
-            columns += output.columns.map { RewardColumn(name: "\(component.reward.name)/\($0.name)", values: $0.values) }
+            let rewardName = component.reward.name
+            columns.append(RewardColumn(name: rewardName, values: output.scores.map { $0.map(RewardLogValue.number) }))
+            columns += output.columns.map { RewardColumn(name: "\(rewardName)/\($0.name)", values: $0.values) }
         }
         return RewardOutput(total, columns: columns)
     }

@@ -132,7 +132,8 @@ final class JudgeRewardTests: XCTestCase {
         let reward = JudgeReward(judge: judge, template: .storyYesNo, parser: .seedYesNo, validity: .none)
         let batch = RewardBatch(prompts: [.text("In what year...?"), .text("In what year...?")],
                                 completions: ["872 AE", "873 AE"],
-                                samples: [RewardSample(reference: "872 AE", question: "In what year did the Navigator first pierce the Maelstrom?"),
+                                samples: [RewardSample(reference: "872 AE",
+                                                       question: "In what year did the Navigator first pierce the Maelstrom?"),
                                           RewardSample(reference: "872 AE", question: "In what year...?")])
         let output = try await reward.score(batch)
         XCTAssertEqual(output.scores, [-1, 1], "the seed's strict match counts \"Yes.\" as incorrect")
@@ -147,7 +148,8 @@ final class JudgeRewardTests: XCTestCase {
     }
 
     func testTemplateRendering() {
-        let template = JudgePromptTemplate(system: "Judge {unknown} fairly.", user: "F: {fact} Q: {question} A: {answer} R: {reference}")
+        let template = JudgePromptTemplate(system: "Judge {unknown} fairly.",
+                                           user: "F: {fact} Q: {question} A: {answer} R: {reference}")
         XCTAssertEqual(template.placeholders, [.fact, .question, .answer, .reference])
         let rendered = template.render(fact: "f", question: "q", answer: "{fact}", reference: nil)
         XCTAssertEqual(rendered, .messages([.system("Judge {unknown} fairly."), .user("F: f Q: q A: {fact} R: ")]))
