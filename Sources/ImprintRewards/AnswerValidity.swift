@@ -82,7 +82,9 @@ public struct AnswerValidity: Sendable, Hashable {
 /// `WeightedSum([(TokenF1Reward(), 1), (ValidityReward(), 1)])`. The question is the sample's
 /// `question`, else the prompt's text. Logs the reason as column `invalid_reason`.
 public struct ValidityReward: Reward {
+    /// The gates.
     public var validity: AnswerValidity
+    /// Score of an answer that fails a gate.
     public var invalidScore: Double
     public var name: String
 

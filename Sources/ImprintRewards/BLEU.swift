@@ -84,9 +84,13 @@ public struct BLEU: Sendable, Hashable {
     /// The sufficient statistics of one or more segments; statistics of segments add up to the
     /// corpus's (sacreBLEU's flattened `[hyp_len, ref_len, correct..., total...]`).
     public struct Statistics: Sendable, Hashable {
+        /// Hypothesis tokens.
         public var hypothesisLength: Int
+        /// Closest reference length, in tokens.
         public var referenceLength: Int
+        /// Clipped matching n-grams per order.
         public var correct: [Int]
+        /// Hypothesis n-grams per order.
         public var total: [Int]
 
         /// Element-wise sum, as sacreBLEU's `sum_of_lists`.

@@ -48,7 +48,9 @@ public struct JudgeReward: Reward {
 
     /// The score of each judging outcome; the seed gives -1 to everything but a correct verdict.
     public struct Scores: Sendable, Hashable {
+        /// The judge says the answer is correct.
         public var correct: Double
+        /// The judge says the answer is incorrect.
         public var incorrect: Double
         /// The judge answered, but without a verdict the parser recognizes.
         public var unparseable: Double
@@ -70,6 +72,7 @@ public struct JudgeReward: Reward {
         public static let seed = Scores()
     }
 
+    /// A judge reward; every default reproduces seed 003 except the parser (see the type).
     public init(judge: any TextGenerator, template: JudgePromptTemplate = .atomicFactGRPO,
                 parser: VerdictParser = .robust, scores: Scores = .seed, validity: AnswerValidity = .seed,
                 sampling: SamplingParameters = SamplingParameters(maxTokens: 300, temperature: 0.01),

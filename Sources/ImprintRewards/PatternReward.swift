@@ -18,8 +18,11 @@ public struct PatternReward: Reward {
 
     /// The pattern as written.
     public let pattern: String
+    /// Whole completion or anywhere in it.
     public var mode: Mode
+    /// Score of a matching completion.
     public var matchScore: Double
+    /// Score of any other completion.
     public var missScore: Double
     public var name: String
 
@@ -54,7 +57,9 @@ public struct PatternReward: Reward {
 
     /// A pattern that is not a valid regular expression.
     public struct InvalidPattern: Error, Equatable, CustomStringConvertible {
+        /// The pattern as given.
         public var pattern: String
+        /// The regular-expression parser's message.
         public var reason: String
         public var description: String { "invalid regular expression \(pattern): \(reason)" }
     }

@@ -37,6 +37,7 @@ public enum ReferenceMetric: String, Sendable, CaseIterable {
 /// try scorer.outputLine(for: "{oops", lineNumber: 2)   // throws JSONLError(line 2, ...)
 /// ```
 public struct JSONLRewardScorer: Sendable {
+    /// The reward applied to each line.
     public var reward: any SampleReward
 
     public init(reward: any SampleReward) {
@@ -86,6 +87,7 @@ public struct JSONLRewardScorer: Sendable {
 public struct JSONLError: Error, Equatable, CustomStringConvertible {
     /// 1-based line number.
     public var lineNumber: Int
+    /// What is wrong with the line.
     public var message: String
 
     public init(lineNumber: Int, message: String) {

@@ -159,7 +159,9 @@ public struct RewardOutput: Sendable {
 
 /// One named per-sample log column of a reward (a judge's raw output, a parsed verdict...).
 public struct RewardColumn: Sendable, Hashable {
+    /// The column name; `WeightedSum` prefixes it with the reward's name (`judge/judge_output`).
     public var name: String
+    /// One value per completion (`nil` where the reward logged nothing).
     public var values: [RewardLogValue?]
 
     public init(name: String, values: [RewardLogValue?]) {

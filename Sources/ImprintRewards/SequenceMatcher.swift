@@ -25,8 +25,11 @@
 public struct SequenceMatcher: Sendable {
     /// A matching block: `a[a..<a+size] == b[b..<b+size]` (Python's `Match(a, b, size)`).
     public struct Match: Hashable, Sendable, CustomStringConvertible {
+        /// Start in `a`.
         public var a: Int
+        /// Start in `b`.
         public var b: Int
+        /// Number of equal elements.
         public var size: Int
 
         public init(a: Int, b: Int, size: Int) {

@@ -7,8 +7,11 @@
 /// (5 words) scores -0.2, and a 40-word ramble is capped at `-maximumPenalty` = -1.
 /// Seed 000 asked for answers of "3 words or less"; this makes that request a reward.
 public struct WordLimitReward: SampleReward {
+    /// Words allowed without penalty.
     public var maximumWords: Int
+    /// Penalty per word over the budget.
     public var penaltyPerExtraWord: Double
+    /// The largest penalty (the score never goes below its negative).
     public var maximumPenalty: Double
     public var name: String
 
