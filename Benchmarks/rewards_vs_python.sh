@@ -32,7 +32,7 @@ for autojunk in (True, False):
     rates.sort()
     print(f"python  autojunk={'on ' if autojunk else 'off'}  median {rates[len(rates) // 2]:.0f} pairs/s"
           f"  (min {rates[0]:.0f}, max {rates[-1]:.0f}, {len(rates)} passes)")
-print(f"python {sys.version.split()[0]}")
+print(f"python {sys.version.split()[0]}, {len(pairs)} story pairs")
 PY
 )"
 
