@@ -62,12 +62,15 @@ let package = Package(
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
                           path: "Benchmarks/ImprintBenchmarks",
                           swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
+                          path: "Benchmarks/RewardsBenchmark"),
 
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
                     exclude: ["Fixtures/make_fixtures.py"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

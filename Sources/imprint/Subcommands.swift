@@ -3,5 +3,6 @@ import ArgumentParser
 extension ImprintCommand {
     /// The subcommands, one line each; a new command adds its type here.
     static let registered: [ParsableCommand.Type] = [
+        RewardCommand.self,
     ]
 }
