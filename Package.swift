@@ -22,9 +22,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
+        // Vector kernels in C (exp, max, SwiGLU) with AVX2+FMA clones chosen at load time.
+        .target(name: "CImprintKernels"),
         // Float32 tensors, reverse-mode autodiff, fused kernels, optimizers, schedules, RNG.
-        .target(name: "ImprintTensor", dependencies: ["COpenBLAS"],
-                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "ImprintTensor", dependencies: ["COpenBLAS", "CImprintKernels"]),
         // File containers shared by tokenizers and models: GGUF, safetensors, .npy. Foundation only.
         .target(name: "ImprintFormats"),
         // Tokenizers (tokenizer.json, GGUF vocabularies) and chat templates.
@@ -60,8 +61,9 @@ let package = Package(
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
-                          path: "Benchmarks/ImprintBenchmarks",
-                          swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+                          path: "Benchmarks/ImprintBenchmarks"),
+        .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor"],
+                          path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
 

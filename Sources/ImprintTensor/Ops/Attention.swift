@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Which keys each query may attend to.
@@ -155,18 +154,10 @@ struct AttentionGeometry {
     static let blockRows = 64
     var groups: Int { queryHeads / keyHeads }
 
-    /// Runs `body(sequence, keyHead)` over all pairs; with enough pairs each runs single-threaded
-    /// BLAS on its own core, otherwise the pairs run in turn and BLAS uses the cores.
+    /// Runs `body(sequence, keyHead)` over all pairs, spread over the cores; each pair's products
+    /// run on its own thread.
     func forEachHeadPair(_ body: (Int, Int) -> Void) {
-        let pairs = batch * keyHeads
-        if pairs >= 2 * parallelWorkerCount && parallelWorkerCount > 1 {
-            let threads = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-            parallelForEach(pairs) { pair in body(pair / keyHeads, pair % keyHeads) }
-            openblas_set_num_threads(threads)
-        } else {
-            for pair in 0..<pairs { body(pair / keyHeads, pair % keyHeads) }
-        }
+        parallelForEach(batch * keyHeads) { pair in body(pair / keyHeads, pair % keyHeads) }
     }
 
     func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
@@ -195,14 +186,15 @@ struct AttentionGeometry {
                         (output).initialize(repeating: 0, count: rows * valueDimension)
                         continue
                     }
-                    Tensor.gemm(queries, keys + range.lowerBound * headDimension, scores, m: rows, n: range.count, k: headDimension,
-                                transposeA: false, transposeB: true, alpha: scale, ldc: rowStride)
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: range.count, k: headDimension, alpha: scale,
+                               a: queries, lda: headDimension, b: keys + range.lowerBound * headDimension, ldb: headDimension,
+                               c: scores, ldc: rowStride, parallel: false)
                     for row in 0..<rows {
                         softmaxRow(scores + row * rowStride, position: queryOffset + blockStart + row, range: range, sequence: sequence)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(valueDimension), Int32(range.count),
-                                1, scores, Int32(rowStride), values + range.lowerBound * valueDimension, Int32(valueDimension),
-                                0, output, Int32(valueDimension))
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: valueDimension, k: range.count,
+                               a: scores, lda: rowStride, b: values + range.lowerBound * valueDimension, ldb: valueDimension,
+                               c: output, ldc: valueDimension, parallel: false)
                 }
             }
         }
@@ -249,12 +241,13 @@ struct AttentionGeometry {
                     let dO = outputGradient + (headIndex * length + blockStart) * valueDimension
                     let queries = q + (headIndex * length + blockStart) * headDimension
                     // dV[range] += Pᵀ dO
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(width), Int32(valueDimension), Int32(rows),
-                                1, p, Int32(keyCount), dO, Int32(valueDimension),
-                                1, valueGradient + range.lowerBound * valueDimension, Int32(valueDimension))
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: valueDimension, k: rows,
+                               a: p, lda: keyCount, b: dO, ldb: valueDimension,
+                               beta: 1, c: valueGradient + range.lowerBound * valueDimension, ldc: valueDimension, parallel: false)
                     // dP = dO V[range]ᵀ
-                    Tensor.gemm(dO, values + range.lowerBound * valueDimension, scoreGradient, m: rows, n: width, k: valueDimension,
-                                transposeA: false, transposeB: true)
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: width, k: valueDimension,
+                               a: dO, lda: valueDimension, b: values + range.lowerBound * valueDimension, ldb: valueDimension,
+                               c: scoreGradient, ldc: width, parallel: false)
                     // dS = P ∘ (dP - Σ P dP)
                     for row in 0..<rows {
                         let probabilityRow = p + row * keyCount, gradientRow = scoreGradient + row * width
@@ -263,12 +256,12 @@ struct AttentionGeometry {
                         for column in 0..<width { gradientRow[column] = probabilityRow[column] * (gradientRow[column] - dot) }
                     }
                     // dQ = scale dS K[range];  dK[range] += scale dSᵀ Q
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDimension), Int32(width),
-                                scale, scoreGradient, Int32(width), keys + range.lowerBound * headDimension, Int32(headDimension),
-                                0, dQ + (headIndex * length + blockStart) * headDimension, Int32(headDimension))
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(width), Int32(headDimension), Int32(rows),
-                                scale, scoreGradient, Int32(width), queries, Int32(headDimension),
-                                1, keyGradient + range.lowerBound * headDimension, Int32(headDimension))
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: headDimension, k: width, alpha: scale,
+                               a: scoreGradient, lda: width, b: keys + range.lowerBound * headDimension, ldb: headDimension,
+                               c: dQ + (headIndex * length + blockStart) * headDimension, ldc: headDimension, parallel: false)
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: headDimension, k: rows, alpha: scale,
+                               a: scoreGradient, lda: width, b: queries, ldb: headDimension,
+                               beta: 1, c: keyGradient + range.lowerBound * headDimension, ldc: headDimension, parallel: false)
                 }
             }
         }

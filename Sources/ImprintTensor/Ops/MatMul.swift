@@ -1,5 +1,3 @@
-import COpenBLAS
-
 // Matrix products through OpenBLAS `cblas_sgemm`.
 
 extension Tensor {
@@ -76,13 +74,14 @@ extension Tensor {
         return product + bias
     }
 
-    /// `c = op(a) · op(b)` for row-major matrices, `c` is `m x n`, overwritten (beta 0).
+    /// `c = alpha · op(a) · op(b) + beta · c` for contiguous row-major matrices, `c` is `m x n`
+    /// (leading dimension `ldc`, default `n`), split over the cores when large (see `BLAS`).
     @inlinable
     public static func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                             m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
-                            alpha: Float = 1, beta: Float = 0, ldc: Int? = nil) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, c, Int32(ldc ?? n))
+                            alpha: Float = 1, beta: Float = 0, ldc: Int? = nil, parallel: Bool = true) {
+        BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, beta: beta, c: c, ldc: ldc ?? n,
+                   parallel: parallel)
     }
 }

@@ -1,0 +1,72 @@
+// Model benchmarks on a real checkpoint (default: SmolLM2-135M-Instruct Q4_1 GGUF, dequantized to
+// float32): load time, prefill (no grad) and full forward+backward for batch x sequence tokens.
+// Opt-in, never part of the tests; Benchmarks/run-model-benchmarks.sh runs the PyTorch side
+// (../shared/bench/torch_anchor.py and Benchmarks/torch_model_extra.py) in the same run.
+//
+// Usage: ModelBenchmarks MODEL [--batch 8] [--seq 256] [--reps 3] [--only prefill,train]
+// Output: one JSON object per line.
+import Dispatch
+import Foundation
+import ImprintModel
+import ImprintTensor
+
+func argument(_ name: String, default value: String) -> String {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return value }
+    return arguments[index + 1]
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Median of `repetitions` timed runs after one warm-up.
+func medianTime(_ repetitions: Int, _ body: () -> Void) -> Double {
+    body()
+    let times = (0..<repetitions).map { _ in seconds(body) }.sorted()
+    return times[times.count / 2]
+}
+
+func report(_ fields: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(stdout)
+}
+
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+}
+
+let path = CommandLine.arguments.count > 1 && !CommandLine.arguments[1].hasPrefix("--") ? CommandLine.arguments[1]
+    : (ProcessInfo.processInfo.environment["IMPRINT_DEFAULT_MODEL"] ?? NSHomeDirectory() + "/.cache/imprint/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+let batch = Int(argument("--batch", default: "8"))!, length = Int(argument("--seq", default: "256"))!
+let repetitions = Int(argument("--reps", default: "3"))!
+let only = Set(argument("--only", default: "load,prefill,train").split(separator: ",").map(String.init))
+
+var model: TransformerDecoder!
+let loadSeconds = try seconds { model = try ModelLoader.load(path: path) }
+if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path]) }
+
+var generator = RandomGenerator(seed: 0)
+let vocabulary = model.configuration.vocabularySize
+let ids = (0..<(batch * length)).map { _ in Int(generator.next() % UInt64(vocabulary)) }
+let tokens = TokenBatch(ids: ids, batchSize: batch, length: length)
+
+if only.contains("prefill") {
+    let time = medianTime(repetitions) { _ = withoutGradients { model(tokens) } }
+    report(["workload": "prefill", "batch": batch, "seq": length, "seconds": time,
+            "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
+}
+if only.contains("train") {
+    let time = medianTime(repetitions) {
+        let loss = model.loss(tokens, labels: ids)
+        loss.backward()
+        model.zeroGradients()
+    }
+    report(["workload": "full_forward_backward", "batch": batch, "seq": length, "seconds": time,
+            "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
+}

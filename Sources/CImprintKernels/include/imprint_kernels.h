@@ -1,0 +1,35 @@
+// Vector kernels that Swift's SIMD types compile poorly (lane-by-lane min/max, shifts, masks).
+// Each has an AVX2+FMA clone chosen at load time where the CPU supports it, and a portable
+// SSE2 version otherwise; results are identical to within float rounding of the FMA.
+#ifndef IMPRINT_KERNELS_H
+#define IMPRINT_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// out[i] = exp(in[i] - shift) for i < count; returns the sum of the outputs. `in` may equal `out`.
+float imprint_exp_shifted(const float *in, float *out, size_t count, float shift);
+
+/// The sum of exp(in[i] - shift), without storing the terms.
+float imprint_sum_exp_shifted(const float *in, size_t count, float shift);
+
+/// The largest value of in[0..<count] (-inf when count is 0). NaN-free input assumed.
+float imprint_maximum(const float *in, size_t count);
+
+/// out[i] = in[i] * factor.
+void imprint_scale(const float *in, float *out, size_t count, float factor);
+
+/// exp(x) by the same polynomial (for scalars and tests).
+float imprint_exp(float x);
+
+/// out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]  (SwiGLU).
+void imprint_swiglu(const float *gate, const float *up, float *out, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,106 @@
+// See imprint_kernels.h. Plain loops written so that clang vectorizes them; `target_clones`
+// builds an AVX2+FMA version beside the baseline one and picks one at load time.
+#include "imprint_kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+#define IMPRINT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define IMPRINT_CLONES
+#endif
+
+// Cephes-style expf: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n from exponent bits
+// (split in two halves so n = 128 does not overflow). Clamping to [-110, 89] keeps intermediates
+// finite; the products underflow to exactly 0 below about -103.9 and overflow to +inf above 88.72.
+static inline float exp_approx(float x) {
+    x = x < -110.0f ? -110.0f : (x > 89.0f ? 89.0f : x);
+    const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+    float shifted = x * 1.44269504f + magic;
+    float n = shifted - magic;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691e-4f;
+    p = p * r + 1.3981999e-3f;
+    p = p * r + 8.3334520e-3f;
+    p = p * r + 4.1665796e-2f;
+    p = p * r + 1.6666665e-1f;
+    p = p * r + 5.0000001e-1f;
+    float poly = p * r * r + r + 1.0f;
+    int32_t shifted_bits, magic_bits;
+    memcpy(&shifted_bits, &shifted, 4);
+    memcpy(&magic_bits, &magic, 4);
+    int32_t exponent = shifted_bits - magic_bits;
+    int32_t half = exponent >> 1;
+    int32_t first_bits = (half + 127) << 23, second_bits = (exponent - half + 127) << 23;
+    float first, second;
+    memcpy(&first, &first_bits, 4);
+    memcpy(&second, &second_bits, 4);
+    return poly * first * second;
+}
+
+float imprint_exp(float x) { return exp_approx(x); }
+
+// Reductions keep 16 partial sums (or maxima) in lanes, so they vectorize without reassociating
+// floats and their order of summation does not depend on the instruction set.
+#define LANES 16
+
+IMPRINT_CLONES
+float imprint_exp_shifted(const float *in, float *out, size_t count, float shift) {
+    float partial[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        for (int lane = 0; lane < LANES; lane++) {
+            float value = exp_approx(in[i + lane] - shift);
+            out[i + lane] = value;
+            partial[lane] += value;
+        }
+    }
+    for (int lane = 0; i + lane < count; lane++) {
+        float value = exp_approx(in[i + lane] - shift);
+        out[i + lane] = value;
+        partial[lane] += value;
+    }
+    float total = 0.0f;
+    for (int lane = 0; lane < LANES; lane++) total += partial[lane];
+    return total;
+}
+
+IMPRINT_CLONES
+float imprint_sum_exp_shifted(const float *in, size_t count, float shift) {
+    float partial[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        for (int lane = 0; lane < LANES; lane++) partial[lane] += exp_approx(in[i + lane] - shift);
+    }
+    for (int lane = 0; i + lane < count; lane++) partial[lane] += exp_approx(in[i + lane] - shift);
+    float total = 0.0f;
+    for (int lane = 0; lane < LANES; lane++) total += partial[lane];
+    return total;
+}
+
+IMPRINT_CLONES
+float imprint_maximum(const float *in, size_t count) {
+    float partial[LANES];
+    for (int lane = 0; lane < LANES; lane++) partial[lane] = -INFINITY;
+    size_t i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        for (int lane = 0; lane < LANES; lane++) partial[lane] = in[i + lane] > partial[lane] ? in[i + lane] : partial[lane];
+    }
+    for (int lane = 0; i + lane < count; lane++) partial[lane] = in[i + lane] > partial[lane] ? in[i + lane] : partial[lane];
+    float best = -INFINITY;
+    for (int lane = 0; lane < LANES; lane++) best = partial[lane] > best ? partial[lane] : best;
+    return best;
+}
+
+IMPRINT_CLONES
+void imprint_scale(const float *in, float *out, size_t count, float factor) {
+    for (size_t i = 0; i < count; i++) out[i] = in[i] * factor;
+}
+
+IMPRINT_CLONES
+void imprint_swiglu(const float *gate, const float *up, float *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = gate[i] / (1.0f + exp_approx(-gate[i])) * up[i];
+}
