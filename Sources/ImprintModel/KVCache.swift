@@ -35,3 +35,26 @@ public final class KVCache {
     /// The number of cached positions.
     public var length: Int { layers.first?.length ?? 0 }
 }
+
+extension KVCache {
+    /// Keeps only the given sequences, in the given order (repeats allowed): drops finished rows
+    /// and fans a prompt out to several completions.
+    public func selectRows(_ rows: [Int]) {
+        let length = self.length
+        for layer in layers {
+            guard let keys = layer.keys, let values = layer.values else { continue }
+            layer.replace(keys: keys.indexSelect(rows), values: values.indexSelect(rows))
+        }
+        if !keyPadding.isEmpty {
+            keyPadding = rows.flatMap { keyPadding[($0 * length)..<(($0 + 1) * length)] }
+        }
+        batchSize = rows.count
+    }
+}
+
+extension LayerCache {
+    func replace(keys newKeys: Tensor, values newValues: Tensor) {
+        keys = newKeys
+        values = newValues
+    }
+}

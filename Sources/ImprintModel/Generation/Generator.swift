@@ -1,0 +1,122 @@
+import Foundation
+import ImprintCore
+import ImprintTensor
+
+/// Why a sequence stopped.
+public enum FinishReason: String, Codable, Sendable {
+    /// It produced an end-of-sequence token (included in its tokens).
+    case endOfSequence
+    /// It reached the token limit.
+    case length
+    /// Its text reached a stop string (the string stays out of the reported text, not the tokens).
+    case stopString
+}
+
+/// One generated completion.
+public struct GeneratedSequence: Sendable, Equatable {
+    /// Which prompt it continues.
+    public var promptIndex: Int
+    /// Its new tokens, the end-of-sequence token included when there is one.
+    public var tokens: [Int]
+    /// `log p(token)` of each new token under `softmax(logits / temperature)` of the model.
+    public var logProbabilities: [Float]
+    public var finishReason: FinishReason
+}
+
+/// Batched generation with a KV cache.
+///
+/// Prompts of different lengths are left-padded into one batch and prefilled together (padded
+/// keys are masked and positions count real tokens only, as `transformers` does). With
+/// `completionsPerPrompt = n`, each prompt is prefilled once and its cache fanned out to `n`
+/// rows. Decoding advances all unfinished rows one token per step; a finished row leaves the
+/// batch, so it stops costing work. Each row samples with its own generator seeded from
+/// `parameters.seed` and its row index, so the same seed gives the same completions.
+public final class Generator {
+    public let model: TransformerDecoder
+
+    public init(model: TransformerDecoder) {
+        self.model = model
+    }
+
+    /// Generates `completionsPerPrompt` completions for every prompt, returned prompt by prompt.
+    ///
+    /// - Parameters:
+    ///   - stopTokenIds: end-of-sequence ids (default: the model configuration's `eosTokenIds`).
+    ///   - decode: turns a row's new tokens into text, needed only for `parameters.stop` strings.
+    ///   - onToken: called after every step for each row with `(rowIndex, token)`; rows are
+    ///     numbered `promptIndex * completionsPerPrompt + completion`.
+    public func generate(prompts: [[Int]], parameters: SamplingParameters, completionsPerPrompt: Int = 1,
+                         stopTokenIds: Set<Int>? = nil, decode: (([Int]) -> String)? = nil,
+                         onToken: ((Int, Int) -> Void)? = nil) -> [GeneratedSequence] {
+        precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
+        precondition(prompts.allSatisfy { !$0.isEmpty }, "every prompt needs at least one token")
+        precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
+        guard !prompts.isEmpty else { return [] }
+        let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
+        return withoutGradients {
+            let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
+            // Prefill, left-padded: only the last position's logits are needed.
+            let width = prompts.map(\.count).max()!
+            var ids: [Int] = [], mask: [Bool] = [], positions: [Int] = []
+            for prompt in prompts {
+                let padding = width - prompt.count
+                ids += [Int](repeating: prompt[0], count: padding) + prompt
+                mask += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: prompt.count)
+                positions += [Int](repeating: 0, count: padding) + Array(0..<prompt.count)
+            }
+            let hidden = model.hiddenStates(TokenBatch(ids: ids, batchSize: prompts.count, length: width,
+                                                       positions: positions, attentionMask: mask), cache: cache)
+            var logits = model.logits(fromHiddenStates: hidden.sliced(axis: 1, (width - 1)..<width))  // [P, 1, V]
+
+            // Fan out: row r continues prompt r / n.
+            let rowCount = prompts.count * completionsPerPrompt
+            if completionsPerPrompt > 1 {
+                let rows = (0..<rowCount).map { $0 / completionsPerPrompt }
+                cache.selectRows(rows)
+                logits = logits.indexSelect(rows)
+            }
+            var samplers = (0..<rowCount).map { row in
+                TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15)
+            }
+            var results = (0..<rowCount).map {
+                GeneratedSequence(promptIndex: $0 / completionsPerPrompt, tokens: [], logProbabilities: [], finishReason: .length)
+            }
+            var active = Array(0..<rowCount)           // result index of each cache row
+            var nextPosition = (0..<rowCount).map { prompts[$0 / completionsPerPrompt].count }
+            let vocabulary = model.configuration.vocabularySize
+            while !active.isEmpty {
+                var finished: Set<Int> = []
+                logits.storage.withUnsafeBufferPointer { all in
+                    for (cacheRow, row) in active.enumerated() {
+                        let rowLogits = UnsafeBufferPointer(rebasing: all[(cacheRow * vocabulary)..<((cacheRow + 1) * vocabulary)])
+                        let (token, logProbability) = samplers[row].sample(rowLogits)
+                        results[row].tokens.append(token)
+                        results[row].logProbabilities.append(logProbability)
+                        onToken?(row, token)
+                        if stops.contains(token) {
+                            results[row].finishReason = .endOfSequence
+                            finished.insert(cacheRow)
+                        } else if let decode, !parameters.stop.isEmpty,
+                                  parameters.stop.contains(where: decode(results[row].tokens).contains) {
+                            results[row].finishReason = .stopString
+                            finished.insert(cacheRow)
+                        } else if results[row].tokens.count >= parameters.maxTokens {
+                            finished.insert(cacheRow)
+                        }
+                    }
+                }
+                if !finished.isEmpty {
+                    let remaining = active.indices.filter { !finished.contains($0) }
+                    if remaining.isEmpty { break }
+                    cache.selectRows(remaining)
+                    active = remaining.map { active[$0] }
+                }
+                let step = TokenBatch(ids: active.map { results[$0].tokens.last! }, batchSize: active.count, length: 1,
+                                      positions: active.map { nextPosition[$0] })
+                for row in active { nextPosition[row] += 1 }
+                logits = model(step, cache: cache)  // [A, 1, V]
+            }
+            return results
+        }
+    }
+}
