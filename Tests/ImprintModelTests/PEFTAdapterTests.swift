@@ -103,6 +103,46 @@ final class PEFTAdapterTests: XCTestCase {
                                  file: file, line: line)
     }
 
+    /// An adapter trained here (rsLoRA, all-linear, dropout) saves and reloads to the same logits.
+    ///
+    /// With `IMPRINT_LORA_EXPORT=DIR` set, the adapter goes to `DIR/adapter` and its logits on the
+    /// fixture batch to `DIR/imprint-logits.safetensors`, for `Fixtures/check_imprint_adapter.py DIR`,
+    /// which loads it with PEFT and compares (run by hand; the result is in CHANGELOG.md).
+    func testTrainedAdapterSavesAndReloadsToTheSameLogits() throws {
+        let model = try loadFixtureModel("llama")
+        let batch = try fixtureBatch("llama")
+        let adapter = try LoRA.attach(to: model, configuration: LoRAConfiguration(
+            rank: 4, alpha: 8, dropout: 0.05, targetModules: .allLinear, usesRankStabilizedScaling: true), seed: 11)
+        adapter.baseModelNameOrPath = "imprint-tiny-llama"
+        model.setTraining(true)
+        let optimizer = AdamW(parameters: model.trainableParameters(), learningRate: 2e-2)
+        for _ in 0..<3 {
+            model.zeroGradients()
+            model.loss(batch, labels: batch.ids).backward()
+            optimizer.step()
+        }
+        model.setTraining(false)
+        let logits = withoutGradients { model(batch) }
+        let export = ProcessInfo.processInfo.environment["IMPRINT_LORA_EXPORT"].map { URL(fileURLWithPath: $0) }
+        let directory = try export ?? temporaryDirectory()
+        try adapter.save(to: directory.appendingPathComponent("adapter"))
+        try SafetensorsWriter.write([SafetensorsTensor(name: "logits", shape: logits.shape, values: logits.storage),
+                                     SafetensorsTensor(name: "input_ids", shape: [2, 7], int64s: batch.ids.map(Int64.init))],
+                                    to: directory.appendingPathComponent("imprint-logits.safetensors"))
+
+        let config = try jsonObject(directory.appendingPathComponent("adapter/adapter_config.json"))
+        XCTAssertEqual(config["target_modules"] as? [String], ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"])
+        XCTAssertEqual(config["use_rslora"] as? Bool, true)
+        XCTAssertEqual((config["lora_dropout"] as? NSNumber)?.doubleValue, 0.05)
+
+        let reloadedModel = try loadFixtureModel("llama")
+        let reloaded = try LoRA.load(from: directory.appendingPathComponent("adapter"), into: reloadedModel)
+        XCTAssertEqual(reloaded.configuration, LoRAConfiguration(
+            rank: 4, alpha: 8, dropout: 0.05, targetModules: ["down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"],
+            usesRankStabilizedScaling: true))
+        XCTAssertEqual(withoutGradients { reloadedModel(batch) }.storage, logits.storage)
+    }
+
     // MARK: - Malformed folders
 
     func testMalformedConfigurationsGiveTypedErrors() throws {
