@@ -71,7 +71,7 @@ final class LoRATests: XCTestCase {
             XCTAssertEqual($0 as? LoRAError, .unsupportedTargetModule(key: "model.embed_tokens", type: "Embedding"))
         }
         XCTAssertThrowsError(try LoRA.targets(["query_key_value"], in: model)) {
-            XCTAssertEqual($0 as? LoRAError, .noTargetModules(targets: #"names(["query_key_value"])"#))
+            XCTAssertEqual($0 as? LoRAError, .noTargetModules(targets: #"["query_key_value"]"#))
         }
         XCTAssertThrowsError(try LoRA.targets(.pattern("(q_proj"), in: model)) {
             XCTAssertEqual($0 as? LoRAError, .invalidTargetPattern(pattern: "(q_proj"))

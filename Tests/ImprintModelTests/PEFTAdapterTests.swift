@@ -185,7 +185,7 @@ final class PEFTAdapterTests: XCTestCase {
         }
 
         let targetsNothing = try copyOfFixtureAdapter { $0["target_modules"] = ["query_key_value"] }
-        try assertLoadFails(targetsNothing) { $0 as? LoRAError == .noTargetModules(targets: #"names(["query_key_value"])"#) }
+        try assertLoadFails(targetsNothing) { $0 as? LoRAError == .noTargetModules(targets: #"["query_key_value"]"#) }
     }
 
     func testMalformedWeightsGiveTypedErrors() throws {

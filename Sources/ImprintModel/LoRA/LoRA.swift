@@ -110,7 +110,8 @@ public enum LoRA {
     }
 
     /// Runs `body` with adapters disabled, then restores the previous state (PEFT's
-    /// `with model.disable_adapter():`); GRPO's reference policy is the model inside it.
+    /// `with model.disable_adapter():`); GRPO's reference policy is the model inside it. A merged
+    /// adapter is unmerged on entry and stays unmerged afterwards.
     public static func withAdaptersDisabled<Result>(_ model: Module, _ body: () throws -> Result) rethrows -> Result {
         let wasEnabled = isEnabled(in: model)
         setEnabled(false, in: model)

@@ -6,7 +6,7 @@ import Foundation
 /// `B` `[out, r]` and the scale `s = α / r`, or `α / √r` with rsLoRA (Kalajdzievski 2023).
 public struct LoRAConfiguration: Equatable, Sendable {
     /// Which linear layers get an adapter, chosen by their checkpoint key (PEFT's `target_modules`).
-    public enum TargetModules: Equatable, Sendable, ExpressibleByArrayLiteral {
+    public enum TargetModules: Equatable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
         /// Names matched as PEFT matches a list: a module key equal to the name or ending in
         /// `"." + name` (`"q_proj"` matches `model.layers.0.self_attn.q_proj`).
         case names([String])
@@ -17,6 +17,15 @@ public struct LoRAConfiguration: Equatable, Sendable {
         case allLinear
 
         public init(arrayLiteral names: String...) { self = .names(names) }
+
+        /// As `adapter_config.json` would spell it: `["q_proj", "v_proj"]`, `"model\\..*"`, `"all-linear"`.
+        public var description: String {
+            switch self {
+            case .names(let names): return "[" + names.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            case .pattern(let pattern): return "\"\(pattern)\""
+            case .allLinear: return "\"all-linear\""
+            }
+        }
 
         /// A predicate that is true for the keys of targeted modules; `isOutputHead` marks
         /// `lm_head`, which `allLinear` leaves out.
