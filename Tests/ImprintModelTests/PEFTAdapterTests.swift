@@ -38,9 +38,15 @@ final class PEFTAdapterTests: XCTestCase {
         let adapter = try LoRA.load(from: llamaAdapter, into: model)
         let directory = try temporaryDirectory()
         try adapter.save(to: directory)
-        try adapter.save(to: directory)  // overwriting an adapter works and leaves no staged files behind
+        try Data("{}\n".utf8).write(to: directory.appendingPathComponent("metrics.jsonl"))
+        try adapter.save(to: directory)  // overwriting works, keeps other files, leaves no staged files behind
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(),
-                       ["adapter_config.json", "adapter_model.safetensors"])
+                       ["adapter_config.json", "adapter_model.safetensors", "metrics.jsonl"])
+        let occupied = directory.appendingPathComponent("metrics.jsonl")
+        XCTAssertThrowsError(try adapter.save(to: occupied)) { error in
+            guard case let FormatError.cannotOpen(path, _) = error else { return XCTFail("unexpected error: \(error)") }
+            XCTAssertEqual(path, occupied.path)
+        }
 
         // The weights file is byte for byte what PEFT (safetensors 0.8) wrote.
         XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("adapter_model.safetensors")),
@@ -225,6 +231,14 @@ final class PEFTAdapterTests: XCTestCase {
         try assertLoadFails(wrongRank) { error in
             guard case let ModelError.shapeMismatch(file, _, expected, found) = error else { return false }
             return file.hasSuffix("adapter_model.safetensors") && expected[0] == 8 && found[0] == 4
+        }
+
+        // Weights without a configuration (a save interrupted between its renames) are not an adapter.
+        let weightsOnly = try copyOfFixtureAdapter()
+        try FileManager.default.removeItem(at: weightsOnly.appendingPathComponent("adapter_config.json"))
+        try assertLoadFails(weightsOnly) { error in
+            guard case let ModelError.invalidConfiguration(file, key, _) = error else { return false }
+            return file == weightsOnly.appendingPathComponent("adapter_config.json").path && key == "(file)"
         }
 
         let pickleOnly = try copyOfFixtureAdapter()

@@ -57,6 +57,8 @@ public struct LoRAConfiguration: Equatable, Sendable {
     /// Scale by `α / √r` instead of `α / r` (PEFT `use_rslora`).
     public var usesRankStabilizedScaling: Bool
 
+    /// The defaults are `LoraConfig`'s (`r=8`, `lora_alpha=8`, no dropout, and `q_proj`/`v_proj`, PEFT's
+    /// default targets for Llama, Qwen2 and Gemma 3).
     /// - Precondition: `rank > 0`, `0 ≤ dropout < 1`.
     public init(rank: Int = 8, alpha: Float = 8, dropout: Float = 0, targetModules: TargetModules = ["q_proj", "v_proj"],
                 usesRankStabilizedScaling: Bool = false) {

@@ -8,7 +8,8 @@ import Foundation
 /// that change the math or the tensors Imprint loads: another `peft_type`, `use_dora`,
 /// `fan_in_fan_out`, `bias` other than `"none"`, `lora_bias`, `modules_to_save`,
 /// `rank_pattern`/`alpha_pattern`, `layers_to_transform`, `exclude_modules`, `target_parameters`,
-/// `trainable_token_indices`, `layer_replication`. Writing emits every key PEFT 0.21.2 writes except
+/// `trainable_token_indices`, `layer_replication`. Missing `r`, `lora_alpha`, `lora_dropout` and
+/// `use_rslora` take `LoraConfig`'s defaults (8, 8, 0, false). Writing emits every key PEFT 0.21.2 writes except
 /// `peft_version`, which PEFT fills in when it loads the file.
 enum PEFTAdapterConfig {
     static let fileName = "adapter_config.json"
