@@ -25,6 +25,13 @@ open class Module {
         return tensor
     }
 
+    /// Removes the parameter registered under `key` (an adapter being unloaded) and returns it.
+    @discardableResult
+    public func removeParameter(_ key: String) -> Tensor? {
+        guard let index = parameterEntries.firstIndex(where: { $0.key == key }) else { return nil }
+        return parameterEntries.remove(at: index).tensor
+    }
+
     /// Registers `module` as a child under `key` (dotted keys such as `"model.layers"` are allowed)
     /// and returns it.
     @discardableResult

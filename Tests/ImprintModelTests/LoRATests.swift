@@ -168,6 +168,35 @@ final class LoRATests: XCTestCase {
         XCTAssertTrue(model.trainableParameters().isEmpty)
     }
 
+    func testRemoveAndMergeAndUnload() throws {
+        let model = try loadFixtureModel("llama")
+        let batch = try fixtureBatch("llama")
+        let baseKeys = model.namedParameters().map(\.key)
+        let base = withoutGradients { model(batch) }.storage
+        try LoRA.load(from: modelFixtures.appendingPathComponent("llama/adapter"), into: model)
+        let adapted = withoutGradients { model(batch) }.storage
+        let adaptedKeys = model.namedParameters().map(\.key)
+        try LoRA.attach(to: model, configuration: LoRAConfiguration(rank: 2, targetModules: ["q_proj"]), name: "second")
+        LoRA.merge(model)
+        try LoRA.remove("second", from: model)
+        XCTAssertEqual(LoRA.adapterNames(in: model), ["default"])
+        XCTAssertEqual(LoRA.activeAdapterName(in: model), "default", "the remaining adapter becomes active")
+        XCTAssertEqual(model.namedParameters().map(\.key), adaptedKeys)
+        XCTAssertEqual(withoutGradients { model(batch) }.storage, adapted)
+        XCTAssertThrowsError(try LoRA.remove("second", from: model))
+
+        LoRA.mergeAndUnload(model)
+        XCTAssertTrue(LoRA.adapterNames(in: model).isEmpty)
+        XCTAssertEqual(model.namedParameters().map(\.key), baseKeys, "only the base keys remain, ready to save")
+        XCTAssertLessThanOrEqual(relativeError(withoutGradients { model(batch) }.storage, adapted), 1e-5)
+
+        let other = try loadFixtureModel("llama")
+        try LoRA.load(from: modelFixtures.appendingPathComponent("llama/adapter"), into: other)
+        try LoRA.remove("default", from: other)
+        XCTAssertEqual(other.namedParameters().map(\.key), baseKeys)
+        XCTAssertEqual(withoutGradients { other(batch) }.storage, base, "no adapter left: the base model exactly")
+    }
+
     func testDropoutActsOnlyInTrainingMode() throws {
         let model = try loadFixtureModel("llama")
         let batch = try fixtureBatch("llama")

@@ -134,6 +134,36 @@ public enum LoRA {
         for (linear, lora) in loraLayers(in: model) { lora.unmerge(from: linear.weight) }
     }
 
+    /// Detaches adapter `name` (PEFT `delete_adapter`): unmerges it if merged and removes its
+    /// tensors from the model. When it was active, the first remaining adapter (by name) becomes
+    /// active; layers left without adapters return to the plain path. The base stays frozen.
+    /// - Throws: `LoRAError.unknownAdapter`.
+    public static func remove(_ name: String, from model: Module) throws {
+        let layers = loraLayers(in: model)
+        guard layers.contains(where: { $0.lora.updates[name] != nil }) else {
+            throw LoRAError.unknownAdapter(name: name, attached: adapterNames(in: model))
+        }
+        let wasActive = activeAdapterName(in: model) == name
+        for (linear, lora) in layers {
+            lora.remove(name, from: linear.weight)
+            removeParameters(of: name, from: linear)
+            if lora.updates.isEmpty { linear.lora = nil }
+        }
+        if wasActive, let next = adapterNames(in: model).first { activate(next, on: loraLayers(in: model)) }
+    }
+
+    /// Merges the active adapter into the base weights and removes every adapter (PEFT
+    /// `merge_and_unload`): the model is then a plain model whose `namedParameters()` are the base
+    /// keys only, ready to be written as a Hugging Face checkpoint.
+    /// - Precondition: adapters are enabled.
+    public static func mergeAndUnload(_ model: Module) {
+        merge(model)
+        for (linear, lora) in loraLayers(in: model) {
+            for name in lora.updates.keys { removeParameters(of: name, from: linear) }
+            linear.lora = nil
+        }
+    }
+
     /// True when some layer holds a merged update.
     public static func isMerged(_ model: Module) -> Bool {
         loraLayers(in: model).contains { $0.lora.mergedAdapterName != nil }
@@ -161,10 +191,22 @@ public enum LoRA {
             layer.linear.lora = lora
             layer.update.isTrainable = trainable
             lora.add(layer.update, name: adapter.name)
-            layer.linear.registerParameter("lora_A.\(adapter.name).weight", layer.update.down)
-            layer.linear.registerParameter("lora_B.\(adapter.name).weight", layer.update.up)
+            let keys = parameterKeys(adapter.name)
+            layer.linear.registerParameter(keys.down, layer.update.down)
+            layer.linear.registerParameter(keys.up, layer.update.up)
         }
         activate(adapter.name, on: loraLayers(in: model))
+    }
+
+    /// The keys of an adapter's tensors within its `Linear`, as PEFT names them in memory.
+    static func parameterKeys(_ name: String) -> (down: String, up: String) {
+        ("lora_A.\(name).weight", "lora_B.\(name).weight")
+    }
+
+    private static func removeParameters(of name: String, from linear: Linear) {
+        let keys = parameterKeys(name)
+        linear.removeParameter(keys.down)
+        linear.removeParameter(keys.up)
     }
 
     /// Every linear layer with LoRA state, in model order.

@@ -23,6 +23,12 @@ public final class LoRALayer {
         updates[name] = update
     }
 
+    /// Removes the update of adapter `name`, unmerging it from `weight` first if it is merged.
+    func remove(_ name: String, from weight: Tensor) {
+        if mergedAdapterName == name { unmerge(from: weight) }
+        updates[name] = nil
+    }
+
     /// The update the forward pass adds: the active one, unless disabled or already merged.
     var updateToApply: LoRAUpdate? {
         guard isEnabled, mergedAdapterName == nil, let name = activeAdapterName else { return nil }
