@@ -40,7 +40,8 @@ public enum LoRA {
 
     /// The linear layers `targetModules` selects, with their module keys, in model order.
     ///
-    /// Matching follows PEFT's `check_target_module_exists`; keys inside adapters are skipped.
+    /// Matching follows PEFT's `check_target_module_exists`. Adapter tensors are parameters of the
+    /// adapted `Linear`, not modules, so an adapter is never a target itself.
     /// - Throws: `LoRAError.noTargetModules` when nothing matches, `.unsupportedTargetModule` when a
     ///   match is not a `Linear`, `.invalidTargetPattern` for a pattern that does not compile.
     public static func targets(_ targetModules: LoRAConfiguration.TargetModules,
