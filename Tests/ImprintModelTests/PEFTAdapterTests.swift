@@ -33,6 +33,17 @@ final class PEFTAdapterTests: XCTestCase {
         XCTAssertEqual(adapter.peftTensors.count, reference.file.tensorNames.filter { $0.hasPrefix("grad.") }.count)
     }
 
+    /// The default model ships as GGUF: an adapter trained on the HF checkpoint applies to the same
+    /// weights read from a GGUF file (keys mapped, q/k permutation undone) with the same logits.
+    func testFixtureAdapterOnTheGGUFModelMatchesPEFT() throws {
+        let model = try ModelLoader.load(path: modelFixtures.appendingPathComponent("llama/llama-f32.gguf").path)
+        try LoRA.load(from: llamaAdapter, into: model)
+        let batch = try fixtureBatch("llama")
+        let logits = withoutGradients { model(batch) }
+        let expected = try Reference("llama/adapter-reference.safetensors").tensor("logits")
+        XCTAssertLessThanOrEqual(relativeError(logits.storage, expected.storage), 1e-4)
+    }
+
     func testSaveWritesPEFTFilesAndLoadsBackBitIdentical() throws {
         let model = try loadFixtureModel("llama")
         let adapter = try LoRA.load(from: llamaAdapter, into: model)
