@@ -9,8 +9,8 @@ import Foundation
 /// `fan_in_fan_out`, `bias` other than `"none"`, `lora_bias`, `modules_to_save`,
 /// `rank_pattern`/`alpha_pattern`, `layers_to_transform`, `exclude_modules`, `target_parameters`,
 /// `trainable_token_indices`, `layer_replication`. Missing `r`, `lora_alpha`, `lora_dropout` and
-/// `use_rslora` take `LoraConfig`'s defaults (8, 8, 0, false). Writing emits every key PEFT 0.21.2 writes except
-/// `peft_version`, which PEFT fills in when it loads the file.
+/// `use_rslora` take `LoraConfig`'s defaults (8, 8, 0, false). Writing emits every key PEFT 0.21.2
+/// writes except `peft_version`, which PEFT fills in when it loads the file.
 enum PEFTAdapterConfig {
     static let fileName = "adapter_config.json"
 
@@ -19,17 +19,13 @@ enum PEFTAdapterConfig {
     ///   `LoRAError.unsupportedOption` for an option Imprint does not implement.
     static func read(_ url: URL) throws -> (configuration: LoRAConfiguration, baseModelNameOrPath: String?) {
         let file = url.path
-        let object: [String: Any]
-        do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-                throw ModelError.invalidConfiguration(file: file, key: "(file)", expected: "a JSON object")
-            }
-            object = parsed
-        } catch let error as ModelError {
-            throw error
-        } catch {
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) } catch {
             throw ModelError.invalidConfiguration(file: file, key: "(file)",
                                                   expected: "a readable JSON object: \(error.localizedDescription)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw ModelError.invalidConfiguration(file: file, key: "(file)", expected: "a JSON object")
         }
         func isAbsent(_ key: String) -> Bool { object[key] == nil || object[key] is NSNull }
         func number(_ key: String, default value: Double) throws -> Double {
