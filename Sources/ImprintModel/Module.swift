@@ -10,6 +10,10 @@ open class Module {
     private var parameterEntries: [(key: String, tensor: Tensor)] = []
     private var childEntries: [(key: String, module: Module)] = []
 
+    /// Whether this module is in training mode (LoRA dropout active), as `torch.nn.Module.training`.
+    /// False until `setTraining(true)`: loaded models start in evaluation mode, as after `from_pretrained`.
+    public private(set) var isTraining = false
+
     public init() {}
 
     /// Registers `tensor` as a trainable parameter under `key` and returns it.
@@ -19,6 +23,13 @@ open class Module {
         tensor.requiresGrad = true
         parameterEntries.append((key, tensor))
         return tensor
+    }
+
+    /// Removes the parameter registered under `key` (an adapter being unloaded) and returns it.
+    @discardableResult
+    public func removeParameter(_ key: String) -> Tensor? {
+        guard let index = parameterEntries.firstIndex(where: { $0.key == key }) else { return nil }
+        return parameterEntries.remove(at: index).tensor
     }
 
     /// Registers `module` as a child under `key` (dotted keys such as `"model.layers"` are allowed)
@@ -74,6 +85,13 @@ open class Module {
     /// Lets gradients reach every parameter of this subtree again.
     public func unfreeze() {
         for (_, tensor) in namedParameters() { tensor.requiresGrad = true }
+    }
+
+    /// Puts this module and every descendant in training (`true`) or evaluation mode, as
+    /// `module.train(mode)` / `module.eval()`.
+    public func setTraining(_ training: Bool) {
+        isTraining = training
+        for (_, child) in childEntries { child.setTraining(training) }
     }
 
     /// Fills every parameter from `source(key, shape)`, which returns the values or nil when absent.
