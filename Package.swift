@@ -62,7 +62,7 @@ let package = Package(
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
                           path: "Benchmarks/ImprintBenchmarks"),
-        .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor"],
+        .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor", "ImprintCore"],
                           path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),

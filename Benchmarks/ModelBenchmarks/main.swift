@@ -7,6 +7,7 @@
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
+import ImprintCore
 import ImprintModel
 import ImprintTensor
 
@@ -45,7 +46,7 @@ let path = CommandLine.arguments.count > 1 && !CommandLine.arguments[1].hasPrefi
     : (ProcessInfo.processInfo.environment["IMPRINT_DEFAULT_MODEL"] ?? NSHomeDirectory() + "/.cache/imprint/models/SmolLM2-135M-Instruct.Q4_1.gguf")
 let batch = Int(argument("--batch", default: "8"))!, length = Int(argument("--seq", default: "256"))!
 let repetitions = Int(argument("--reps", default: "3"))!
-let only = Set(argument("--only", default: "load,prefill,train").split(separator: ",").map(String.init))
+let only = Set(argument("--only", default: "load,prefill,train,lora,sample").split(separator: ",").map(String.init))
 
 var model: TransformerDecoder!
 let loadSeconds = try seconds { model = try ModelLoader.load(path: path) }
@@ -69,4 +70,34 @@ if only.contains("train") {
     }
     report(["workload": "full_forward_backward", "batch": batch, "seq": length, "seconds": time,
             "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
+}
+if only.contains("lora") {
+    // As torch_anchor.py: LoRA r=16, alpha=32, all 7 projections, AdamW lr 1e-4, loss on all tokens.
+    let adapter = try LoRA.attach(to: model, configuration: LoRAConfiguration(
+        rank: 16, alpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]), seed: 0)
+    model.setTraining(true)
+    let optimizer = AdamW(parameters: adapter.parameters, learningRate: 1e-4)
+    let time = medianTime(repetitions) {
+        let loss = model.loss(tokens, labels: ids)
+        loss.backward()
+        optimizer.step()
+        optimizer.zeroGradients()
+    }
+    model.setTraining(false)
+    report(["workload": "lora_train_step", "batch": batch, "seq": length, "seconds": time,
+            "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
+}
+if only.contains("sample") {
+    // As torch_anchor.py: 32-token random prompts, 64 new tokens, temperature 1, no top-k/top-p, no EOS stop.
+    let promptLength = Int(argument("--gen-prompt", default: "32"))!, newTokens = Int(argument("--gen-new", default: "64"))!
+    for rows in [Int(argument("--gen-batch", default: "16"))!, 1] {
+        let prompts = (0..<rows).map { _ in (0..<promptLength).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
+        let generatorUnderTest = Generator(model: model)
+        let parameters = SamplingParameters(maxTokens: newTokens, temperature: 1, seed: 0)
+        let time = medianTime(max(1, repetitions - 2)) {
+            _ = generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
+        }
+        report(["workload": "sample", "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
+                "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])
+    }
 }

@@ -49,10 +49,13 @@ public final class DecoderLayer: Module {
     public let postFeedForwardNorm: RMSNorm?
     public let layerType: ModelConfiguration.LayerType
 
-    public init(configuration c: ModelConfiguration, layerType: ModelConfiguration.LayerType) {
+    /// - Parameter quantized: frozen quantized weights by full key (`model.layers.N.mlp.up_proj.weight`).
+    public init(configuration c: ModelConfiguration, layerType: ModelConfiguration.LayerType,
+                keyPrefix: String = "", quantized: [String: QuantizedMatrix] = [:]) {
         self.layerType = layerType
-        attention = SelfAttention(configuration: c)
-        feedForward = GatedFeedForward(hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, activation: c.activation)
+        attention = SelfAttention(configuration: c, keyPrefix: keyPrefix + "self_attn.", quantized: quantized)
+        feedForward = GatedFeedForward(hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, activation: c.activation,
+                                       keyPrefix: keyPrefix + "mlp.", quantized: quantized)
         let gemma = c.usesGemmaLayout
         func norm() -> RMSNorm { RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon, addsOneToWeight: gemma) }
         inputNorm = norm()
@@ -93,13 +96,19 @@ public final class TransformerDecoder: Module {
     public let outputProjection: Linear?
     let rotaryByLayerType: [ModelConfiguration.LayerType: RotaryEmbedding]
 
-    public init(configuration c: ModelConfiguration) {
+    /// - Parameter quantized: frozen quantized weights by checkpoint key (`model.embed_tokens.weight`,
+    ///   `model.layers.N.self_attn.q_proj.weight`, `lm_head.weight`); every other weight is a float32
+    ///   parameter filled later (`loadParameters`).
+    public init(configuration c: ModelConfiguration, quantized: [String: QuantizedMatrix] = [:]) {
         precondition(c.layerTypes.count == c.layerCount, "layerTypes must have one entry per layer")
         configuration = c
-        embedding = Embedding(vocabularySize: c.vocabularySize, dimension: c.hiddenSize)
-        layers = c.layerTypes.map { DecoderLayer(configuration: c, layerType: $0) }
+        embedding = Embedding(vocabularySize: c.vocabularySize, dimension: c.hiddenSize, quantized: quantized["model.embed_tokens.weight"])
+        layers = c.layerTypes.enumerated().map { index, type in
+            DecoderLayer(configuration: c, layerType: type, keyPrefix: "model.layers.\(index).", quantized: quantized)
+        }
         finalNorm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon, addsOneToWeight: c.usesGemmaLayout)
-        outputProjection = c.tieWordEmbeddings ? nil : Linear(inputs: c.hiddenSize, outputs: c.vocabularySize)
+        outputProjection = c.tieWordEmbeddings ? nil
+            : Linear(inputs: c.hiddenSize, outputs: c.vocabularySize, quantized: quantized["lm_head.weight"])
         rotaryByLayerType = [.fullAttention: c.rotaryEmbedding(for: .fullAttention),
                              .slidingAttention: c.rotaryEmbedding(for: .slidingAttention)]
         super.init()
@@ -150,7 +159,7 @@ public final class TransformerDecoder: Module {
 
     /// Logits over the vocabulary for hidden states `[..., hidden]` (soft-capped when configured).
     public func logits(fromHiddenStates hidden: Tensor) -> Tensor {
-        var logits = outputProjection.map { $0(hidden) } ?? Tensor.matmul(hidden, embedding.weight, transposeB: true)
+        var logits = outputProjection.map { $0(hidden) } ?? embedding.project(hidden)
         if let cap = configuration.finalLogitSoftcapping { logits = (logits / cap).tanh() * cap }
         return logits
     }

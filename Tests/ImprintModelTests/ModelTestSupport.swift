@@ -28,3 +28,9 @@ func defaultModelPath() -> String? {
     let path = environment["IMPRINT_DEFAULT_MODEL"] ?? cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     return FileManager.default.fileExists(atPath: path) ? path : nil
 }
+
+/// Reproducible uniform random values in [-1, 1).
+func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+    var generator = RandomGenerator(seed: seed)
+    return Tensor.randomUniform(shape, low: -1, high: 1, generator: &generator)
+}

@@ -1,17 +1,31 @@
 import ImprintTensor
 
-/// A lookup table of token vectors, as `torch.nn.Embedding`; `weight` is `[vocabulary, dimension]`.
+/// A lookup table of token vectors, as `torch.nn.Embedding`; the table is `[vocabulary, dimension]`,
+/// a float32 parameter or a frozen quantized matrix (see `Linear`).
 public final class Embedding: Module {
-    public let weight: Tensor
+    /// The float32 table, `nil` while the table is kept quantized.
+    public let denseWeight: Tensor?
+    public let quantizedWeight: QuantizedMatrix?
 
-    public init(vocabularySize: Int, dimension: Int) {
-        weight = Tensor.zeros([vocabularySize, dimension])
+    public init(vocabularySize: Int, dimension: Int, quantized: QuantizedMatrix? = nil) {
+        if let quantized {
+            precondition(quantized.shape == [vocabularySize, dimension], "quantized embedding \(quantized.shape) does not fit [\(vocabularySize), \(dimension)]")
+        }
+        quantizedWeight = quantized
+        denseWeight = quantized == nil ? Tensor.zeros([vocabularySize, dimension]) : nil
         super.init()
-        registerParameter("weight", weight)
+        if let denseWeight { registerParameter("weight", denseWeight) }
     }
 
     /// The vectors of `ids` (shape `idsShape`): `idsShape + [dimension]`.
     public func callAsFunction(_ ids: [Int], shape idsShape: [Int]) -> Tensor {
-        Tensor.embedding(weight, ids: ids, shape: idsShape)
+        if let quantizedWeight { return quantizedWeight.gatherRows(ids).reshaped(idsShape + [quantizedWeight.columns]) }
+        return Tensor.embedding(denseWeight!, ids: ids, shape: idsShape)
+    }
+
+    /// `x · tableᵀ`: the tied output projection, `[..., dimension]` → `[..., vocabulary]`.
+    public func project(_ x: Tensor) -> Tensor {
+        if let quantizedWeight { return Tensor.linear(x, quantized: quantizedWeight) }
+        return Tensor.matmul(x, denseWeight!, transposeB: true)
     }
 }

@@ -14,10 +14,11 @@ public final class GatedFeedForward: Module {
     public let downProjection: Linear
     public let activation: Activation
 
-    public init(hiddenSize: Int, intermediateSize: Int, activation: Activation) {
-        gateProjection = Linear(inputs: hiddenSize, outputs: intermediateSize)
-        upProjection = Linear(inputs: hiddenSize, outputs: intermediateSize)
-        downProjection = Linear(inputs: intermediateSize, outputs: hiddenSize)
+    public init(hiddenSize: Int, intermediateSize: Int, activation: Activation,
+                keyPrefix: String = "", quantized: [String: QuantizedMatrix] = [:]) {
+        gateProjection = Linear(inputs: hiddenSize, outputs: intermediateSize, quantized: quantized[keyPrefix + "gate_proj.weight"])
+        upProjection = Linear(inputs: hiddenSize, outputs: intermediateSize, quantized: quantized[keyPrefix + "up_proj.weight"])
+        downProjection = Linear(inputs: intermediateSize, outputs: hiddenSize, quantized: quantized[keyPrefix + "down_proj.weight"])
         self.activation = activation
         super.init()
         registerChild("gate_proj", gateProjection)

@@ -1,30 +1,60 @@
 import ImprintTensor
 
-/// `y = x Wᵀ + b`, as `torch.nn.Linear`; `weight` is `[outputs, inputs]`.
+/// `y = x Wᵀ + b`, as `torch.nn.Linear`; the weight is `[outputs, inputs]`.
+///
+/// The weight is either a float32 parameter or a frozen block-quantized matrix kept as the GGUF
+/// file stores it (`QuantizedMatrix`, see `ModelLoader.load(path:keepQuantized:)`); reading
+/// `weight` on a quantized layer converts it to a float32 parameter (frozen), e.g. to merge an
+/// adapter into it.
 ///
 /// With a LoRA adapter attached (`LoRA.attach`, `LoRA.load`) and active, the active update's
 /// `s · dropout(x) Aᵀ Bᵀ` is added; its `A`/`B` are parameters keyed `lora_A.<name>.weight` and
 /// `lora_B.<name>.weight`, as PEFT names them in memory.
 public final class Linear: Module {
-    public let weight: Tensor
+    /// The float32 weight, `nil` while the layer keeps a quantized one.
+    public private(set) var denseWeight: Tensor?
+    /// The frozen quantized weight, if the layer was loaded that way.
+    public private(set) var quantizedWeight: QuantizedMatrix?
     public let bias: Tensor?
     /// The LoRA adapters of this layer; `nil` until one is attached.
     public internal(set) var lora: LoRALayer?
-    public var inputCount: Int { weight.shape[1] }
-    public var outputCount: Int { weight.shape[0] }
+    public let inputCount: Int
+    public let outputCount: Int
 
-    /// A zero-initialized layer (weights come from a checkpoint).
-    public init(inputs: Int, outputs: Int, bias: Bool = false) {
-        weight = Tensor.zeros([outputs, inputs])
+    /// A layer with a zero float32 weight (filled from a checkpoint), or with the given quantized weight.
+    public init(inputs: Int, outputs: Int, bias: Bool = false, quantized: QuantizedMatrix? = nil) {
+        inputCount = inputs
+        outputCount = outputs
         self.bias = bias ? Tensor.zeros([outputs]) : nil
+        if let quantized {
+            precondition(quantized.shape == [outputs, inputs], "quantized weight \(quantized.shape) does not fit Linear(\(inputs) → \(outputs))")
+            quantizedWeight = quantized
+        } else {
+            denseWeight = Tensor.zeros([outputs, inputs])
+        }
         super.init()
-        registerParameter("weight", weight)
+        if let denseWeight { registerParameter("weight", denseWeight) }
         if let bias = self.bias { registerParameter("bias", bias) }
     }
 
+    /// The float32 weight; a quantized layer is converted first (and stays converted, frozen).
+    public var weight: Tensor {
+        if let denseWeight { return denseWeight }
+        let dense = quantizedWeight!.dequantized()
+        registerParameter("weight", dense)
+        dense.requiresGrad = false
+        denseWeight = dense
+        quantizedWeight = nil
+        return dense
+    }
+
+    /// True while the weight is kept quantized.
+    public var isQuantized: Bool { quantizedWeight != nil }
+
     /// `x`: `[..., inputs]` → `[..., outputs]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let output = Tensor.linear(x, weight: weight, bias: bias)
+        let output = quantizedWeight.map { Tensor.linear(x, quantized: $0, bias: bias) }
+            ?? Tensor.linear(x, weight: denseWeight!, bias: bias)
         guard let update = lora?.updateToApply else { return output }
         return output + update(x, training: isTraining)
     }

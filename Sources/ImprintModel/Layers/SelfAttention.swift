@@ -13,15 +13,16 @@ public final class SelfAttention: Module {
     let headCount: Int, keyValueHeadCount: Int, headDimension: Int
     let scale: Float
 
-    public init(configuration c: ModelConfiguration) {
+    public init(configuration c: ModelConfiguration, keyPrefix: String = "", quantized: [String: QuantizedMatrix] = [:]) {
         headCount = c.attentionHeadCount
         keyValueHeadCount = c.keyValueHeadCount
         headDimension = c.headDimension
         scale = c.attentionScale
-        queryProjection = Linear(inputs: c.hiddenSize, outputs: c.attentionHeadCount * c.headDimension, bias: c.attentionBias)
-        keyProjection = Linear(inputs: c.hiddenSize, outputs: c.keyValueHeadCount * c.headDimension, bias: c.attentionBias)
-        valueProjection = Linear(inputs: c.hiddenSize, outputs: c.keyValueHeadCount * c.headDimension, bias: c.attentionBias)
-        outputProjection = Linear(inputs: c.attentionHeadCount * c.headDimension, outputs: c.hiddenSize)
+        queryProjection = Linear(inputs: c.hiddenSize, outputs: c.attentionHeadCount * c.headDimension, bias: c.attentionBias, quantized: quantized[keyPrefix + "q_proj.weight"])
+        keyProjection = Linear(inputs: c.hiddenSize, outputs: c.keyValueHeadCount * c.headDimension, bias: c.attentionBias, quantized: quantized[keyPrefix + "k_proj.weight"])
+        valueProjection = Linear(inputs: c.hiddenSize, outputs: c.keyValueHeadCount * c.headDimension, bias: c.attentionBias, quantized: quantized[keyPrefix + "v_proj.weight"])
+        outputProjection = Linear(inputs: c.attentionHeadCount * c.headDimension, outputs: c.hiddenSize,
+                                  quantized: quantized[keyPrefix + "o_proj.weight"])
         queryNorm = c.usesGemmaLayout ? RMSNorm(dimension: c.headDimension, epsilon: c.rmsNormEpsilon, addsOneToWeight: true) : nil
         keyNorm = c.usesGemmaLayout ? RMSNorm(dimension: c.headDimension, epsilon: c.rmsNormEpsilon, addsOneToWeight: true) : nil
         super.init()

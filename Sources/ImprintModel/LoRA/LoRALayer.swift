@@ -24,8 +24,8 @@ public final class LoRALayer {
     }
 
     /// Removes the update of adapter `name`, unmerging it from `weight` first if it is merged.
-    func remove(_ name: String, from weight: Tensor) {
-        if mergedAdapterName == name { unmerge(from: weight) }
+    func remove(_ name: String, from weight: @autoclosure () -> Tensor) {
+        if mergedAdapterName == name { unmerge(from: weight()) }
         updates[name] = nil
     }
 
@@ -36,16 +36,16 @@ public final class LoRALayer {
     }
 
     /// Folds the active update into `weight` (`W += s B A`); nothing when none applies.
-    func merge(into weight: Tensor) {
+    func merge(into weight: @autoclosure () -> Tensor) {
         guard let name = activeAdapterName, mergedAdapterName == nil, let update = updates[name] else { return }
-        update.addDelta(to: weight, sign: 1)
+        update.addDelta(to: weight(), sign: 1)
         mergedAdapterName = name
     }
 
     /// Takes the merged update back out of `weight` (`W −= s B A`); nothing when none is merged.
-    func unmerge(from weight: Tensor) {
+    func unmerge(from weight: @autoclosure () -> Tensor) {
         guard let name = mergedAdapterName, let update = updates[name] else { return }
-        update.addDelta(to: weight, sign: -1)
+        update.addDelta(to: weight(), sign: -1)
         mergedAdapterName = nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ImprintFormats
+import ImprintTensor
 
 /// Loads llama.cpp's GGUF files (`general.architecture` llama, qwen2 or gemma3).
 ///
@@ -81,11 +82,35 @@ public enum GGUFModelLoader {
         return block + module + "." + suffix
     }
 
-    /// Loads every parameter, dequantized to float32, with llama.cpp's conversions undone.
-    public static func load(_ file: GGUFFile) throws -> TransformerDecoder {
+    /// Loads every parameter with llama.cpp's conversions undone.
+    ///
+    /// - Parameter keepQuantized: keep Q8_0/Q4_0/Q4_1 matrices (projections, embeddings) quantized
+    ///   in memory as frozen weights (`QuantizedMatrix`) instead of dequantizing them to float32:
+    ///   the same values, a quarter to a sixth of the memory, faster decoding. Other tensors are
+    ///   dequantized to float32 parameters.
+    public static func load(_ file: GGUFFile, keepQuantized: Bool = false) throws -> TransformerDecoder {
         let configuration = try configuration(file)
-        let model = TransformerDecoder(configuration: configuration)
         let architecture = configuration.architecture
+        var quantized: [String: QuantizedMatrix] = [:]
+        if keepQuantized {
+            for key in matrixKeys(configuration) {
+                guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name),
+                      let format = quantizationFormat(info.type), info.shape.count == 2 else { continue }
+                var bytes = [UInt8](file.rawBytes(info))
+                let (rows, columns) = (info.shape[0], info.shape[1])
+                let rowBytes = columns / 32 * format.blockBytes
+                guard bytes.count == rows * rowBytes else {
+                    throw ModelError.shapeMismatch(file: file.url.path, key: name, expected: [rows, columns], found: [bytes.count])
+                }
+                if architecture == .llama && name.hasSuffix("attn_q.weight") {
+                    bytes = unpermuteRows(bytes, heads: configuration.attentionHeadCount, rowLength: rowBytes)
+                } else if architecture == .llama && name.hasSuffix("attn_k.weight") {
+                    bytes = unpermuteRows(bytes, heads: configuration.keyValueHeadCount, rowLength: rowBytes)
+                }
+                quantized[key] = QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
+            }
+        }
+        let model = TransformerDecoder(configuration: configuration, quantized: quantized)
         try model.loadParameters(file: file.url.path) { key, shape in
             guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name) else { return nil }
             guard info.shape == shape else {
@@ -105,12 +130,30 @@ public enum GGUFModelLoader {
         return model
     }
 
+    /// The checkpoint keys of every matrix that may stay quantized: embeddings and projections.
+    static func matrixKeys(_ configuration: ModelConfiguration) -> [String] {
+        let projections = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                           "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+        return ["model.embed_tokens.weight", "lm_head.weight"] + (0..<configuration.layerCount).flatMap { layer in
+            projections.map { "model.layers.\(layer).\($0).weight" }
+        }
+    }
+
+    static func quantizationFormat(_ type: GGMLType) -> QuantizedMatrix.Format? {
+        switch type {
+        case .q8_0: return .q8_0
+        case .q4_0: return .q4_0
+        case .q4_1: return .q4_1
+        default: return nil
+        }
+    }
+
     /// Inverts llama.cpp's `permute(w, n_head)`: within each head, row `j·2 + a` of the file is row
-    /// `a·(D/2) + j` of the `transformers` weight.
-    static func unpermuteRows(_ values: [Float], heads: Int, rowLength: Int) -> [Float] {
+    /// `a·(D/2) + j` of the `transformers` weight. Rows are `rowLength` elements (floats or block bytes).
+    static func unpermuteRows<Element: Numeric>(_ values: [Element], heads: Int, rowLength: Int) -> [Element] {
         let rows = values.count / rowLength
         let headRows = rows / heads, half = headRows / 2
-        var result = [Float](repeating: 0, count: values.count)
+        var result = [Element](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { target in
                 for head in 0..<heads {

@@ -28,10 +28,13 @@ public enum ModelLoader {
         return .gguf(url)
     }
 
-    /// The model at `path` (GGUF file or HF directory), weights dequantized to float32.
-    public static func load(path: String) throws -> TransformerDecoder {
+    /// The model at `path` (GGUF file or HF directory).
+    ///
+    /// - Parameter keepQuantized: for GGUF files, keep Q8_0/Q4_0/Q4_1 matrices quantized in memory
+    ///   as frozen weights (for inference and LoRA training); otherwise every weight is float32.
+    public static func load(path: String, keepQuantized: Bool = false) throws -> TransformerDecoder {
         switch try source(of: path) {
-        case .gguf(let url): return try GGUFModelLoader.load(GGUFFile(contentsOf: url))
+        case .gguf(let url): return try GGUFModelLoader.load(GGUFFile(contentsOf: url), keepQuantized: keepQuantized)
         case .huggingFaceDirectory(let url): return try HuggingFaceModelLoader.load(directory: url)
         }
     }

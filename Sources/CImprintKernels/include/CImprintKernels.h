@@ -1,0 +1,3 @@
+// The umbrella header of the C kernels target.
+#include "imprint_kernels.h"
+#include "imprint_quantized.h"

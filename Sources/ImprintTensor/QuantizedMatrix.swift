@@ -1,0 +1,151 @@
+import CImprintKernels
+
+/// A frozen weight matrix kept block-quantized in memory (llama.cpp's Q8_0, Q4_0 or Q4_1), and
+/// multiplied by dequantizing on the fly.
+///
+/// Values are exactly those of the dequantized float32 matrix, so products agree with the float32
+/// model up to the order of float additions. Memory per weight: Q8_0 1.06 bytes, Q4_0 0.56,
+/// Q4_1 0.63 (float32: 4). Small batches (decoding, up to `smallBatchLimit` rows) use a kernel
+/// that reads every weight byte once; larger ones dequantize `tileRows` rows at a time into a
+/// float32 tile and call `sgemm`.
+public final class QuantizedMatrix: @unchecked Sendable {
+    public enum Format: Int32, Sendable, CaseIterable {
+        case q8_0 = 0
+        case q4_0 = 1
+        case q4_1 = 2
+
+        /// Bytes per block of 32 values.
+        public var blockBytes: Int { Int(imprint_quant_block_bytes(rawValue)) }
+    }
+
+    public let format: Format
+    public let rows: Int
+    public let columns: Int
+    /// The raw blocks, row after row.
+    public let blocks: [UInt8]
+
+    static let smallBatchLimit = 16
+    static let tileRows = 512
+
+    /// Wraps raw blocks; `columns` must be a multiple of 32 and `blocks` exactly `rows` rows long.
+    public init(format: Format, rows: Int, columns: Int, blocks: [UInt8]) {
+        precondition(columns % 32 == 0, "quantized rows must be a multiple of 32 values, got \(columns)")
+        precondition(blocks.count == rows * columns / 32 * format.blockBytes,
+                     "\(format) matrix [\(rows), \(columns)] needs \(rows * columns / 32 * format.blockBytes) bytes, got \(blocks.count)")
+        self.format = format
+        self.rows = rows
+        self.columns = columns
+        self.blocks = blocks
+    }
+
+    /// `[rows, columns]`.
+    public var shape: [Int] { [rows, columns] }
+
+    /// Bytes held in memory.
+    public var byteCount: Int { blocks.count }
+
+    /// Rows `range` as float32 values, row-major.
+    public func dequantizedRows(_ range: Range<Int>) -> [Float] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) out of bounds for \(rows) rows")
+        return [Float](unsafeUninitializedCapacity: range.count * columns) { buffer, count in
+            blocks.withUnsafeBufferPointer { source in
+                parallelFor(range.count, grain: 64) { part in
+                    imprint_quant_dequantize_rows(format.rawValue, source.baseAddress!, columns, range.lowerBound + part.lowerBound,
+                                                  part.count, buffer.baseAddress! + part.lowerBound * columns)
+                }
+            }
+            count = range.count * columns
+        }
+    }
+
+    /// The whole matrix as a float32 tensor.
+    public func dequantized() -> Tensor {
+        Tensor(shape: shape, storage: dequantizedRows(0..<rows))
+    }
+
+    /// The rows picked by `ids` (an embedding lookup), `[ids.count, columns]`.
+    public func gatherRows(_ ids: [Int]) -> Tensor {
+        for id in ids { precondition(id >= 0 && id < rows, "row \(id) is out of range for \(rows) rows") }
+        return Tensor.uninitialized([ids.count, columns]) { out in
+            blocks.withUnsafeBufferPointer { source in
+                parallelFor(ids.count, grain: 16) { range in
+                    for position in range {
+                        imprint_quant_dequantize_rows(format.rawValue, source.baseAddress!, columns, ids[position], 1,
+                                                      out.baseAddress! + position * columns)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `out[i, n] = Σ_k x[i, k] · W[n, k]` for `m` rows of `x` (`[m, columns]`), `out` `[m, rows]`.
+    func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
+        blocks.withUnsafeBufferPointer { source in
+            let base = source.baseAddress!
+            if m <= Self.smallBatchLimit {
+                parallelFor(rows, grain: 256) { range in
+                    imprint_quant_matmul(format.rawValue, base, columns, range.lowerBound, range.upperBound, x, m, out, rows)
+                }
+                return
+            }
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
+            defer { tile.deallocate() }
+            for start in stride(from: 0, to: rows, by: Self.tileRows) {
+                let count = Swift.min(Self.tileRows, rows - start)
+                parallelFor(count, grain: 64) { part in
+                    imprint_quant_dequantize_rows(format.rawValue, base, columns, start + part.lowerBound, part.count,
+                                                  tile + part.lowerBound * columns)
+                }
+                BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: count, k: columns, a: x, lda: columns,
+                           b: tile, ldb: columns, c: out + start, ldc: rows)
+            }
+        }
+    }
+
+    /// `out[i, k] (+)= Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
+    func multiplyTransposed(_ gradient: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
+        blocks.withUnsafeBufferPointer { source in
+            let base = source.baseAddress!
+            let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
+            defer { tile.deallocate() }
+            for start in stride(from: 0, to: rows, by: Self.tileRows) {
+                let count = Swift.min(Self.tileRows, rows - start)
+                parallelFor(count, grain: 64) { part in
+                    imprint_quant_dequantize_rows(format.rawValue, base, columns, start + part.lowerBound, part.count,
+                                                  tile + part.lowerBound * columns)
+                }
+                BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: columns, k: count, a: gradient + start, lda: rows,
+                           b: tile, ldb: columns, beta: start == 0 ? 0 : 1, c: out, ldc: columns)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// `x · Wᵀ (+ bias)` with a frozen quantized `W` `[out, in]`: `x` `[..., in]` → `[..., out]`.
+    ///
+    /// Gradients flow to `x` (and `bias`), never to the frozen weight.
+    public static func linear(_ x: Tensor, quantized weight: QuantizedMatrix, bias: Tensor? = nil) -> Tensor {
+        let inputs = weight.columns, outputs = weight.rows
+        precondition(x.shape.last == inputs, "linear: input shape \(x.shape) does not end in \(inputs) (weight \(weight.shape))")
+        let m = x.count / Swift.max(inputs, 1)
+        let outputShape = Array(x.shape.dropLast()) + [outputs]
+        let product = x.storage.withUnsafeBufferPointer { source in
+            Tensor.uninitialized(outputShape) { out in
+                guard m > 0 else { return }
+                weight.multiply(source.baseAddress!, m: m, into: out.baseAddress!)
+            }
+        }
+        let recorded = record("quantized_linear", product, inputs: [x]) { gradient in
+            let inputGradient = gradient.storage.withUnsafeBufferPointer { source in
+                Tensor.uninitialized(x.shape) { out in
+                    guard m > 0 else { return }
+                    weight.multiplyTransposed(source.baseAddress!, m: m, into: out.baseAddress!)
+                }
+            }
+            return [inputGradient]
+        }
+        guard let bias else { return recorded }
+        return recorded + bias
+    }
+}
