@@ -3,7 +3,7 @@
 // Opt-in, never part of the tests; Benchmarks/run-model-benchmarks.sh runs the PyTorch side
 // (../shared/bench/torch_anchor.py and Benchmarks/torch_model_extra.py) in the same run.
 //
-// Usage: ModelBenchmarks MODEL [--batch 8] [--seq 256] [--reps 3] [--only prefill,train]
+// Usage: ModelBenchmarks MODEL [--quantized] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample]
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
@@ -48,9 +48,11 @@ let batch = Int(argument("--batch", default: "8"))!, length = Int(argument("--se
 let repetitions = Int(argument("--reps", default: "3"))!
 let only = Set(argument("--only", default: "load,prefill,train,lora,sample").split(separator: ",").map(String.init))
 
+// --quantized keeps the GGUF's Q8_0/Q4_x matrices quantized in memory (same values, less memory).
+let quantized = CommandLine.arguments.contains("--quantized")
 var model: TransformerDecoder!
-let loadSeconds = try seconds { model = try ModelLoader.load(path: path) }
-if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path]) }
+let loadSeconds = try seconds { model = try ModelLoader.load(path: path, keepQuantized: quantized) }
+if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path, "quantized": quantized, "peak_rss_mb": peakResidentMegabytes()]) }
 
 var generator = RandomGenerator(seed: 0)
 let vocabulary = model.configuration.vocabularySize
@@ -59,7 +61,7 @@ let tokens = TokenBatch(ids: ids, batchSize: batch, length: length)
 
 if only.contains("prefill") {
     let time = medianTime(repetitions) { _ = withoutGradients { model(tokens) } }
-    report(["workload": "prefill", "batch": batch, "seq": length, "seconds": time,
+    report(["workload": "prefill", "quantized": quantized, "batch": batch, "seq": length, "seconds": time,
             "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
 }
 if only.contains("train") {
@@ -84,7 +86,7 @@ if only.contains("lora") {
         optimizer.zeroGradients()
     }
     model.setTraining(false)
-    report(["workload": "lora_train_step", "batch": batch, "seq": length, "seconds": time,
+    report(["workload": "lora_train_step", "quantized": quantized, "batch": batch, "seq": length, "seconds": time,
             "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
 }
 if only.contains("sample") {
@@ -97,7 +99,7 @@ if only.contains("sample") {
         let time = medianTime(max(1, repetitions - 2)) {
             _ = generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
         }
-        report(["workload": "sample", "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
+        report(["workload": "sample", "quantized": quantized, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
                 "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])
     }
 }

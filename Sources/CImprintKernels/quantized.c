@@ -11,7 +11,13 @@
 #define IMPRINT_CLONES
 #endif
 
-static inline float half_to_float(uint16_t h) {
+static inline __attribute__((always_inline)) float half_to_float(uint16_t h) {
+    if (((h >> 10) & 0x1f) != 0 && ((h >> 10) & 0x1f) != 31) {  // normal numbers, the common case
+        uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((((h >> 10) & 0x1f) - 15 + 127) << 23) | ((uint32_t)(h & 0x3ff) << 13);
+        float result;
+        memcpy(&result, &bits, 4);
+        return result;
+    }
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
     if (exponent == 0) {
@@ -42,32 +48,35 @@ size_t imprint_quant_block_bytes(int format) {
     }
 }
 
-// Dequantizes one row of `columns` values.
-static inline void dequantize_row(int format, const uint8_t *row, size_t columns, float *out) {
+// Dequantizes one row of `columns` values. Always inlined, so each CPU clone of its callers
+// gets its own vectorized copy; the format test sits outside the block loop.
+static inline __attribute__((always_inline)) void dequantize_row(int format, const uint8_t *row, size_t columns, float *out) {
     size_t blocks = columns / 32;
-    for (size_t b = 0; b < blocks; b++) {
-        float *o = out + b * 32;
-        if (format == IMPRINT_Q8_0) {
+    if (format == IMPRINT_Q8_0) {
+        for (size_t b = 0; b < blocks; b++) {
             const uint8_t *block = row + b * 34;
             float d = half_to_float(read_u16(block));
             const int8_t *q = (const int8_t *)(block + 2);
+            float *o = out + b * 32;
             for (int i = 0; i < 32; i++) o[i] = d * (float)q[i];
-        } else if (format == IMPRINT_Q4_0) {
+        }
+    } else if (format == IMPRINT_Q4_0) {
+        for (size_t b = 0; b < blocks; b++) {
             const uint8_t *block = row + b * 18;
             float d = half_to_float(read_u16(block));
             const uint8_t *q = block + 2;
-            for (int i = 0; i < 16; i++) {
-                o[i] = d * (float)((int)(q[i] & 0x0f) - 8);
-                o[i + 16] = d * (float)((int)(q[i] >> 4) - 8);
-            }
-        } else {
+            float *o = out + b * 32;
+            for (int i = 0; i < 16; i++) o[i] = d * (float)((int)(q[i] & 0x0f) - 8);
+            for (int i = 0; i < 16; i++) o[i + 16] = d * (float)((int)(q[i] >> 4) - 8);
+        }
+    } else {
+        for (size_t b = 0; b < blocks; b++) {
             const uint8_t *block = row + b * 20;
             float d = half_to_float(read_u16(block)), m = half_to_float(read_u16(block + 2));
             const uint8_t *q = block + 4;
-            for (int i = 0; i < 16; i++) {
-                o[i] = d * (float)(q[i] & 0x0f) + m;
-                o[i + 16] = d * (float)(q[i] >> 4) + m;
-            }
+            float *o = out + b * 32;
+            for (int i = 0; i < 16; i++) o[i] = d * (float)(q[i] & 0x0f) + m;
+            for (int i = 0; i < 16; i++) o[i + 16] = d * (float)(q[i] >> 4) + m;
         }
     }
 }
@@ -81,46 +90,76 @@ void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t col
     }
 }
 
-#define LANES 16
+// Decodes one block's 32 codes as floats scaled by the block scale d (the offset is applied
+// separately: Q4_0's −8·d and Q4_1's minimum m multiply the block's sum of x).
+static inline __attribute__((always_inline)) float decode_block(int format, const uint8_t *block, float *codes) {
+    if (format == IMPRINT_Q8_0) {
+        float d = half_to_float(read_u16(block));
+        const int8_t *q = (const int8_t *)(block + 2);
+        for (int i = 0; i < 32; i++) codes[i] = d * (float)q[i];
+        return 0.0f;
+    }
+    const uint8_t *q = block + (format == IMPRINT_Q4_0 ? 2 : 4);
+    float d = half_to_float(read_u16(block));
+    for (int i = 0; i < 16; i++) codes[i] = d * (float)(q[i] & 0x0f);
+    for (int i = 0; i < 16; i++) codes[i + 16] = d * (float)(q[i] >> 4);
+    return format == IMPRINT_Q4_0 ? -8.0f * d : half_to_float(read_u16(block + 2));
+}
 
+// Dot products of one decoded row with up to four activation rows: accumulators stay in registers.
+static inline __attribute__((always_inline)) void dot_rows(const float *row, const float *offsets, size_t block_count,
+                                                          size_t columns, const float *x, const float *block_sums,
+                                                          size_t count, float *out) {
+    float a0[32] = {0}, a1[32] = {0}, a2[32] = {0}, a3[32] = {0};
+    const float *x0 = x, *x1 = x + (count > 1 ? columns : 0), *x2 = x + (count > 2 ? 2 * columns : 0),
+                *x3 = x + (count > 3 ? 3 * columns : 0);
+    for (size_t b = 0; b < block_count; b++) {
+        const float *w = row + b * 32;
+        size_t k = b * 32;
+        for (int l = 0; l < 32; l++) {
+            a0[l] += w[l] * x0[k + l];
+            a1[l] += w[l] * x1[k + l];
+            a2[l] += w[l] * x2[k + l];
+            a3[l] += w[l] * x3[k + l];
+        }
+    }
+    float totals[4] = {0, 0, 0, 0};
+    for (int l = 0; l < 32; l++) { totals[0] += a0[l]; totals[1] += a1[l]; totals[2] += a2[l]; totals[3] += a3[l]; }
+    for (size_t i = 0; i < count; i++) {
+        float offset_total = 0.0f;
+        for (size_t b = 0; b < block_count; b++) offset_total += offsets[b] * block_sums[i * block_count + b];
+        out[i] = totals[i] + offset_total;
+    }
+}
+
+// For every output row n: y[i][n] = Σ_b Σ_l codes_b[l]·x_i[32b + l] + offset_b·Σ_l x_i[32b + l]. Each
+// weight row is decoded once into a small buffer (it stays in L1) and multiplied with the
+// activation rows four at a time; block sums of x are computed once per call.
 IMPRINT_CLONES
 void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy) {
-    size_t row_bytes = columns / 32 * imprint_quant_block_bytes(format);
-    float *rows = (float *)malloc(sizeof(float) * 4 * columns);
-    size_t n = row_start;
-    for (; n + 4 <= row_end; n += 4) {
-        for (int r = 0; r < 4; r++) dequantize_row(format, blocks + (n + r) * row_bytes, columns, rows + r * columns);
-        const float *w0 = rows, *w1 = rows + columns, *w2 = rows + 2 * columns, *w3 = rows + 3 * columns;
-        for (size_t i = 0; i < m; i++) {
-            const float *xi = x + i * columns;
-            float a0[LANES] = {0}, a1[LANES] = {0}, a2[LANES] = {0}, a3[LANES] = {0};
-            for (size_t k = 0; k < columns; k += LANES) {  // columns is a multiple of 32
-                for (int l = 0; l < LANES; l++) {
-                    float v = xi[k + l];
-                    a0[l] += v * w0[k + l];
-                    a1[l] += v * w1[k + l];
-                    a2[l] += v * w2[k + l];
-                    a3[l] += v * w3[k + l];
-                }
-            }
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (int l = 0; l < LANES; l++) { s0 += a0[l]; s1 += a1[l]; s2 += a2[l]; s3 += a3[l]; }
-            float *yi = y + i * ldy + n;
-            yi[0] = s0; yi[1] = s1; yi[2] = s2; yi[3] = s3;
+    size_t block_bytes = imprint_quant_block_bytes(format);
+    size_t block_count = columns / 32, row_bytes = block_count * block_bytes;
+    float *block_sums = (float *)malloc(sizeof(float) * (m * block_count + 1));
+    float *row = (float *)malloc(sizeof(float) * (columns + block_count));
+    float *offsets = row + columns;
+    for (size_t i = 0; i < m; i++) {
+        for (size_t b = 0; b < block_count; b++) {
+            float total = 0.0f;
+            for (int l = 0; l < 32; l++) total += x[i * columns + b * 32 + l];
+            block_sums[i * block_count + b] = total;
         }
     }
-    for (; n < row_end; n++) {
-        dequantize_row(format, blocks + n * row_bytes, columns, rows);
-        for (size_t i = 0; i < m; i++) {
-            const float *xi = x + i * columns;
-            float a[LANES] = {0};
-            for (size_t k = 0; k < columns; k += LANES)
-                for (int l = 0; l < LANES; l++) a[l] += xi[k + l] * rows[k + l];
-            float s = 0;
-            for (int l = 0; l < LANES; l++) s += a[l];
-            y[i * ldy + n] = s;
+    float results[4];
+    for (size_t n = row_start; n < row_end; n++) {
+        const uint8_t *source = blocks + n * row_bytes;
+        for (size_t b = 0; b < block_count; b++) offsets[b] = decode_block(format, source + b * block_bytes, row + b * 32);
+        for (size_t i = 0; i < m; i += 4) {
+            size_t count = m - i < 4 ? m - i : 4;
+            dot_rows(row, offsets, block_count, columns, x + i * columns, block_sums + i * block_count, count, results);
+            for (size_t j = 0; j < count; j++) y[(i + j) * ldy + n] = results[j];
         }
     }
-    free(rows);
+    free(row);
+    free(block_sums);
 }
