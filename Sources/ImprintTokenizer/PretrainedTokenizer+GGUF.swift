@@ -64,9 +64,10 @@ extension PretrainedTokenizer {
             let pre = try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default"
             let ignoreMerges: Bool
             (preTokenizer, ignoreMerges) = try Self.ggufPreTokenizer(pre, file: path)
+            // Qwen2's tokenizer.json normalizes to NFC; llama.cpp skips it, transformers does not.
+            normalizer = pre.hasPrefix("qwen2") || pre == "deepseek-r1-qwen" ? .nfc : nil
             model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: merges, ignoreMerges: ignoreMerges,
                                   byteFallback: false, unknownId: nil, fuseUnknown: false)
-            normalizer = nil
             decoder = .byteLevel
             addsBOSByDefault = false
         case "llama":
