@@ -12,7 +12,7 @@ indirect enum Decoder: Sendable {
     /// Joins all tokens into one.
     case fuse
     /// Removes up to `start` leading and `stop` trailing copies of `content` from every token.
-    case strip(content: Character, start: Int, stop: Int)
+    case strip(content: Unicode.Scalar, start: Int, stop: Int)
     /// `▁` back to spaces, dropping the prepended one of the first token unless `prependScheme` is never.
     case metaspace(replacement: String, prependScheme: PreTokenizer.PrependScheme)
     case sequence([Decoder])
@@ -62,18 +62,17 @@ indirect enum Decoder: Sendable {
             return [tokens.joined()]
         case .strip(let content, let start, let stop):
             return tokens.map { token in
-                var characters = Substring(token)
+                var scalars = Substring(token).unicodeScalars
                 var removed = 0
-                while removed < start, characters.first == content { characters.removeFirst(); removed += 1 }
+                while removed < start, scalars.first == content { scalars.removeFirst(); removed += 1 }
                 removed = 0
-                while removed < stop, characters.last == content { characters.removeLast(); removed += 1 }
-                return String(characters)
+                while removed < stop, scalars.last == content { scalars.removeLast(); removed += 1 }
+                return String(scalars)
             }
         case .metaspace(let replacement, let prependScheme):
+            // HF drops every replacement character of the first token (not only a leading one).
             return tokens.enumerated().map { index, token in
-                var text = token.replacingOccurrences(of: replacement, with: " ")
-                if index == 0 && prependScheme != .never && text.hasPrefix(" ") { text.removeFirst() }
-                return text
+                LiteralText.replacing(replacement, with: index == 0 && prependScheme != .never ? "" : " ", in: token)
             }
         case .sequence(let steps):
             return steps.reduce(tokens) { $1.decodeChain($0) }

@@ -56,7 +56,8 @@ struct JSONFields {
 
     func int(_ key: String) throws -> Int {
         guard has(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
-        guard let number = object[key] as? NSNumber, !(object[key] is Bool) else {
+        guard let value = object[key], type(of: value) != Bool.self, let number = value as? NSNumber,
+              Double(number.intValue) == number.doubleValue else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "an integer")
         }
         return number.intValue

@@ -32,7 +32,7 @@ indirect enum PreTokenizer: Sendable {
             result.reserveCapacity(pieces.count)
             for piece in pieces {
                 var text = piece
-                if addPrefixSpace && !text.hasPrefix(" ") { text = " " + text }
+                if addPrefixSpace && !LiteralText.hasPrefix(text, " ") { text = " " + text }
                 let words = useRegex ? Self.split(text, pattern: .known(.gpt2), behavior: .isolated, invert: false) : [text]
                 for word in words { result.append(ByteLevelAlphabet.encode(word[...])) }
             }
@@ -54,9 +54,9 @@ indirect enum PreTokenizer: Sendable {
         case .metaspace(let replacement, let prependScheme, let shouldSplit):
             var result: [String] = []
             for (index, piece) in pieces.enumerated() {
-                var text = piece.replacingOccurrences(of: " ", with: replacement)
+                var text = LiteralText.replacing(" ", with: replacement, in: piece)
                 let prepend = prependScheme == .always || (prependScheme == .first && isFirstSegment && index == 0)
-                if prepend && !text.hasPrefix(replacement) { text = replacement + text }
+                if prepend && !LiteralText.hasPrefix(text, replacement) { text = replacement + text }
                 if shouldSplit {
                     result.append(contentsOf: Self.split(text, pattern: .literal(replacement), behavior: .mergedWithNext, invert: false))
                 } else {

@@ -57,9 +57,8 @@ extension PretrainedTokenizer {
         let addsBOSByDefault: Bool
         switch modelType {
         case "gpt2":
-            let merges = try metadata.strings("tokenizer.ggml.merges").map { line -> (String, String) in
-                guard let space = line.firstIndex(of: " ") else { return (line, "") }
-                return (String(line[..<space]), String(line[line.index(after: space)...]))
+            let merges = try metadata.strings("tokenizer.ggml.merges").map { line in
+                LiteralText.splitAtFirstSpace(line) ?? (line, "")
             }
             let pre = try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default"
             let ignoreMerges: Bool

@@ -95,10 +95,10 @@ extension PretrainedTokenizer {
             for (index, entry) in entries.enumerated() {
                 if let line = entry as? String {
                     // Legacy "a b": split at the first space (tokens never contain spaces in this encoding).
-                    guard let space = line.firstIndex(of: " ") else {
+                    guard let pair = LiteralText.splitAtFirstSpace(line) else {
                         throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]", expected: "\"left right\"")
                     }
-                    merges.append((String(line[..<space]), String(line[line.index(after: space)...])))
+                    merges.append(pair)
                 } else if let pair = entry as? [String], pair.count == 2 {
                     merges.append((pair[0], pair[1]))
                 } else {
@@ -189,10 +189,10 @@ extension PretrainedTokenizer {
         case "Fuse": return .fuse
         case "Strip":
             let content = try fields.string("content")
-            guard content.count == 1 else {
+            guard content.unicodeScalars.count == 1 else {
                 throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath("content"), expected: "one character")
             }
-            return .strip(content: content.first!, start: try fields.int("start"), stop: try fields.int("stop"))
+            return .strip(content: content.unicodeScalars.first!, start: try fields.int("start"), stop: try fields.int("stop"))
         case "Metaspace":
             return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields))
         case "Sequence": return .sequence(try fields.objects("decoders").map(decoder))

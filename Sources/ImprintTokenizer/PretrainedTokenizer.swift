@@ -127,7 +127,7 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
         var result = text
         for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
                            (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
-            result = result.replacingOccurrences(of: from, with: to)
+            result = LiteralText.replacing(from, with: to, in: result)
         }
         return result
     }

@@ -67,8 +67,7 @@ enum SplitPattern: @unchecked Sendable {
     /// Replaces every match in `text` with `content` (the `Replace` normalizer and decoder).
     func replacingMatches(in text: String, with content: String) -> String {
         if case .literal(let literal) = self {
-            guard !literal.isEmpty, text.contains(literal) else { return text }
-            return text.replacingOccurrences(of: literal, with: content)
+            return LiteralText.replacing(literal, with: content, in: text)
         }
         let scalars = Array(text.unicodeScalars)
         let ranges = matches(in: scalars) { scalars.map(ScalarClass.of) }
