@@ -51,3 +51,62 @@ final class ChatTemplateRenderTests: XCTestCase {
         print("chat templates: \(identical)/\(records.count) renders identical")
     }
 }
+
+/// One Jinja construct per template, against jinja2 as transformers configures it.
+final class JinjaConstructTests: XCTestCase {
+    func testConstructsRenderAsJinja2() throws {
+        let data = try Data(contentsOf: TestResources.fixtures.appendingPathComponent("expected/jinja-constructs.json"))
+        guard case .array(let records) = try JinjaJSON.parse(String(decoding: data, as: UTF8.self)) else {
+            return XCTFail("jinja-constructs.json is not a list")
+        }
+        for case .object(let record) in records {
+            guard case .string(let source)? = record["template"], case .object(let variables)? = record["variables"],
+                  case .string(let expected)? = record["rendered"] else { return XCTFail("malformed record") }
+            var context: [String: JinjaValue] = [:]
+            for (key, value) in variables.pairs { context[key] = value }
+            do {
+                let rendered = try ChatTemplate(source).render(context)
+                XCTAssertEqual(rendered, expected, source)
+            } catch {
+                XCTFail("\(source): \(error)")
+            }
+        }
+    }
+}
+
+/// Unsupported constructs and template errors are thrown with their line and column, never rendered.
+final class TemplateErrorTests: XCTestCase {
+    func error(_ source: String, _ variables: [String: JinjaValue] = [:]) -> TemplateError? {
+        do {
+            _ = try ChatTemplate(source).render(variables)
+            return nil
+        } catch {
+            return error as? TemplateError
+        }
+    }
+
+    func testErrorsNameLineAndColumn() {
+        let unclosed = error("line one\n{% if x %}\nno end")
+        XCTAssertEqual(unclosed?.kind, .syntax)
+        XCTAssertEqual(unclosed.map { [$0.line, $0.column] }, [2, 4])
+
+        let unknownFilter = error("a\nb {{ x | frobnicate }}", ["x": .int(1)])
+        XCTAssertEqual(unknownFilter?.kind, .unsupported)
+        XCTAssertEqual(unknownFilter.map { [$0.line, $0.column] }, [2, 8])
+
+        let unknownStatement = error("{% include 'other.jinja' %}")
+        XCTAssertEqual(unknownStatement?.kind, .unsupported)
+        XCTAssertEqual(unknownStatement.map { [$0.line, $0.column] }, [1, 4])
+
+        let badSyntax = error("{{ 1 + }}")
+        XCTAssertEqual(badSyntax?.kind, .syntax)
+
+        let undefinedAttribute = error("\n\n  {{ missing.attribute }}")
+        XCTAssertEqual(undefinedAttribute?.kind, .runtime)
+        XCTAssertEqual(undefinedAttribute?.line, 3)
+
+        let raised = error("{{ raise_exception('no system role') }}")
+        XCTAssertEqual(raised?.kind, .raised)
+        XCTAssertEqual(raised?.message, "no system role")
+    }
+}

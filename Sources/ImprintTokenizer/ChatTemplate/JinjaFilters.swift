@@ -41,7 +41,7 @@ enum JinjaFilters {
         case "length", "count":
             switch value {
             case .string(let string): return .int(string.unicodeScalars.count)
-            case .array(let elements): return .int(elements.count)
+            case .array(let elements), .tuple(let elements): return .int(elements.count)
             case .object(let dictionary): return .int(dictionary.count)
             case .undefined: return .int(0)
             default: throw failure("object of type '\(value.typeName)' has no len()")
@@ -67,7 +67,7 @@ enum JinjaFilters {
             return .string(escaped)
         case "items":
             switch value {
-            case .object(let dictionary): return .array(dictionary.pairs.map { .array([.string($0.0), $0.1]) })
+            case .object(let dictionary): return .array(dictionary.pairs.map { .tuple([.string($0.0), $0.1]) })
             case .undefined: return .array([])
             default: throw failure("can only get items of a mapping")
             }
@@ -83,7 +83,7 @@ enum JinjaFilters {
             }
             let reversed = argument(2, "reverse")?.isTruthy ?? false
             let pairs = reversed ? Array(sorted.reversed()) : sorted
-            return .array(pairs.map { .array([.string($0.0), $0.1]) })
+            return .array(pairs.map { .tuple([.string($0.0), $0.1]) })
         case "join":
             let separator = argument(0, "d").map(text) ?? ""
             var elements = try list(value)

@@ -119,6 +119,8 @@ struct JinjaInterpreter {
         if items.isEmpty { return try render(otherwise, scope: scope, into: &output) }
         let length = items.count
         for (index, item) in items.enumerated() {
+            // Each iteration starts from a fresh scope: a `set` in one iteration is not seen by the next.
+            loopScope.variables = [:]
             try bind(item)
             var loop = OrderedDictionary()
             loop["index"] = .int(index + 1)
@@ -148,7 +150,7 @@ struct JinjaInterpreter {
     /// The items a `for` loop visits: list elements, dict keys, string characters.
     func iterate(_ value: JinjaValue, position: SourcePosition) throws -> [JinjaValue] {
         switch value {
-        case .array(let elements): return elements
+        case .array(let elements), .tuple(let elements): return elements
         case .object(let dictionary): return dictionary.keys.map { .string($0) }
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
@@ -174,8 +176,10 @@ struct JinjaInterpreter {
             return value
         case .name(let name, _):
             return scope.lookup(name) ?? JinjaGlobals.value(named: name) ?? .undefined
-        case .list(let elements), .tuple(let elements):
+        case .list(let elements):
             return .array(try elements.map { try evaluate($0, scope) })
+        case .tuple(let elements):
+            return .tuple(try elements.map { try evaluate($0, scope) })
         case .dictionary(let pairs):
             var dictionary = OrderedDictionary()
             for (keyExpression, valueExpression) in pairs {
@@ -260,7 +264,7 @@ struct JinjaInterpreter {
         switch (value, index) {
         case (.undefined, _):
             throw TemplateError(.runtime, "subscript of an undefined value", line: position.line, column: position.column)
-        case (.array(let elements), _):
+        case (.array(let elements), _), (.tuple(let elements), _):
             guard let offset = index.integerIndex else { return .undefined }
             let resolved = offset < 0 ? elements.count + offset : offset
             return resolved >= 0 && resolved < elements.count ? elements[resolved] : .undefined
@@ -315,6 +319,8 @@ struct JinjaInterpreter {
         switch value {
         case .array(let elements):
             return .array(try indices(count: elements.count).map { elements[$0] })
+        case .tuple(let elements):
+            return .tuple(try indices(count: elements.count).map { elements[$0] })
         case .string(let text):
             let scalars = Array(text.unicodeScalars)
             return .string(String(String.UnicodeScalarView(try indices(count: scalars.count).map { scalars[$0] })))

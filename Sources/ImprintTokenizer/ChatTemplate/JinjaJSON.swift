@@ -40,7 +40,7 @@ public enum JinjaJSON {
                 output += JinjaValue.pythonFloat(number)
             }
         case .string(let text): writeString(text, into: &output)
-        case .array(let elements):
+        case .array(let elements), .tuple(let elements):
             guard !elements.isEmpty else { output += "[]"; return }
             output += "["
             for (index, element) in elements.enumerated() {

@@ -4,7 +4,7 @@ enum JinjaMethods {
         switch receiver {
         case .string(let text): return stringMethod(text, name)
         case .object(let dictionary): return dictionaryMethod(dictionary, name)
-        case .array(let elements): return listMethod(elements, name)
+        case .array(let elements), .tuple(let elements): return listMethod(elements, name)
         default: return nil
         }
     }
@@ -36,7 +36,7 @@ enum JinjaMethods {
         case "startswith", "endswith":
             return bound { arguments, _, position in
                 let candidates: [JinjaValue]
-                if case .array(let elements)? = arguments.first { candidates = elements } else { candidates = Array(arguments.prefix(1)) }
+                if let elements = arguments.first?.sequenceElements { candidates = elements } else { candidates = Array(arguments.prefix(1)) }
                 for candidate in candidates {
                     guard case .string(let affix) = candidate else {
                         throw TemplateError(.runtime, "\(name)() argument must be str or a tuple of str", line: position.line, column: position.column)
@@ -67,7 +67,7 @@ enum JinjaMethods {
             }
         case "join":
             return bound { arguments, _, position in
-                guard case .array(let elements)? = arguments.first else {
+                guard let elements = arguments.first?.sequenceElements else {
                     throw TemplateError(.runtime, "join() needs a list", line: position.line, column: position.column)
                 }
                 return .string(elements.map(\.pythonString).joined(separator: text))
@@ -88,7 +88,7 @@ enum JinjaMethods {
 
     private static func dictionaryMethod(_ dictionary: OrderedDictionary, _ name: String) -> JinjaValue? {
         switch name {
-        case "items": return .function(name) { _, _, _ in .array(dictionary.pairs.map { .array([.string($0.0), $0.1]) }) }
+        case "items": return .function(name) { _, _, _ in .array(dictionary.pairs.map { .tuple([.string($0.0), $0.1]) }) }
         case "keys": return .function(name) { _, _, _ in .array(dictionary.keys.map { .string($0) }) }
         case "values": return .function(name) { _, _, _ in .array(dictionary.pairs.map(\.1)) }
         case "get":

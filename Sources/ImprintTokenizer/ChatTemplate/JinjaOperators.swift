@@ -22,7 +22,7 @@ enum JinjaOperators {
             case .string(let text):
                 guard case .string(let needle) = left else { throw failure() }
                 contained = needle.isEmpty || text.utf8.firstRange(of: needle.utf8) != nil
-            case .array(let elements): contained = elements.contains(left)
+            case .array(let elements), .tuple(let elements): contained = elements.contains(left)
             case .object(let dictionary): contained = dictionary[left.pythonString] != nil && left.isStringLike
             case .undefined: contained = false
             default: throw failure()
@@ -48,6 +48,7 @@ enum JinjaOperators {
             switch (left, right) {
             case (.string(let a), .string(let b)): return .string(a + b)
             case (.array(let a), .array(let b)): return .array(a + b)
+            case (.tuple(let a), .tuple(let b)): return .tuple(a + b)
             default: return try arithmetic(left, right, failure, integer: { $0.addingReportingOverflow($1).partialValue }, real: +)
             }
         case "-": return try arithmetic(left, right, failure, integer: { $0.subtractingReportingOverflow($1).partialValue }, real: -)

@@ -15,13 +15,13 @@ enum JinjaTests {
         case "mapping": if case .object = value { return true } else { return false }
         case "iterable":
             switch value {
-            case .array, .object, .string, .namespace: return true
+            case .array, .tuple, .object, .string, .namespace: return true
             case .undefined: return true
             default: return false
             }
         case "sequence":
             switch value {
-            case .array, .object, .string: return true
+            case .array, .tuple, .object, .string: return true
             default: return false
             }
         case "number": if case .bool = value { return true }; return value.isNumber

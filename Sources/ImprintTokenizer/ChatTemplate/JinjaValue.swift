@@ -52,6 +52,8 @@ public enum JinjaValue: Sendable, Equatable {
     case double(Double)
     case string(String)
     case array([JinjaValue])
+    /// A Python tuple: from tuple literals, `items()` and `dictsort`; prints as `(a, b)`.
+    case tuple([JinjaValue])
     case object(OrderedDictionary)
     case namespace(JinjaNamespace)
     indirect case callable(JinjaCallableBox)
@@ -64,7 +66,7 @@ public enum JinjaValue: Sendable, Equatable {
         case .int(let value): return value != 0
         case .double(let value): return value != 0
         case .string(let value): return !value.isEmpty
-        case .array(let values): return !values.isEmpty
+        case .array(let values), .tuple(let values): return !values.isEmpty
         case .object(let dictionary): return dictionary.count > 0
         case .namespace, .callable: return true
         }
@@ -89,6 +91,8 @@ public enum JinjaValue: Sendable, Equatable {
         case .double(let value): return Self.pythonFloat(value)
         case .string(let value): return Self.pythonQuoted(value)
         case .array(let values): return "[" + values.map(\.pythonRepresentation).joined(separator: ", ") + "]"
+        case .tuple(let values):
+            return "(" + values.map(\.pythonRepresentation).joined(separator: ", ") + (values.count == 1 ? ",)" : ")")
         case .object(let dictionary):
             return "{" + dictionary.pairs.map { "\(Self.pythonQuoted($0.0)): \($0.1.pythonRepresentation)" }.joined(separator: ", ") + "}"
         case .namespace(let namespace):
@@ -163,6 +167,7 @@ public enum JinjaValue: Sendable, Equatable {
         case .double: return "float"
         case .string: return "str"
         case .array: return "list"
+        case .tuple: return "tuple"
         case .object: return "dict"
         case .namespace: return "Namespace"
         case .callable: return "function"
@@ -174,7 +179,7 @@ public enum JinjaValue: Sendable, Equatable {
         switch (lhs, rhs) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
-        case (.array(let a), .array(let b)): return a == b
+        case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         case (.namespace(let a), .namespace(let b)): return a === b
         default:
@@ -189,6 +194,14 @@ public enum JinjaValue: Sendable, Equatable {
         case .bool(let value): return value ? 1 : 0
         case .int(let value): return Double(value)
         case .double(let value): return value
+        default: return nil
+        }
+    }
+
+    /// The elements of a list or tuple.
+    var sequenceElements: [JinjaValue]? {
+        switch self {
+        case .array(let elements), .tuple(let elements): return elements
         default: return nil
         }
     }

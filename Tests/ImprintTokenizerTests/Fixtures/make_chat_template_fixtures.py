@@ -99,7 +99,49 @@ def template_source(name):
         return f.read()
 
 
+# Small templates exercising one construct each, rendered with transformers' compiled environment.
+CONSTRUCTS = [
+    ("{% if x %}yes{% elif y %}maybe{% else %}no{% endif %}", {"x": False, "y": 1}),
+    ("{% for a in items %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }}|{% endfor %}", {"items": ["a", "b", "c"]}),
+    ("{% for a in items %}{{ a }}{% else %}empty{% endfor %}", {"items": []}),
+    ("{% for a in items if a > 1 %}{{ a }}{{ loop.length }}{% endfor %}", {"items": [1, 2, 3]}),
+    ("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{% for k, v in d | items %}{{ k }}{% endfor %}", {"d": {"z": 1, "a": [1, 2]}}),
+    ("{% for x in xs %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}", {"xs": [1, 2, 3, 4, 5]}),
+    ("{% set ns = namespace(count=0, found=false) %}{% for m in ms %}{% set ns.count = ns.count + 1 %}{% endfor %}{{ ns.count }}{{ ns.found }}", {"ms": [1, 2, 3]}),
+    ("{% set x = 1 %}{% for i in [1] %}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}{% if true %}{% set x = 3 %}{% endif %}{{ x }}", {}),
+    ("{% for i in [1, 2] %}{% if i == 2 %}{{ y }}{% endif %}{% set y = i %}{% endfor %}", {}),
+    ("{% macro greet(name, greeting='Hello') %}{{ greeting }}, {{ name }}!{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', greeting='Hi') }}", {}),
+    ("{%- set x = 'a' -%}\n  {{- x -}}  \n  {%- if true %}\n    b\n  {% endif %}\n  c {# comment #}\n{# own line #}\nd", {}),
+    ("  {% if true %}\n  kept\n  {%+ if true %}x{% endif %}\n{% endif %}\n", {}),
+    ("{{ '  padded  ' | trim }}|{{ 'xxhixx' | trim('x') }}|{{ s | length }}|{{ s | lower }}|{{ s | upper }}|{{ s | capitalize }}|{{ 'hello world-x' | title }}", {"s": "hÉllo Wörld"}),
+    ("{{ xs | join(', ') }}|{{ xs | first }}|{{ xs | last }}|{{ xs | length }}|{{ missing | default('dflt') }}|{{ '' | default('e', true) }}|{{ xs | reverse | list }}", {"xs": ["a", "b", "c"]}),
+    ("{{ d | tojson }}|{{ d | tojson(indent=2) }}|{{ [] | tojson }}|{{ {} | tojson(indent=4) }}", {"d": {"b": [1, 2.5, None, True], "a": "é\"\n", "n": {"x": 1e-7, "y": 1e16, "z": 100.0}}}),
+    ("{{ 'a,b,,c'.split(',') }}|{{ '  a  b '.split() }}|{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith(('x', 'c')) }}|{{ 'aXbX'.replace('X', '-') }}|{{ ' x '.strip() }}{{ ' x '.lstrip() }}|{{ ' x '.rstrip() }}|{{ 'Ab'.upper() }}{{ 'Ab'.lower() }}", {}),
+    ("{{ x is defined }}{{ y is defined }}{{ none is none }}{{ 's' is string }}{{ {} is mapping }}{{ [] is iterable }}{{ 3 is number }}{{ 's' is number }}{{ x is not none }}", {"x": 1}),
+    ("{{ xs[1:] }}|{{ xs[:-1] }}|{{ xs[::-1] }}|{{ xs[-1] }}|{{ s[1:3] }}|{{ s[::2] }}", {"xs": [1, 2, 3, 4], "s": "abcdef"}),
+    ("{{ 'b' in 'abc' }}{{ 2 in [1, 2] }}{{ 'k' in {'k': 1} }}{{ 'z' not in 'abc' }}|{{ 1 ~ 'a' ~ none }}|{{ 'yes' if x else 'no' }}|{{ 'only' if false }}|", {"x": 0}),
+    ("{{ [1, 'a', none, true, 2.5] }}|{{ {'a': 1, 'b': 'x'} }}|{{ none }}|{{ true }}|{{ 7 // 2 }}|{{ -7 // 2 }}|{{ 7 % 3 }}|{{ -7 % 3 }}|{{ 7 / 2 }}|{{ 2 ** 10 }}|{{ 1 + 2.0 }}|{{ 'ab' * 2 }}", {}),
+    ("{{ x or 'fallback' }}|{{ x and 'never' }}|{{ 'a' and 'b' }}|{{ not x }}", {"x": ""}),
+    ("{{ ms | selectattr('role', 'equalto', 'user') | list | length }}|{{ ms | map(attribute='role') | join(',') }}|{{ ['a', 'code'] | reject('equalto', 'code') | list }}|{{ ms | rejectattr('role', 'equalto', 'user') | map(attribute='role') | first }}", {"ms": [{"role": "user"}, {"role": "assistant"}, {"role": "user"}]}),
+    ("{{ m.get('content') }}|{{ m.get('nothing', 'd') }}|{{ m['role'] }}|{{ m.role }}|{{ m.missing is defined }}|{{ m.keys() | list }}|{{ m.values() | list }}", {"m": {"role": "user", "content": "hi"}}),
+    ("{% set parts %}inside {{ 1 + 1 }}{% endset %}[{{ parts }}]|{% for i in range(3) %}{{ i }}{% endfor %}|{% for i in range(1, 7, 2) %}{{ i }}{% endfor %}", {}),
+    ("{{ \"it's\" }}|{{ 'say \\\"hi\\\"' }}|{{ 'tab\\there' }}|{{ 'a' 'b' }}|{{ '\\u00e9' }}", {}),
+    ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% if not loop.last %},{% endif %}{% endfor %}|{{ (1, 2) }}|{{ [1, 2] + [3] }}", {}),
+    ("{{ xs | sort | list }}|{{ xs | unique | list }}|{{ xs | min }}{{ xs | max }}{{ xs | sum }}|{{ '%d' }}|{{ 'a\\nb' | indent(2, true) }}|{{ d | dictsort }}", {"xs": [3, 1, 2, 3], "d": {"b": 1, "a": 2}}),
+    ("{% for m in messages %}{{ loop.previtem is defined }}{{ loop.nextitem | default('-') }}{{ loop.cycle('x', 'y') }}{% endfor %}", {"messages": [1, 2, 3]}),
+]
+
+
 def main():
+    from transformers.utils.chat_template_utils import _compile_jinja_template
+    constructs = []
+    for source, variables in CONSTRUCTS:
+        source = source.replace("\\n", "\n")
+        constructs.append({"template": source, "variables": variables,
+                           "rendered": _compile_jinja_template(source).render(**variables)})
+    with open(os.path.join(HERE, "expected", "jinja-constructs.json"), "w", encoding="utf-8") as f:
+        json.dump(constructs, f, ensure_ascii=False, indent=1)
+    print(len(constructs), "constructs")
     records = []
     for name, (special, tools_ok, system_ok) in FAMILIES.items():
         source = template_source(name)
