@@ -14,7 +14,7 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
     private let rawTokenMatcher: AddedTokenMatcher
     /// Added tokens matched on normalized text (`normalized: true`).
     private let normalizedTokenMatcher: AddedTokenMatcher
-    private let addedTokensById: [Int: AddedToken]
+    let addedTokensById: [Int: AddedToken]
     private let addedTokensByContent: [String: AddedToken]
     /// `tokenStrings[id]`: the token of every id, added tokens included ("" for holes).
     private let tokenStrings: [String]
@@ -28,6 +28,8 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
     public let chatTemplate: String?
     /// The added tokens, in id order.
     public let addedTokens: [AddedToken]
+    /// The chat template, parsed once (nil when there is none).
+    let cachedChatTemplate: Result<ChatTemplate, Error>?
 
     init(model: BytePairModel, normalizer: Normalizer?, preTokenizer: PreTokenizer?, postProcessor: PostProcessor?,
          decoder: Decoder?, addedTokens: [AddedToken], bosToken: String?, eosToken: String?, padToken: String?,
@@ -57,6 +59,7 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
         self.padToken = padToken
         self.unknownToken = unknownToken
         self.chatTemplate = chatTemplate
+        self.cachedChatTemplate = chatTemplate.map { source in Result { try ChatTemplate(source) } }
         self.cleansUpTokenizationSpaces = cleansUpTokenizationSpaces
     }
 

@@ -3,5 +3,8 @@ import ArgumentParser
 extension ImprintCommand {
     /// The subcommands, one line each; a new command adds its type here.
     static let registered: [ParsableCommand.Type] = [
+        TokenizeCommand.self,
+        DetokenizeCommand.self,
+        ChatTemplateCommand.self,
     ]
 }

@@ -71,6 +71,13 @@ public enum JinjaJSON {
         }
     }
 
+    /// `text` as a JSON string literal, as Python's `json.dumps(text, ensure_ascii=False)` writes it.
+    public static func stringLiteral(_ text: String) -> String {
+        var output = ""
+        writeString(text, into: &output)
+        return output
+    }
+
     /// A JSON string as Python writes it with `ensure_ascii=False`.
     static func writeString(_ text: String, into output: inout String) {
         output += "\""

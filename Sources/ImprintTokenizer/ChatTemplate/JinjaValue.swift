@@ -73,7 +73,7 @@ public enum JinjaValue: Sendable, Equatable {
     }
 
     /// Python `str()`: what `{{ value }}` prints (undefined prints nothing).
-    var pythonString: String {
+    public var pythonString: String {
         switch self {
         case .undefined: return ""
         case .string(let value): return value
@@ -82,7 +82,7 @@ public enum JinjaValue: Sendable, Equatable {
     }
 
     /// Python `repr()`: strings quoted, containers recursively.
-    var pythonRepresentation: String {
+    public var pythonRepresentation: String {
         switch self {
         case .undefined: return ""
         case .none: return "None"
