@@ -63,6 +63,9 @@ let package = Package(
                           path: "Benchmarks/ImprintBenchmarks",
                           swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
 
+        .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
+                          path: "Benchmarks/TokenizerBenchmark"),
+
         .testTarget(name: "ImprintTokenizerTests", dependencies: ["ImprintTokenizer", "ImprintFormats"],
                     exclude: ["Fixtures/make_vocabulary_fixtures.py", "Fixtures/make_tokenizer_json_fixtures.py",
                               "Fixtures/make_chat_template_fixtures.py"],

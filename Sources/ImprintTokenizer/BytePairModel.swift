@@ -23,6 +23,8 @@ final class BytePairModel: @unchecked Sendable {
     /// `byteIds[b]` is the id of `<0xNN>` (byte fallback) or -1.
     private let byteIds: [Int32]
     private var cache: [String: [Int32]] = [:]
+    /// Byte-level words keyed by their raw text (see `encodeByteLevel`).
+    private var byteLevelCache: [String: [Int32]] = [:]
     private let cacheLock = NSLock()
     private static let cacheCapacity = 10_000
 
@@ -76,6 +78,25 @@ final class BytePairModel: @unchecked Sendable {
         let ids = merge(word)
         cacheLock.lock()
         if cache.count < Self.cacheCapacity { cache[word] = ids }
+        cacheLock.unlock()
+        for id in ids { output.append(Int(id)) }
+    }
+
+    /// Appends the ids of a byte-level word given as raw text: the same as `encode(ByteLevelAlphabet.encode(word))`,
+    /// with the cache keyed by the raw text so that hits skip the byte-level mapping.
+    func encodeByteLevel(_ word: String, into output: inout [Int]) {
+        cacheLock.lock()
+        let cached = byteLevelCache[word]
+        cacheLock.unlock()
+        if let cached {
+            for id in cached { output.append(Int(id)) }
+            return
+        }
+        let encoded = ByteLevelAlphabet.encode(word[...])
+        let ids: [Int32]
+        if ignoreMerges, let id = vocabulary[encoded] { ids = [Int32(id)] } else { ids = merge(encoded) }
+        cacheLock.lock()
+        if byteLevelCache.count < Self.cacheCapacity { byteLevelCache[word] = ids }
         cacheLock.unlock()
         for id in ids { output.append(Int(id)) }
     }
