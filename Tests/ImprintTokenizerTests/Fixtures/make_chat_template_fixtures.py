@@ -164,5 +164,34 @@ def main():
     print(len(records), "renders,", sum("error" in r for r in records), "expected errors")
 
 
+def record_assistant_masks():
+    """transformers' return_assistant_tokens_mask with TRL's {% generation %} Llama 3 template (templates/
+    trl-llama3-training.jinja, copied from trl 1.16.0, Apache-2.0) on the llama-bpe vocabulary: an independent
+    reference for PretrainedTokenizer.encodeConversation, which finds the same turns by rendering prefixes."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(os.path.join(CACHE, "llama-cpp-vocab"), gguf_file="ggml-vocab-llama-bpe.gguf")
+    with open(os.path.join(HERE, "templates", "trl-llama3-training.jinja"), encoding="utf-8") as f:
+        template = f.read()
+    conversations = [
+        [{"role": "user", "content": "Tell me about story 17."},
+         {"role": "assistant", "content": "Story 17 is about Iris, a lighthouse keeper. 🦙"}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+         {"role": "assistant", "content": " Hello there! "}, {"role": "user", "content": "Who helps her?"},
+         {"role": "assistant", "content": "Her brother Tom, 42 years old."}],
+    ]
+    records = []
+    for messages in conversations:
+        kwargs = dict(chat_template=template, bos_token="<|begin_of_text|>")
+        out = tok.apply_chat_template(messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True, **kwargs)
+        text = tok.apply_chat_template(messages, tokenize=False, **kwargs)
+        records.append({"messages": messages, "text": text, "ids": list(out["input_ids"]),
+                        "assistant_masks": list(out["assistant_masks"])})
+    with open(os.path.join(HERE, "expected", "assistant-masks-llama3.json"), "w", encoding="utf-8") as f:
+        json.dump(records, f, ensure_ascii=False, indent=1)
+
+
 if __name__ == "__main__":
     main()
+    record_assistant_masks()
