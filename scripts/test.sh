@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/fetch-test-vocabularies.sh  # llama.cpp vocabularies and chat templates for ImprintTokenizerTests
 
 swift test
