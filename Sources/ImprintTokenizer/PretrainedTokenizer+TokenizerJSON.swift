@@ -46,7 +46,7 @@ extension PretrainedTokenizer {
                        rightStrip: try fields.bool("rstrip", default: false),
                        normalized: try fields.bool("normalized", default: true))
         } : []
-        let model = try Self.bytePairModel(modelFields)
+        let model = try Self.bytePairModel(modelFields, rawData: data)
         let normalizer = try root.optionalObject("normalizer").map(Self.normalizer)
         let preTokenizer = try root.optionalObject("pre_tokenizer").map(Self.preTokenizer)
         let postProcessor = try root.optionalObject("post_processor").map(Self.postProcessor)
@@ -74,20 +74,30 @@ extension PretrainedTokenizer {
         return try named.first?.string("template")
     }
 
-    static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
+    static func bytePairModel(_ fields: JSONFields, rawData: Data? = nil) throws -> BytePairModel {
         let vocabularyFields = try fields.object("vocab")
-        var vocabulary: [String: Int] = [:]
+        var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(vocabularyFields.object.count)
         var maximumId = -1
         for (token, value) in vocabularyFields.object {
-            guard let id = (value as? NSNumber)?.intValue else {
+            guard let id = (value as? NSNumber)?.intValue, type(of: value) != Bool.self else {
                 throw TokenizerError.invalidField(file: fields.file, field: "model.vocab[\(token)]", expected: "an integer id")
             }
             vocabulary[token] = id
             maximumId = max(maximumId, id)
         }
+        if vocabulary.count < maximumId + 1, let rawData {
+            // Foundation's JSON objects merge canonically equivalent keys ("é", "e\u{301}"); re-read the vocabulary
+            // with the code-point-exact parser so that no token is lost.
+            if case .object(let root) = try? JinjaJSON.parse(String(decoding: rawData, as: UTF8.self)),
+               case .object(let model)? = root["model"], case .object(let exact)? = model["vocab"] {
+                for (token, value) in exact.pairs {
+                    if case .int(let id) = value { vocabulary[token] = id }
+                }
+            }
+        }
         var tokens = [String](repeating: "", count: maximumId + 1)
-        for (token, id) in vocabulary { tokens[id] = token }
+        for (token, id) in vocabulary.entries { tokens[id] = token }
         var merges: [(String, String)] = []
         if fields.has("merges") {
             let entries = try fields.array("merges")

@@ -48,3 +48,19 @@ final class KnownSplitPatternTests: XCTestCase {
         }
     }
 }
+
+/// Canonically equivalent spellings are different bytes and different tokens: the word cache must not merge them.
+final class ExactTextTests: XCTestCase {
+    func testCanonicallyEquivalentWordsKeepTheirOwnIds() throws {
+        let directory = TestResources.fixtures.appendingPathComponent("tokenizer-json/gpt2")
+        let tokenizer = try PretrainedTokenizer(directory: directory)
+        // KELVIN SIGN and OHM SIGN are canonically equivalent to K and Ω, and letters, so each is one word.
+        for (singleton, canonical) in [("\u{212A}", "K"), ("\u{2126}", "\u{3A9}"), ("\u{212B}x", "\u{C5}x")] {
+            let first = tokenizer.encode(singleton, addSpecialTokens: false)
+            let second = tokenizer.encode(canonical, addSpecialTokens: false)
+            XCTAssertNotEqual(first, second, singleton.debugDescription)
+            XCTAssertEqual(tokenizer.decode(first).unicodeScalars.map(\.value), singleton.unicodeScalars.map(\.value))
+            XCTAssertEqual(tokenizer.decode(second).unicodeScalars.map(\.value), canonical.unicodeScalars.map(\.value))
+        }
+    }
+}

@@ -46,6 +46,15 @@ final class TokenizerJSONTests: XCTestCase {
     func testMetaspace() throws { try check("metaspace") }
     func testOtherComponents() throws { try check("components") }
 
+    /// A vocabulary holding both "é" and "e\u{301}" keeps both tokens (Foundation's JSON would merge the keys).
+    func testCanonicallyEquivalentTokensStayDistinct() throws {
+        let json = #"{"model": {"type": "BPE", "vocab": {"e": 0, "\u0301": 1, "e\u0301": 2, "\u00e9": 3}, "merges": [["e", "\u0301"]]}}"#
+        let tokenizer = try PretrainedTokenizer(tokenizerJSON: Data(json.utf8))
+        XCTAssertEqual(tokenizer.encode("e\u{301}", addSpecialTokens: false), [2])
+        XCTAssertEqual(tokenizer.encode("\u{e9}", addSpecialTokens: false), [3])
+        XCTAssertEqual(tokenizer.vocabularySize, 4)
+    }
+
     /// Errors name the file and the JSON path of the field at fault.
     func testMalformedFilesAreTypedErrors() throws {
         func error(of json: String) -> TokenizerError? {

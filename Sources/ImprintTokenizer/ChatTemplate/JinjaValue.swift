@@ -1,9 +1,10 @@
 import Foundation
 
-/// A dictionary that keeps insertion order, as Python dicts (and so `tojson`, `items`) do.
+/// A dictionary that keeps insertion order, as Python dicts (and so `tojson`, `items`) do. Keys compare by code
+/// points, as Python's do (Swift `String` equality would merge canonically equivalent keys).
 public struct OrderedDictionary: Sendable, Equatable {
     public private(set) var keys: [String] = []
-    private var storage: [String: JinjaValue] = [:]
+    private var storage: [ExactText: JinjaValue] = [:]
 
     public init() {}
 
@@ -12,18 +13,18 @@ public struct OrderedDictionary: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JinjaValue? {
-        get { storage[key] }
+        get { storage[ExactText(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: ExactText(key)) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: ExactText(key)) != nil {
+                keys.removeAll { ExactText($0) == ExactText(key) }
             }
         }
     }
 
     public var count: Int { keys.count }
-    public var pairs: [(String, JinjaValue)] { keys.map { ($0, storage[$0]!) } }
+    public var pairs: [(String, JinjaValue)] { keys.map { ($0, storage[ExactText($0)]!) } }
 
     public static func == (lhs: OrderedDictionary, rhs: OrderedDictionary) -> Bool {
         lhs.storage == rhs.storage
