@@ -127,6 +127,14 @@ struct JinjaParser {
             let (body, end) = try parseBlock(until: ["endmacro"])
             guard end != nil else { throw missingEnd("endmacro", keyword) }
             return .macro(name: name, parameters: parameters, body: body)
+        case "filter":
+            let input = JinjaToken(kind: .name, text: JinjaStatement.filterBlockInput, position: keyword.position)
+            let pipe = JinjaToken(kind: .symbol, text: "|", position: keyword.position)
+            var parser = ExpressionParser(tokens: ([input, pipe] + Array(tokens))[...], tagPosition: position)
+            let filtered = try parser.parseCompleteExpression()
+            let (body, end) = try parseBlock(until: ["endfilter"])
+            guard end != nil else { throw missingEnd("endfilter", keyword) }
+            return .filterBlock(filtered: filtered, body: body)
         case "break":
             return .breakLoop(keyword.position)
         case "continue":

@@ -40,6 +40,15 @@ FAMILIES = {
     "Qwen-Qwen3-0.6B": ({"bos_token": None, "eos_token": "<|im_end|>"}, True, True),
 }
 
+# Every other template llama.cpp ships, on a lighter set of conversations (see `light_conversations`).
+OTHER_TEMPLATES = [
+    "CohereForAI-c4ai-command-r7b-12-2024-tool_use", "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use",
+    "NousResearch-Hermes-3-Llama-3.1-8B-tool_use", "Qwen-QwQ-32B", "deepseek-ai-DeepSeek-R1-Distill-Llama-8B",
+    "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", "ibm-granite-granite-3.3-2B-Instruct", "llama-cpp-deepseek-r1",
+    "llama-cpp-rwkv-world", "meetkai-functionary-medium-v3.1", "meetkai-functionary-medium-v3.2",
+    "moonshotai-Kimi-K2", "openai-gpt-oss-120b", "unsloth-mistral-Devstral-Small-2507",
+]
+
 TOOLS = [{
     "type": "function",
     "function": {
@@ -87,6 +96,16 @@ def conversations(supports_system, supports_tools):
     return cases
 
 
+def light_conversations():
+    user = {"role": "user", "content": "Hello there"}
+    return [
+        ("single user", [user], {}),
+        ("system multi-turn", [{"role": "system", "content": "You are helpful."}, user,
+                               {"role": "assistant", "content": "Hi! How can I help?"}, user], {}),
+        ("tools", [user], {"tools": TOOLS}),
+    ]
+
+
 def template_source(name):
     if name == "smollm2-135m-instruct":
         reader = gguf.GGUFReader(os.path.join(CACHE, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"))
@@ -128,6 +147,7 @@ CONSTRUCTS = [
     ("{{ \"it's\" }}|{{ 'say \\\"hi\\\"' }}|{{ 'tab\\there' }}|{{ 'a' 'b' }}|{{ '\\u00e9' }}", {}),
     ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% if not loop.last %},{% endif %}{% endfor %}|{{ (1, 2) }}|{{ [1, 2] + [3] }}", {}),
     ("{{ xs | sort | list }}|{{ xs | unique | list }}|{{ xs | min }}{{ xs | max }}{{ xs | sum }}|{{ '%d' }}|{{ 'a\\nb' | indent(2, true) }}|{{ d | dictsort }}", {"xs": [3, 1, 2, 3], "d": {"b": 1, "a": 2}}),
+    ("{{ xs | map('upper') | list }}|{{ xs | select | list | length }}|{{ (xs | map('upper')) is iterable }}|{{ 'yes' if (xs | reject('defined')) }}|{{ 'a' in (xs | map('lower')) }}|{{ xs | map('upper') | join('-') }}", {"xs": ["a", "b"]}),
     ("{% for m in messages %}{{ loop.previtem is defined }}{{ loop.nextitem | default('-') }}{{ loop.cycle('x', 'y') }}{% endfor %}", {"messages": [1, 2, 3]}),
 ]
 
@@ -143,9 +163,11 @@ def main():
         json.dump(constructs, f, ensure_ascii=False, indent=1)
     print(len(constructs), "constructs")
     records = []
-    for name, (special, tools_ok, system_ok) in FAMILIES.items():
+    plan = [(name, special, conversations(system_ok, tools_ok)) for name, (special, tools_ok, system_ok) in FAMILIES.items()]
+    plan += [(name, {"bos_token": "<s>", "eos_token": "</s>"}, light_conversations()) for name in OTHER_TEMPLATES]
+    for name, special, cases in plan:
         source = template_source(name)
-        for title, messages, extra in conversations(system_ok, tools_ok):
+        for title, messages, extra in cases:
             for add_generation_prompt in (True, False):
                 variables = {"messages": messages, "tools": extra.get("tools"), "documents": None,
                              "add_generation_prompt": add_generation_prompt, **special,
