@@ -1,6 +1,6 @@
 /// Splits normalized text into the words the model encodes one at a time (HF `tokenizers` pre-tokenizers).
 ///
-/// Supported: `ByteLevel`, `Split`, `Digits`, `Metaspace`, `WhitespaceSplit`, `Punctuation`, `Sequence`.
+/// Supported: `ByteLevel`, `Split`, `Digits`, `Metaspace`, `Whitespace`, `WhitespaceSplit`, `Punctuation`, `Sequence`.
 indirect enum PreTokenizer: Sendable {
     /// GPT-2 byte-level: optionally split with the GPT-2 regex, then write every byte in `ByteLevelAlphabet`.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)

@@ -117,6 +117,9 @@ extension PretrainedTokenizer {
                 }
             }
         }
+        if fields.has("dropout"), let dropout = fields.object["dropout"] as? NSNumber, dropout.doubleValue > 0 {
+            throw TokenizerError.unsupportedType(file: fields.file, field: "model.dropout", type: "\(dropout) (BPE dropout makes encoding random)")
+        }
         if let prefix = try fields.optionalString("continuing_subword_prefix"), !prefix.isEmpty {
             throw TokenizerError.unsupportedType(file: fields.file, field: "model.continuing_subword_prefix", type: prefix)
         }
@@ -184,6 +187,10 @@ extension PretrainedTokenizer {
             return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields),
                               split: try fields.bool("split", default: true))
         case "WhitespaceSplit": return .whitespaceSplit
+        case "Whitespace":
+            // HF: keep the matches of `\w+|[^\w\s]+`, drop the rest.
+            return .split(pattern: try SplitPattern.regex(source: #"\w+|[^\w\s]+"#, file: fields.file, field: fields.fieldPath("type")),
+                          behavior: .removed, invert: true)
         case "Punctuation": return .punctuation
         case "Sequence": return .sequence(try fields.objects("pretokenizers").map(preTokenizer))
         default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)

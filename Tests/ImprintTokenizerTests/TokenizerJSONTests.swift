@@ -45,6 +45,7 @@ final class TokenizerJSONTests: XCTestCase {
     func testLlama2StyleLegacySentencePiece() throws { try check("llama2") }
     func testMetaspace() throws { try check("metaspace") }
     func testOtherComponents() throws { try check("components") }
+    func testWhitespaceAndNFD() throws { try check("whitespace") }
 
     /// A vocabulary holding both "é" and "e\u{301}" keeps both tokens (Foundation's JSON would merge the keys).
     func testCanonicallyEquivalentTokensStayDistinct() throws {
