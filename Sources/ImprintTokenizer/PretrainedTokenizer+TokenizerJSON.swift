@@ -46,7 +46,7 @@ extension PretrainedTokenizer {
                        rightStrip: try fields.bool("rstrip", default: false),
                        normalized: try fields.bool("normalized", default: true))
         } : []
-        let model = try Self.bytePairModel(modelFields, rawData: data)
+        let model = try Self.bytePairModel(modelFields)
         let normalizer = try root.optionalObject("normalizer").map(Self.normalizer)
         let preTokenizer = try root.optionalObject("pre_tokenizer").map(Self.preTokenizer)
         let postProcessor = try root.optionalObject("post_processor").map(Self.postProcessor)
@@ -54,7 +54,7 @@ extension PretrainedTokenizer {
 
         func specialToken(_ key: String) throws -> String? {
             guard let config, config.has(key) else { return nil }
-            if let content = config.object[key] as? String { return content }
+            if case .string(let content)? = config.object[key] { return content }
             return try config.object(key).string("content")
         }
         let unknownToken = try specialToken("unk_token") ?? modelFields.optionalString("unk_token")
@@ -68,33 +68,23 @@ extension PretrainedTokenizer {
     /// The `chat_template` of a `tokenizer_config.json`: a string, or the `default` entry of a named list.
     static func chatTemplate(in config: JSONFields) throws -> String? {
         guard config.has("chat_template") else { return nil }
-        if let template = config.object["chat_template"] as? String { return template }
+        if case .string(let template)? = config.object["chat_template"] { return template }
         let named = try config.objects("chat_template")
         for entry in named where try entry.string("name") == "default" { return try entry.string("template") }
         return try named.first?.string("template")
     }
 
-    static func bytePairModel(_ fields: JSONFields, rawData: Data? = nil) throws -> BytePairModel {
+    static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
         let vocabularyFields = try fields.object("vocab")
         var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(vocabularyFields.object.count)
         var maximumId = -1
-        for (token, value) in vocabularyFields.object {
-            guard let id = (value as? NSNumber)?.intValue, type(of: value) != Bool.self else {
+        for (token, value) in vocabularyFields.object.pairs {
+            guard case .int(let id) = value, id >= 0 else {
                 throw TokenizerError.invalidField(file: fields.file, field: "model.vocab[\(token)]", expected: "an integer id")
             }
             vocabulary[token] = id
             maximumId = max(maximumId, id)
-        }
-        if vocabulary.count < maximumId + 1, let rawData {
-            // Foundation's JSON objects merge canonically equivalent keys ("é", "e\u{301}"); re-read the vocabulary
-            // with the code-point-exact parser so that no token is lost.
-            if case .object(let root) = try? JinjaJSON.parse(String(decoding: rawData, as: UTF8.self)),
-               case .object(let model)? = root["model"], case .object(let exact)? = model["vocab"] {
-                for (token, value) in exact.pairs {
-                    if case .int(let id) = value { vocabulary[token] = id }
-                }
-            }
         }
         var tokens = [String](repeating: "", count: maximumId + 1)
         for (token, id) in vocabulary.entries { tokens[id] = token }
@@ -103,21 +93,22 @@ extension PretrainedTokenizer {
             let entries = try fields.array("merges")
             merges.reserveCapacity(entries.count)
             for (index, entry) in entries.enumerated() {
-                if let line = entry as? String {
+                if case .string(let line) = entry {
                     // Legacy "a b": split at the first space (tokens never contain spaces in this encoding).
                     guard let pair = LiteralText.splitAtFirstSpace(line) else {
                         throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]", expected: "\"left right\"")
                     }
                     merges.append(pair)
-                } else if let pair = entry as? [String], pair.count == 2 {
-                    merges.append((pair[0], pair[1]))
+                } else if case .array(let pair) = entry, pair.count == 2, case .string(let left) = pair[0],
+                          case .string(let right) = pair[1] {
+                    merges.append((left, right))
                 } else {
                     throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]",
                                                       expected: "\"left right\" or [\"left\", \"right\"]")
                 }
             }
         }
-        if fields.has("dropout"), let dropout = fields.object["dropout"] as? NSNumber, dropout.doubleValue > 0 {
+        if let dropout = try fields.optionalNumber("dropout"), dropout > 0 {
             throw TokenizerError.unsupportedType(file: fields.file, field: "model.dropout", type: "\(dropout) (BPE dropout makes encoding random)")
         }
         if let prefix = try fields.optionalString("continuing_subword_prefix"), !prefix.isEmpty {
@@ -229,7 +220,7 @@ extension PretrainedTokenizer {
                     let name = try special.string("id")
                     let entry = try specialTokens.object(name)
                     let ids = try entry.array("ids").enumerated().map { index, value -> Int in
-                        guard let id = (value as? NSNumber)?.intValue else {
+                        guard case .int(let id) = value else {
                             throw TokenizerError.invalidField(file: fields.file, field: entry.fieldPath("ids[\(index)]"), expected: "an integer")
                         }
                         return id
