@@ -6,8 +6,7 @@ import XCTest
 /// `{% generation %}` Llama 3 template (Fixtures/make_chat_template_fixtures.py).
 final class AssistantMaskTests: XCTestCase {
     func testMatchesTransformersGenerationMask() throws {
-        let url = try TestResources.fetched("llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
-        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        let tokenizer = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
         let template = try ChatTemplate(String(contentsOf: TestResources.fixtures.appendingPathComponent("templates/trl-llama3-training.jinja"), encoding: .utf8))
         let data = try Data(contentsOf: TestResources.fixtures.appendingPathComponent("expected/assistant-masks-llama3.json"))
         guard case .array(let records) = try JinjaJSON.parse(String(decoding: data, as: UTF8.self)) else { return XCTFail("not a list") }
@@ -23,8 +22,7 @@ final class AssistantMaskTests: XCTestCase {
 
     /// SmolLM2's template: each assistant span is exactly the content and `<|im_end|>`.
     func testSpansCoverContentAndEndOfTurn() throws {
-        let url = try TestResources.fetched("models/SmolLM2-135M-Instruct.Q4_1.gguf", fetchedBy: "scripts/fetch-default-model.sh")
-        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        let tokenizer = try TestResources.ggufTokenizer("models/SmolLM2-135M-Instruct.Q4_1.gguf", fetchedBy: "scripts/fetch-default-model.sh")
         let messages: [JinjaValue] = [.message(role: "user", content: "Tell me about story 3."),
                                       .message(role: "assistant", content: "Story 3 is about a clockwork city."),
                                       .message(role: "user", content: "And then?"),
@@ -41,8 +39,7 @@ final class AssistantMaskTests: XCTestCase {
 /// Streaming decoding emits text only when its UTF-8 is complete and adds up to the full decode.
 final class StreamingDecoderTests: XCTestCase {
     func testStreamsCompleteCharactersOnly() throws {
-        let url = try TestResources.fetched("models/SmolLM2-135M-Instruct.Q4_1.gguf", fetchedBy: "scripts/fetch-default-model.sh")
-        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        let tokenizer = try TestResources.ggufTokenizer("models/SmolLM2-135M-Instruct.Q4_1.gguf", fetchedBy: "scripts/fetch-default-model.sh")
         for text in ["Emoji 🦙🚀 and 中文 text\nnext line ✨", "Привет\n\nмир", "plain"] {
             let ids = tokenizer.encode(text, addSpecialTokens: false)
             var decoder = StreamingDecoder(tokenizer: tokenizer)

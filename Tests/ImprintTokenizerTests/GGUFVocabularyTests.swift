@@ -8,8 +8,7 @@ import XCTest
 final class GGUFVocabularyTests: XCTestCase {
     /// Compares every recorded text; reports each mismatch with its text.
     func check(_ name: String, gguf relativePath: String, script: String) throws {
-        let url = try TestResources.fetched(relativePath, fetchedBy: script)
-        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        let tokenizer = try TestResources.ggufTokenizer(relativePath, fetchedBy: script)
         let expected = try TestResources.json(RecordedEncodings.self, "expected/\(name).json")
         var identical = 0
         for (index, text) in expected.texts.enumerated() {
