@@ -5,5 +5,8 @@ extension ImprintCommand {
     static let registered: [ParsableCommand.Type] = [
         RewardCommand.self,
         LogitsCommand.self,
+        TokenizeCommand.self,
+        DetokenizeCommand.self,
+        ChatTemplateCommand.self,
     ]
 }
