@@ -5,6 +5,7 @@ extension ImprintCommand {
     static let registered: [ParsableCommand.Type] = [
         RewardCommand.self,
         LogitsCommand.self,
+        GenerateCommand.self,
         TokenizeCommand.self,
         DetokenizeCommand.self,
         ChatTemplateCommand.self,

@@ -1,0 +1,68 @@
+import Foundation
+import ImprintCore
+import ImprintTensor
+import ImprintTokenizer
+
+/// A `TextGenerator` backed by a local model (plus its tokenizer and any loaded adapter), so
+/// rewards, judges, evaluation and data generation can use local models and remote servers
+/// interchangeably.
+///
+/// Raw prompts are encoded as `tokenizer(prompt)` does (special tokens added by the
+/// post-processor); messages are rendered with the chat template and `add_generation_prompt`,
+/// then encoded without adding special tokens (as `apply_chat_template(tokenize=True)`).
+/// Generation stops at the tokenizer's and the model's end-of-sequence ids; completions are
+/// decoded without special tokens and cut at the first stop string.
+public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
+    public let model: TransformerDecoder
+    public let tokenizer: any Tokenizer
+    private let lock = NSLock()
+
+    public init(model: TransformerDecoder, tokenizer: any Tokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    /// Loads the model (quantized weights kept quantized) and the tokenizer from one path.
+    public convenience init(path: String) throws {
+        self.init(model: try ModelLoader.load(path: path, keepQuantized: true),
+                  tokenizer: try PretrainedTokenizer.load(modelPath: path))
+    }
+
+    /// The token ids of a prompt.
+    public func encode(_ prompt: GenerationPrompt) throws -> [Int] {
+        switch prompt {
+        case .text(let text):
+            return tokenizer.encode(text, addSpecialTokens: true)
+        case .messages(let messages):
+            let rendered = try tokenizer.applyChatTemplate(messages.map { (role: $0.role, content: $0.content) }, addGenerationPrompt: true)
+            return tokenizer.encode(rendered, addSpecialTokens: false)
+        }
+    }
+
+    /// The end-of-sequence ids: the tokenizer's and the model configuration's.
+    public var stopTokenIds: Set<Int> {
+        Set(model.configuration.eosTokenIds + (tokenizer.eosTokenId.map { [$0] } ?? []))
+    }
+
+    /// Completions with their tokens, one per prompt, generated as one batch.
+    public func generateSequences(_ prompts: [GenerationPrompt], parameters: SamplingParameters) throws -> [(text: String, sequence: GeneratedSequence)] {
+        let ids = try prompts.map(encode)
+        let tokenizer = self.tokenizer
+        let decode: ([Int]) -> String = { tokenizer.decode($0, skipSpecialTokens: true) }
+        // One generation at a time: the model's KV cache and buffers are not shared between calls,
+        // but the machine's cores are.
+        lock.lock()
+        defer { lock.unlock() }
+        let sequences = Generator(model: model).generate(prompts: ids, parameters: parameters, stopTokenIds: stopTokenIds,
+                                                         decode: parameters.stop.isEmpty ? nil : decode)
+        return sequences.map { sequence in
+            var text = decode(sequence.tokens)
+            if let cut = parameters.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() { text = String(text[..<cut]) }
+            return (text, sequence)
+        }
+    }
+
+    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [String] {
+        try generateSequences(prompts, parameters: parameters).map(\.text)
+    }
+}
