@@ -10,6 +10,13 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).")
     var adapter: String?
 
+    init() {}
+
+    init(model: String?, adapter: String?) {
+        self.model = model
+        self.adapter = adapter
+    }
+
     /// The model path: `--model`, else `IMPRINT_DEFAULT_MODEL`, else the cache path of scripts/fetch-default-model.sh.
     var modelPath: String {
         if let model { return model }

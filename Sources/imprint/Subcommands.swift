@@ -6,6 +6,7 @@ extension ImprintCommand {
         RewardCommand.self,
         LogitsCommand.self,
         GenerateCommand.self,
+        ConvertCommand.self,
         TokenizeCommand.self,
         DetokenizeCommand.self,
         ChatTemplateCommand.self,
