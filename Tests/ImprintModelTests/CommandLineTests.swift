@@ -1,0 +1,58 @@
+import Foundation
+import ImprintFormats
+import XCTest
+
+/// `imprint logits`, `generate` and `convert` driven as outside checks drive them: the built
+/// binary, stdin/stdout, exit codes. Skipped when a filtered build did not produce the binary.
+final class CommandLineTests: XCTestCase {
+    /// Runs `imprint arguments` with `input` on stdin; returns the exit status and stdout.
+    func imprint(_ arguments: [String], input: String = "") throws -> (status: Int32, output: String) {
+        let binary = Bundle.main.bundleURL.appendingPathComponent("imprint")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("imprint is not built at \(binary.path)") }
+        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-stdin-\(UUID().uuidString)")
+        try Data(input.utf8).write(to: inputFile)
+        defer { try? FileManager.default.removeItem(at: inputFile) }
+        let process = Process(), output = Pipe()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testLogitsWritesTheModelsLogitsAsNpy() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-logits-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let ids = try Reference("llama/reference.safetensors").ints("input_ids").prefix(7).map(String.init)
+        let result = try imprint(["logits", "--model", modelFixtures.appendingPathComponent("llama").path,
+                                  "--tokens", ids.joined(separator: ","), "--output", output.path])
+        XCTAssertEqual(result.status, 0)
+        let array = try NPY.read(output)
+        XCTAssertEqual(array.shape, [7, 101])
+        let expected = try Reference("llama/reference.safetensors").tensor("logits").storage.prefix(7 * 101)
+        XCTAssertLessThanOrEqual(relativeError(try XCTUnwrap(array.floats), Array(expected)), 1e-4)
+        XCTAssertNotEqual(try imprint(["logits", "--model", "/nonexistent", "--tokens", "1", "--output", output.path]).status, 0)
+        XCTAssertNotEqual(try imprint(["logits", "--model", modelFixtures.appendingPathComponent("llama").path,
+                                       "--tokens", "1,x", "--output", output.path]).status, 0)
+    }
+
+    func testGenerateAnswersInOrderOnTheDefaultModel() throws {
+        guard let path = defaultModelPath() else { throw XCTSkip("default model not fetched (scripts/fetch-default-model.sh)") }
+        let input = """
+        {"messages": [{"role": "user", "content": "What is the capital of France?"}]}
+        {"prompt": "The capital of France is"}
+
+        """
+        let result = try imprint(["generate", "--model", path, "--jsonl", "--max-tokens", "8"], input: input)
+        XCTAssertEqual(result.status, 0)
+        let lines = result.output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue((lines[0]["completion"] as! String).contains("Paris"), "\(lines[0])")
+        XCTAssertEqual((lines[0]["tokens"] as! [Int]).prefix(6), [504, 3575, 282, 4649, 314, 7042])  // transformers' greedy ids
+        XCTAssertNotEqual(try imprint(["generate", "--model", path, "--jsonl"], input: "{\"nothing\": 1}\n").status, 0)
+    }
+}
