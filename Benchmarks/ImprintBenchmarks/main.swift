@@ -38,6 +38,10 @@ if only == nil || only == "gemm" {
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let repetitions = flops > 1e10 ? 7 : 25
         var c = [Float](repeating: 0, count: m * n)
+        // Raw cblas_sgemm with OpenBLAS's own threads on every core (Imprint runs it single-threaded
+        // and splits products itself; see BLAS.swift), then back to Imprint's setting.
+        openblas_set_num_threads(Int32(parallelWorkerCount))
+        defer { openblas_set_num_threads(1) }
         let raw = measure(repetitions: repetitions) {
             a.storage.withUnsafeBufferPointer { pa in
                 b.storage.withUnsafeBufferPointer { pb in
@@ -48,6 +52,7 @@ if only == nil || only == "gemm" {
                 }
             }
         }
+        openblas_set_num_threads(1)
         let api = withoutGradients { measure(repetitions: repetitions) { _ = Tensor.matmul(a, b) } }
         report("gemm", api, ["shape": "\(m)x\(n)x\(k)", "api_gflops": flops / api.median / 1e9,
                              "raw_gflops": flops / raw.median / 1e9, "api_over_raw": raw.median / api.median])
