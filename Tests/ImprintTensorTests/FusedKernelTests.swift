@@ -48,6 +48,13 @@ final class FusedKernelTests: XCTestCase {
                    composite: { $0[0].applyingRotaryEmbeddingComposite(rotary, positions: perSequence) })
     }
 
+    func testSwiGLU() {
+        for (seed, shape) in [[1], [3, 17], [2, 5, 131]].enumerated() {
+            let gate = randomTensor(shape, low: -6, high: 6, seed: UInt64(100 + seed)), up = randomTensor(shape, seed: UInt64(110 + seed))
+            assertSame([gate, up], "swiGLU \(shape)", fused: { Tensor.swiGLU(gate: $0[0], up: $0[1]) }, composite: { $0[0].silu() * $0[1] })
+        }
+    }
+
     func testCrossEntropy() {
         for (seed, (rows, vocabulary)) in [(1, 1), (7, 13), (3, 1031), (131, 97)].enumerated() {
             var generator = RandomGenerator(seed: UInt64(40 + seed))

@@ -106,6 +106,7 @@ final class GradientCheckTests: XCTestCase {
     func testFusedKernels() {
         let x = randomTensor([3, 1, 7], seed: 29)
         assertGradientsMatchFiniteDifferences([x], "softmax") { $0[0].softmax() }
+        assertGradientsMatchFiniteDifferences([x, randomTensor([3, 1, 7], seed: 42)], "swiGLU") { Tensor.swiGLU(gate: $0[0], up: $0[1]) }
         assertGradientsMatchFiniteDifferences([x], "log softmax") { $0[0].logSoftmax() }
         assertGradientsMatchFiniteDifferences([randomTensor([2, 3, 11], seed: 30), randomTensor([11], seed: 31)], "rms norm") {
             $0[0].rmsNorm(weight: $0[1], epsilon: 1e-5)

@@ -29,7 +29,7 @@ public final class GatedFeedForward: Module {
     /// `[B, T, hidden]` → `[B, T, hidden]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let gate = gateProjection(x)
-        let activated = activation == .silu ? gate.silu() : gate.gelu(approximateWithTanh: true)
-        return downProjection(activated * upProjection(x))
+        if activation == .silu { return downProjection(Tensor.swiGLU(gate: gate, up: upProjection(x))) }
+        return downProjection(gate.gelu(approximateWithTanh: true) * upProjection(x))
     }
 }

@@ -1,0 +1,45 @@
+import CImprintKernels
+import Foundation
+
+// The gated activation of Llama-family MLPs, fused: one pass, one output buffer.
+
+extension Tensor {
+    /// `silu(gate) ⊙ up` (SwiGLU), fused; `gate` and `up` have the same shape.
+    ///
+    /// Matches `F.silu(gate) * up` (`LlamaMLP`). Backward, with `s = sigmoid(g)`:
+    /// `d gate = dy · up · s (1 + g (1 − s))`, `d up = dy · g s`.
+    public static func swiGLU(gate: Tensor, up: Tensor) -> Tensor {
+        precondition(gate.shape == up.shape, "swiGLU shapes differ: gate \(gate.shape), up \(up.shape)")
+        let output = gate.storage.withUnsafeBufferPointer { g in
+            up.storage.withUnsafeBufferPointer { u in
+                Tensor.uninitialized(gate.shape) { out in
+                    parallelFor(out.count, grain: 1 << 15) { range in
+                        imprint_swiglu(g.baseAddress! + range.lowerBound, u.baseAddress! + range.lowerBound,
+                                       out.baseAddress! + range.lowerBound, range.count)
+                    }
+                }
+            }
+        }
+        return record("swiglu", output, inputs: [gate, up]) { gradient in
+            var gateGradient = [Float](repeating: 0, count: gate.count), upGradient = [Float](repeating: 0, count: up.count)
+            gradient.storage.withUnsafeBufferPointer { dy in
+                gate.storage.withUnsafeBufferPointer { g in
+                    up.storage.withUnsafeBufferPointer { u in
+                        gateGradient.withUnsafeMutableBufferPointer { dg in
+                            upGradient.withUnsafeMutableBufferPointer { du in
+                                parallelFor(gate.count, grain: 1 << 14) { range in
+                                    for i in range {
+                                        let s = 1 / (1 + Foundation.exp(-g[i]))
+                                        dg[i] = dy[i] * u[i] * s * (1 + g[i] * (1 - s))
+                                        du[i] = dy[i] * g[i] * s
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return [Tensor(shape: gate.shape, storage: gateGradient), Tensor(shape: up.shape, storage: upGradient)]
+        }
+    }
+}
