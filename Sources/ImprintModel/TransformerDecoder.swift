@@ -179,6 +179,15 @@ public final class TransformerDecoder: Module {
         return Tensor.crossEntropy(logits: logits, targets: Self.shiftedLabels(labels, batchSize: batch.batchSize, length: batch.length))
     }
 
+    /// `log p(target)` at every position, `[B, T]`, for targets aligned with the positions
+    /// (`targets[i]` is the token predicted after position `i`; use `shiftedLabels` for the
+    /// continuation of the ids themselves). Computed by the fused cross-entropy kernel, so no
+    /// softmax over the vocabulary is stored; differentiable (GRPO's policy log-probabilities).
+    public func logProbabilities(_ batch: TokenBatch, targets: [Int], cache: KVCache? = nil) -> Tensor {
+        precondition(targets.count == batch.ids.count, "logProbabilities needs one target per token")
+        return Tensor.logProbabilities(logits: self(batch, cache: cache), targets: targets)
+    }
+
     /// `labels[:, 1:]` padded with -100 at the end of each row: the target of every position.
     public static func shiftedLabels(_ labels: [Int], batchSize: Int, length: Int) -> [Int] {
         var shifted = [Int](repeating: -100, count: labels.count)

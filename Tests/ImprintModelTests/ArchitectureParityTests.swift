@@ -28,6 +28,13 @@ final class ArchitectureParityTests: XCTestCase {
             checked += 1
         }
         XCTAssertEqual(checked, model.namedParameters().count)
+
+        // Per-token log-probabilities of the continuation average to minus the loss.
+        let targets = TransformerDecoder.shiftedLabels(ids, batchSize: 2, length: ids.count / 2)
+        let logProbabilities = withoutGradients { model.logProbabilities(batch, targets: targets) }
+        XCTAssertEqual(logProbabilities.shape, [2, ids.count / 2])
+        let counted = targets.filter { $0 != -100 }.count
+        XCTAssertEqual(-logProbabilities.storage.reduce(0, +) / Float(counted), loss.item, accuracy: 1e-4 * Swift.abs(loss.item), file: file, line: line)
         XCTAssertGreaterThan(checked, 10)
 
         // Right padding: logits where attention_mask is 1, and the loss with -100 labels.

@@ -8,7 +8,7 @@ import Foundation
 /// scores scaled by `query_pre_attn_scalar^-0.5`; local sliding-window layers with their own RoPE
 /// base (`rope_local_base_freq`), laid out by `layer_types` (or every `sliding_window_pattern`-th
 /// layer global); optional final logit soft-capping.
-public struct Gemma3TextConfiguration: Decodable, Sendable {
+public struct Gemma3TextConfiguration: Codable, Sendable {
     public var vocabSize: Int
     public var hiddenSize: Int
     public var intermediateSize: Int

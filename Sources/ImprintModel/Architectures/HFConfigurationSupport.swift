@@ -3,16 +3,20 @@ import Foundation
 /// Pieces of `config.json` that several architectures share.
 public enum HFConfigurationSupport {
     /// `eos_token_id` may be an int or a list of ints.
-    public struct TokenIds: Decodable, Sendable {
+    public struct TokenIds: Codable, Sendable {
         public let values: [Int]
         public init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let single = try? container.decode(Int.self) { values = [single] } else { values = try container.decode([Int].self) }
         }
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.singleValueContainer()
+            if values.count == 1 { try container.encode(values[0]) } else { try container.encode(values) }
+        }
     }
 
     /// `rope_scaling` (transformers 4.x) or the scaling fields of `rope_parameters` (5.x).
-    public struct RopeParameters: Decodable, Sendable {
+    public struct RopeParameters: Codable, Sendable {
         public let ropeTheta: Float?
         public let ropeType: String?
         public let type: String?

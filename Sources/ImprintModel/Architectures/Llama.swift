@@ -1,7 +1,7 @@
 import Foundation
 
 /// `config.json` of `LlamaForCausalLM` (SmolLM2, Llama 3.x), as `transformers.LlamaConfig`.
-public struct LlamaConfiguration: Decodable, Sendable {
+public struct LlamaConfiguration: Codable, Sendable {
     public var vocabSize: Int
     public var hiddenSize: Int
     public var intermediateSize: Int

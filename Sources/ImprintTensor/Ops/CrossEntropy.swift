@@ -76,11 +76,12 @@ extension Tensor {
         }
     }
 
-    /// `log p(target)` of each row under `softmax(logits)`: shape `logits.shape.dropLast()`.
+    /// `log p(target)` of each row under `softmax(logits)`: shape `logits.shape.dropLast()`;
+    /// rows whose target is `ignoreIndex` get 0.
     ///
     /// The per-token log-probabilities GRPO needs, computed by the fused cross-entropy kernel.
-    public static func logProbabilities(logits: Tensor, targets: [Int]) -> Tensor {
-        -crossEntropy(logits: logits, targets: targets, ignoreIndex: Int.min, reduction: .none)
+    public static func logProbabilities(logits: Tensor, targets: [Int], ignoreIndex: Int = -100) -> Tensor {
+        -crossEntropy(logits: logits, targets: targets, ignoreIndex: ignoreIndex, reduction: .none)
     }
 
     /// Cross-entropy from primitives (log-softmax, gather, mean): the oracle for the fused kernel.
