@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/fetch-test-vocabularies.sh  # llama.cpp vocabularies and chat templates for ImprintTokenizerTests
+bash scripts/fetch-default-model.sh >/dev/null  # SmolLM2-135M-Instruct GGUF (its vocabulary and chat template)
 
 swift test
