@@ -79,8 +79,7 @@ def conversations(supports_system, supports_tools):
         ("unicode and whitespace", [{"role": "user", "content": "\t日本語のテキスト\n  with   spaces  "}], {}),
     ]
     # Reasoning under its older name: transformers aliases it to `reasoning_content` and `thinking`.
-    cases.append(("assistant reasoning", [user, {"role": "assistant", "content": "Iris.", "reasoning": "The story says so."},
-                                          follow], {}))
+    cases.append(("assistant reasoning", [user, {"role": "assistant", "content": "Iris.", "reasoning": "The story says so."}], {}))
     if supports_system:
         cases += [
             ("system", [system, user], {}),
