@@ -29,6 +29,10 @@ extension PretrainedTokenizer {
         let tokens = try metadata.strings("tokenizer.ggml.tokens")
         let types = try metadata.contains("tokenizer.ggml.token_type")
             ? metadata.ints("tokenizer.ggml.token_type") : Array(repeating: 1, count: tokens.count)
+        guard types.count == tokens.count else {
+            throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.token_type",
+                                              expected: "\(tokens.count) entries, one per token (found \(types.count))")
+        }
         var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() where vocabulary[token] == nil { vocabulary[token] = id }

@@ -38,8 +38,10 @@ extension PretrainedTokenizer {
         guard modelType == "BPE" else {
             throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
         }
-        let addedTokens = try root.has("added_tokens") ? root.objects("added_tokens").map { fields in
-            AddedToken(id: try fields.int("id"), content: try fields.string("content"),
+        let addedTokens: [AddedToken] = try root.has("added_tokens") ? root.objects("added_tokens").map { fields -> AddedToken in
+            let id = try fields.int("id")
+            guard id >= 0 else { throw TokenizerError.invalidField(file: file, field: fields.fieldPath("id"), expected: "a non-negative id") }
+            return AddedToken(id: id, content: try fields.string("content"),
                        special: try fields.bool("special", default: false),
                        singleWord: try fields.bool("single_word", default: false),
                        leftStrip: try fields.bool("lstrip", default: false),

@@ -115,6 +115,24 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
         return ids
     }
 
+    /// Encodes every text, spreading the texts over the processor's cores (the word cache is shared).
+    public func encode(batch texts: [String], addSpecialTokens: Bool) -> [[Int]] {
+        var results = [[Int]](repeating: [], count: texts.count)
+        let workers = min(texts.count, ProcessInfo.processInfo.activeProcessorCount)
+        guard workers > 1 else { return texts.map { encode($0, addSpecialTokens: addSpecialTokens) } }
+        results.withUnsafeMutableBufferPointer { output in
+            let buffer = output
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < texts.count {
+                    buffer[index] = encode(texts[index], addSpecialTokens: addSpecialTokens)
+                    index += workers
+                }
+            }
+        }
+        return results
+    }
+
     /// Pre-tokenizes normalized text and appends the ids of every word.
     private func encodeWords(_ text: String, isFirstSegment: Bool, into ids: inout [Int]) {
         if let byteLevelTail {

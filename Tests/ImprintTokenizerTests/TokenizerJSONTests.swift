@@ -56,6 +56,15 @@ final class TokenizerJSONTests: XCTestCase {
         XCTAssertEqual(tokenizer.vocabularySize, 4)
     }
 
+    /// The parallel batch form gives the ids of encoding each text alone, in order.
+    func testParallelBatchMatchesSequentialEncoding() throws {
+        let tokenizer = try PretrainedTokenizer(directory: TestResources.fixtures.appendingPathComponent("tokenizer-json/llama3"))
+        let expected = try TestResources.json(Recorded.self, "expected/tokenizer-json-llama3.json")
+        let texts = Array(repeating: expected.texts, count: 5).flatMap { $0 }
+        XCTAssertEqual(tokenizer.encode(batch: texts), texts.map { tokenizer.encode($0) })
+        XCTAssertEqual(tokenizer.encode(batch: expected.texts, addSpecialTokens: false), expected.ids)
+    }
+
     /// Errors name the file and the JSON path of the field at fault.
     func testMalformedFilesAreTypedErrors() throws {
         func error(of json: String) -> TokenizerError? {

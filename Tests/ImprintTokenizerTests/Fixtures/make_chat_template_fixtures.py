@@ -78,6 +78,8 @@ def conversations(supports_system, supports_tools):
         ("ends with assistant", [user, assistant], {}),
         ("unicode and whitespace", [{"role": "user", "content": "\t日本語のテキスト\n  with   spaces  "}], {}),
     ]
+    # Reasoning under its older name: transformers aliases it to `reasoning_content` and `thinking`.
+    cases.append(("assistant reasoning", [user, {"role": "assistant", "content": "Iris.", "reasoning": "The story says so."}], {}))
     if supports_system:
         cases += [
             ("system", [system, user], {}),
@@ -148,6 +150,7 @@ CONSTRUCTS = [
     ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% if not loop.last %},{% endif %}{% endfor %}|{{ (1, 2) }}|{{ [1, 2] + [3] }}", {}),
     ("{{ xs | sort | list }}|{{ xs | unique | list }}|{{ xs | min }}{{ xs | max }}{{ xs | sum }}|{{ '%d' }}|{{ 'a\\nb' | indent(2, true) }}|{{ d | dictsort }}", {"xs": [3, 1, 2, 3], "d": {"b": 1, "a": 2}}),
     ("{{ xs | map('upper') | list }}|{{ xs | select | list | length }}|{{ (xs | map('upper')) is iterable }}|{{ 'yes' if (xs | reject('defined')) }}|{{ 'a' in (xs | map('lower')) }}|{{ xs | map('upper') | join('-') }}", {"xs": ["a", "b"]}),
+    ("{{ \"they're 3rd-rate\".title() }}|{{ \"they're 3rd-rate\" | title }}|{{ 'ǆemal' | capitalize }}|{{ 'ß' | upper }}", {}),
     ("{% for m in messages %}{{ loop.previtem is defined }}{{ loop.nextitem | default('-') }}{{ loop.cycle('x', 'y') }}{% endfor %}", {"messages": [1, 2, 3]}),
 ]
 
