@@ -1,1 +1,0 @@
-print("RephrasingExperiment: arrives with the GRPO issue")
