@@ -80,42 +80,41 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// `out[i, n] = Σ_k x[i, k] · W[n, k]` for `m` rows of `x` (`[m, columns]`), `out` `[m, rows]`.
     func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
-        blocks.withUnsafeBufferPointer { source in
-            let base = source.baseAddress!
-            if m <= Self.smallBatchLimit {
+        if m <= Self.smallBatchLimit {
+            blocks.withUnsafeBufferPointer { source in
                 parallelFor(rows, grain: 256) { range in
-                    imprint_quant_matmul(format.rawValue, base, columns, range.lowerBound, range.upperBound, x, m, out, rows)
+                    imprint_quant_matmul(format.rawValue, source.baseAddress!, columns, range.lowerBound, range.upperBound, x, m, out, rows)
                 }
-                return
             }
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
-            defer { tile.deallocate() }
-            for start in stride(from: 0, to: rows, by: Self.tileRows) {
-                let count = Swift.min(Self.tileRows, rows - start)
-                parallelFor(count, grain: 64) { part in
-                    imprint_quant_dequantize_rows(format.rawValue, base, columns, start + part.lowerBound, part.count,
-                                                  tile + part.lowerBound * columns)
-                }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: count, k: columns, a: x, lda: columns,
-                           b: tile, ldb: columns, c: out + start, ldc: rows)
-            }
+            return
+        }
+        forEachTile { start, count, tile in
+            BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: count, k: columns, a: x, lda: columns,
+                       b: tile, ldb: columns, c: out + start, ldc: rows)
         }
     }
 
-    /// `out[i, k] (+)= Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
+    /// `out[i, k] = Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
     func multiplyTransposed(_ gradient: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
+        forEachTile { start, count, tile in
+            BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: columns, k: count, a: gradient + start, lda: rows,
+                       b: tile, ldb: columns, beta: start == 0 ? 0 : 1, c: out, ldc: columns)
+        }
+    }
+
+    /// Dequantizes `tileRows` rows at a time into one reused float32 tile and hands each to `body`
+    /// with its first row and row count.
+    private func forEachTile(_ body: (_ start: Int, _ count: Int, _ tile: UnsafePointer<Float>) -> Void) {
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
+        defer { tile.deallocate() }
         blocks.withUnsafeBufferPointer { source in
-            let base = source.baseAddress!
-            let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
-            defer { tile.deallocate() }
             for start in stride(from: 0, to: rows, by: Self.tileRows) {
                 let count = Swift.min(Self.tileRows, rows - start)
                 parallelFor(count, grain: 64) { part in
-                    imprint_quant_dequantize_rows(format.rawValue, base, columns, start + part.lowerBound, part.count,
+                    imprint_quant_dequantize_rows(format.rawValue, source.baseAddress!, columns, start + part.lowerBound, part.count,
                                                   tile + part.lowerBound * columns)
                 }
-                BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: columns, k: count, a: gradient + start, lda: rows,
-                           b: tile, ldb: columns, beta: start == 0 ? 0 : 1, c: out, ldc: columns)
+                body(start, count, tile)
             }
         }
     }
