@@ -106,30 +106,49 @@ static inline __attribute__((always_inline)) float decode_block(int format, cons
     return format == IMPRINT_Q4_0 ? -8.0f * d : half_to_float(read_u16(block + 2));
 }
 
-// Dot products of one decoded row with up to four activation rows: accumulators stay in registers.
-static inline __attribute__((always_inline)) void dot_rows(const float *row, const float *offsets, size_t block_count,
-                                                          size_t columns, const float *x, const float *block_sums,
-                                                          size_t count, float *out) {
+// Sums 32 lanes as a tree (vectorizes, and the order does not depend on the instruction set).
+static inline __attribute__((always_inline)) float sum32(float *lanes) {
+    for (int l = 0; l < 16; l++) lanes[l] += lanes[l + 16];
+    for (int l = 0; l < 8; l++) lanes[l] += lanes[l + 8];
+    for (int l = 0; l < 4; l++) lanes[l] += lanes[l + 4];
+    return (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+}
+
+// Σ_b offsets[b] · block_sums[b] (zero for Q8_0, which has no offsets).
+static inline __attribute__((always_inline)) float offset_dot(int format, const float *offsets, const float *block_sums,
+                                                             size_t block_count) {
+    if (format == IMPRINT_Q8_0) return 0.0f;
+    float lanes[32] = {0};
+    size_t b = 0;
+    for (; b + 32 <= block_count; b += 32)
+        for (int l = 0; l < 32; l++) lanes[l] += offsets[b + l] * block_sums[b + l];
+    for (int l = 0; b + l < block_count; l++) lanes[l] += offsets[b + l] * block_sums[b + l];
+    return sum32(lanes);
+}
+
+// Dot products of one decoded row with four activation rows: accumulators stay in registers and
+// each weight vector is loaded once for the four.
+static inline __attribute__((always_inline)) void dot_four_rows(const float *row, size_t columns, const float *x, float *out) {
     float a0[32] = {0}, a1[32] = {0}, a2[32] = {0}, a3[32] = {0};
-    const float *x0 = x, *x1 = x + (count > 1 ? columns : 0), *x2 = x + (count > 2 ? 2 * columns : 0),
-                *x3 = x + (count > 3 ? 3 * columns : 0);
-    for (size_t b = 0; b < block_count; b++) {
-        const float *w = row + b * 32;
-        size_t k = b * 32;
+    const float *x0 = x, *x1 = x + columns, *x2 = x + 2 * columns, *x3 = x + 3 * columns;
+    for (size_t k = 0; k < columns; k += 32) {
         for (int l = 0; l < 32; l++) {
-            a0[l] += w[l] * x0[k + l];
-            a1[l] += w[l] * x1[k + l];
-            a2[l] += w[l] * x2[k + l];
-            a3[l] += w[l] * x3[k + l];
+            float w = row[k + l];
+            a0[l] += w * x0[k + l];
+            a1[l] += w * x1[k + l];
+            a2[l] += w * x2[k + l];
+            a3[l] += w * x3[k + l];
         }
     }
-    float totals[4] = {0, 0, 0, 0};
-    for (int l = 0; l < 32; l++) { totals[0] += a0[l]; totals[1] += a1[l]; totals[2] += a2[l]; totals[3] += a3[l]; }
-    for (size_t i = 0; i < count; i++) {
-        float offset_total = 0.0f;
-        for (size_t b = 0; b < block_count; b++) offset_total += offsets[b] * block_sums[i * block_count + b];
-        out[i] = totals[i] + offset_total;
-    }
+    out[0] = sum32(a0); out[1] = sum32(a1); out[2] = sum32(a2); out[3] = sum32(a3);
+}
+
+// The dot product of one decoded row with one activation row.
+static inline __attribute__((always_inline)) float dot_one_row(const float *row, size_t columns, const float *x) {
+    float a[32] = {0};
+    for (size_t k = 0; k < columns; k += 32)
+        for (int l = 0; l < 32; l++) a[l] += row[k + l] * x[k + l];
+    return sum32(a);
 }
 
 // For every output row n: y[i][n] = Σ_b Σ_l codes_b[l]·x_i[32b + l] + offset_b·Σ_l x_i[32b + l]. Each
@@ -154,10 +173,15 @@ void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, siz
     for (size_t n = row_start; n < row_end; n++) {
         const uint8_t *source = blocks + n * row_bytes;
         for (size_t b = 0; b < block_count; b++) offsets[b] = decode_block(format, source + b * block_bytes, row + b * 32);
-        for (size_t i = 0; i < m; i += 4) {
-            size_t count = m - i < 4 ? m - i : 4;
-            dot_rows(row, offsets, block_count, columns, x + i * columns, block_sums + i * block_count, count, results);
-            for (size_t j = 0; j < count; j++) y[(i + j) * ldy + n] = results[j];
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) {
+            dot_four_rows(row, columns, x + i * columns, results);
+            for (size_t j = 0; j < 4; j++)
+                y[(i + j) * ldy + n] = results[j] + offset_dot(format, offsets, block_sums + (i + j) * block_count, block_count);
+        }
+        for (; i < m; i++) {
+            y[i * ldy + n] = dot_one_row(row, columns, x + i * columns)
+                + offset_dot(format, offsets, block_sums + i * block_count, block_count);
         }
     }
     free(row);
