@@ -1,22 +1,73 @@
 import ImprintTensor
 
-/// The keys and values one attention layer has seen, `[B, kvHeads, S, D]` each.
+/// The keys and values one attention layer has seen, `[B, kvHeads, capacity, D]` each, of which
+/// the first `length` positions are filled.
+///
+/// Without gradients (generation), new positions are written in place and the capacity doubles
+/// when full, so a decoding step copies only its own keys. With gradients on, the cache grows
+/// by concatenation instead, so tensors the graph holds are never modified.
 public final class LayerCache {
     public private(set) var keys: Tensor?
     public private(set) var values: Tensor?
+    /// The number of filled positions.
+    public private(set) var length = 0
 
     public init() {}
 
-    /// The number of cached positions.
-    public var length: Int { keys?.shape[2] ?? 0 }
+    /// Appends `[B, kvHeads, T, D]` keys and values; returns the cache tensors and the filled length.
+    func appending(keys newKeys: Tensor, values newValues: Tensor) -> (keys: Tensor, values: Tensor, length: Int) {
+        let added = newKeys.shape[2]
+        guard !GradientMode.isEnabled else {
+            let allKeys = keys.map { Tensor.concatenate([$0.sliced(axis: 2, 0..<length), newKeys], axis: 2) } ?? newKeys
+            let allValues = values.map { Tensor.concatenate([$0.sliced(axis: 2, 0..<length), newValues], axis: 2) } ?? newValues
+            (keys, values, length) = (allKeys, allValues, length + added)
+            return (allKeys, allValues, length)
+        }
+        let capacity = keys?.shape[2] ?? 0
+        if length + added > capacity {
+            let grown = Swift.max(2 * capacity, length + added, 64)
+            keys = Self.copy(keys, filled: length, into: grown, like: newKeys)
+            values = Self.copy(values, filled: length, into: grown, like: newValues)
+        }
+        Self.write(newKeys, into: keys!, at: length)
+        Self.write(newValues, into: values!, at: length)
+        length += added
+        return (keys!, values!, length)
+    }
 
-    /// Appends new keys/values along the sequence axis and returns everything cached so far.
-    func appending(keys newKeys: Tensor, values newValues: Tensor) -> (Tensor, Tensor) {
-        let allKeys = keys.map { Tensor.concatenate([$0, newKeys], axis: 2) } ?? newKeys
-        let allValues = values.map { Tensor.concatenate([$0, newValues], axis: 2) } ?? newValues
-        keys = allKeys
-        values = allValues
-        return (allKeys, allValues)
+    /// A `[B, H, capacity, D]` buffer holding the first `filled` positions of `source`.
+    private static func copy(_ source: Tensor?, filled: Int, into capacity: Int, like example: Tensor) -> Tensor {
+        let (batch, heads, dimension) = (example.shape[0], example.shape[1], example.shape[3])
+        let grown = Tensor.zeros([batch, heads, capacity, dimension])
+        guard let source, filled > 0 else { return grown }
+        let oldCapacity = source.shape[2]
+        source.scalars.withUnsafeBufferPointer { from in
+            grown.withUnsafeMutableValues { to in
+                for head in 0..<(batch * heads) {
+                    (to.baseAddress! + head * capacity * dimension)
+                        .update(from: from.baseAddress! + head * oldCapacity * dimension, count: filled * dimension)
+                }
+            }
+        }
+        return grown
+    }
+
+    /// Writes `[B, H, T, D]` values at positions `offset..<offset + T` of a `[B, H, capacity, D]` buffer.
+    private static func write(_ source: Tensor, into buffer: Tensor, at offset: Int) {
+        let (rows, added, dimension, capacity) = (source.shape[0] * source.shape[1], source.shape[2], source.shape[3], buffer.shape[2])
+        source.scalars.withUnsafeBufferPointer { from in
+            buffer.withUnsafeMutableValues { to in
+                for head in 0..<rows {
+                    (to.baseAddress! + (head * capacity + offset) * dimension)
+                        .update(from: from.baseAddress! + head * added * dimension, count: added * dimension)
+                }
+            }
+        }
+    }
+
+    func replace(keys newKeys: Tensor, values newValues: Tensor) {
+        keys = newKeys
+        values = newValues
     }
 }
 
@@ -49,12 +100,5 @@ extension KVCache {
             keyPadding = rows.flatMap { keyPadding[($0 * length)..<(($0 + 1) * length)] }
         }
         batchSize = rows.count
-    }
-}
-
-extension LayerCache {
-    func replace(keys newKeys: Tensor, values newValues: Tensor) {
-        keys = newKeys
-        values = newValues
     }
 }

@@ -88,6 +88,14 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
+    func testAttentionOverAPartlyFilledCacheIgnoresTheSpareCapacity() {
+        let q = randomTensor([2, 4, 3, 8], seed: 93), k = randomTensor([2, 2, 20, 8], seed: 94), v = randomTensor([2, 2, 20, 8], seed: 95)
+        let filled = 11
+        let expected = Tensor.scaledDotProductAttention(query: q, key: k.sliced(axis: 2, 0..<filled), value: v.sliced(axis: 2, 0..<filled))
+        let actual = Tensor.scaledDotProductAttention(query: q, key: k, value: v, keyLength: filled)
+        assertClose(actual, expected, relative: 1e-6, absolute: 1e-7, "keyLength")
+    }
+
     func testAttentionWithoutGradientsMatchesTrainingMode() {
         let q = randomTensor([2, 4, 70, 8], seed: 90), k = randomTensor([2, 2, 70, 8], seed: 91), v = randomTensor([2, 2, 70, 8], seed: 92)
         let inference = withoutGradients { Tensor.scaledDotProductAttention(query: q, key: k, value: v) }

@@ -50,8 +50,10 @@ public final class SelfAttention: Module {
         let query = heads(queryProjection(x), headCount, norm: queryNorm).applyingRotaryEmbedding(rotary, positions: positions)
         var key = heads(keyProjection(x), keyValueHeadCount, norm: keyNorm).applyingRotaryEmbedding(rotary, positions: positions)
         var value = heads(valueProjection(x), keyValueHeadCount, norm: nil)
-        if let cache { (key, value) = cache.appending(keys: key, values: value) }     // [B, kvHeads, S, D]
-        let attended = Tensor.scaledDotProductAttention(query: query, key: key, value: value, mask: mask, scale: scale)
+        var keyLength = key.shape[2]
+        if let cache { (key, value, keyLength) = cache.appending(keys: key, values: value) }  // [B, kvHeads, capacity, D]
+        let attended = Tensor.scaledDotProductAttention(query: query, key: key, value: value, mask: mask, scale: scale,
+                                                        keyLength: keyLength)
         let merged = attended.permuted([0, 2, 1, 3]).reshaped([batch, length, headCount * headDimension])  // [B, T, heads·D]
         return outputProjection(merged)
     }

@@ -44,6 +44,8 @@ extension Tensor {
     ///   - query: `[B, Hq, T, D]`; key: `[B, Hkv, S, D]`; value: `[B, Hkv, S, Dv]`, with `Hq` a
     ///     multiple of `Hkv` (query head `h` reads key/value head `h / (Hq / Hkv)`).
     ///   - scale: multiplies the scores; defaults to `1 / sqrt(D)`.
+    ///   - keyLength: how many of the `S` key/value positions are filled (a KV cache with spare
+    ///     capacity); default all. Positions past it are ignored and get zero gradients.
     /// - Returns: `[B, Hq, T, Dv]`.
     ///
     /// Matches `torch.nn.functional.scaled_dot_product_attention` (with `enable_gqa`) for the same
@@ -51,20 +53,23 @@ extension Tensor {
     /// range its mask can see, so causal and sliding-window attention skip the masked work.
     /// Work is split over (sequence, key/value head) pairs across the cores.
     public static func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
-                                                 mask: AttentionMask = AttentionMask(), scale: Float? = nil) -> Tensor {
+                                                 mask: AttentionMask = AttentionMask(), scale: Float? = nil,
+                                                 keyLength: Int? = nil) -> Tensor {
         precondition(query.rank == 4 && key.rank == 4 && value.rank == 4,
                      "attention expects [B, heads, T, D] tensors, got \(query.shape), \(key.shape), \(value.shape)")
         let (batch, queryHeads, length, headDimension) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
-        let (keyHeads, keyCount, valueDimension) = (key.shape[1], key.shape[2], value.shape[3])
+        let (keyHeads, keyCapacity, valueDimension) = (key.shape[1], key.shape[2], value.shape[3])
+        let keyCount = keyLength ?? keyCapacity
+        precondition(keyCount >= 0 && keyCount <= keyCapacity, "keyLength \(keyCount) exceeds the \(keyCapacity) key positions")
         precondition(key.shape[0] == batch && value.shape[0] == batch && key.shape[3] == headDimension
-                     && value.shape[1] == keyHeads && value.shape[2] == keyCount,
+                     && value.shape[1] == keyHeads && value.shape[2] == keyCapacity,
                      "attention shapes do not fit: query \(query.shape), key \(key.shape), value \(value.shape)")
         precondition(keyHeads > 0 && queryHeads % keyHeads == 0, "query heads \(queryHeads) are not a multiple of key heads \(keyHeads)")
         if let padding = mask.keyPadding {
             precondition(padding.count == batch * keyCount, "keyPadding needs \(batch * keyCount) entries, got \(padding.count)")
         }
         let geometry = AttentionGeometry(batch: batch, queryHeads: queryHeads, keyHeads: keyHeads, length: length,
-                                         keyCount: keyCount, headDimension: headDimension, valueDimension: valueDimension,
+                                         keyCount: keyCount, keyStride: keyCapacity, headDimension: headDimension, valueDimension: valueDimension,
                                          scale: scale ?? 1 / Foundation.sqrt(Float(headDimension)),
                                          mask: mask, queryOffset: mask.queryOffset ?? (keyCount - length))
         let keepProbabilities = GradientMode.isEnabled && (query.needsGradient || key.needsGradient || value.needsGradient)
@@ -146,6 +151,8 @@ extension Tensor {
 /// The sizes and mask of one attention call, and its forward and backward kernels.
 struct AttentionGeometry {
     let batch: Int, queryHeads: Int, keyHeads: Int, length: Int, keyCount: Int
+    /// Positions between one key/value head and the next (the cache capacity; `>= keyCount`).
+    let keyStride: Int
     let headDimension: Int, valueDimension: Int
     let scale: Float
     let mask: AttentionMask
@@ -164,8 +171,8 @@ struct AttentionGeometry {
                  savedProbabilities: UnsafeMutablePointer<Float>?) {
         let blockRows = Self.blockRows
         forEachHeadPair { sequence, keyHead in
-            let keys = k + (sequence * keyHeads + keyHead) * keyCount * headDimension
-            let values = v + (sequence * keyHeads + keyHead) * keyCount * valueDimension
+            let keys = k + (sequence * keyHeads + keyHead) * keyStride * headDimension
+            let values = v + (sequence * keyHeads + keyHead) * keyStride * valueDimension
             let scratch = savedProbabilities == nil
                 ? UnsafeMutablePointer<Float>.allocate(capacity: blockRows * Swift.max(keyCount, 1)) : nil
             defer { scratch?.deallocate() }
@@ -225,8 +232,8 @@ struct AttentionGeometry {
         let blockRows = Self.blockRows
         forEachHeadPair { sequence, keyHead in
             let pairOffset = sequence * keyHeads + keyHead
-            let keys = k + pairOffset * keyCount * headDimension, values = v + pairOffset * keyCount * valueDimension
-            let keyGradient = dK + pairOffset * keyCount * headDimension, valueGradient = dV + pairOffset * keyCount * valueDimension
+            let keys = k + pairOffset * keyStride * headDimension, values = v + pairOffset * keyStride * valueDimension
+            let keyGradient = dK + pairOffset * keyStride * headDimension, valueGradient = dV + pairOffset * keyStride * valueDimension
             let scoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * Swift.max(keyCount, 1))
             defer { scoreGradient.deallocate() }
             for group in 0..<groups {
