@@ -128,10 +128,12 @@ static inline __attribute__((always_inline)) float offset_dot(int format, const 
 
 // Dot products of one decoded row with four activation rows: accumulators stay in registers and
 // each weight vector is loaded once for the four.
-static inline __attribute__((always_inline)) void dot_four_rows(const float *row, size_t columns, const float *x, float *out) {
+// `length` (a multiple of 32) values of each; the four x rows are `stride` apart.
+static inline __attribute__((always_inline)) void dot_four_rows(const float *row, size_t length, const float *x, size_t stride,
+                                                               float *out) {
     float a0[32] = {0}, a1[32] = {0}, a2[32] = {0}, a3[32] = {0};
-    const float *x0 = x, *x1 = x + columns, *x2 = x + 2 * columns, *x3 = x + 3 * columns;
-    for (size_t k = 0; k < columns; k += 32) {
+    const float *x0 = x, *x1 = x + stride, *x2 = x + 2 * stride, *x3 = x + 3 * stride;
+    for (size_t k = 0; k < length; k += 32) {
         for (int l = 0; l < 32; l++) {
             float w = row[k + l];
             a0[l] += w * x0[k + l];
@@ -175,7 +177,7 @@ void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, siz
         for (size_t b = 0; b < block_count; b++) offsets[b] = decode_block(format, source + b * block_bytes, row + b * 32);
         size_t i = 0;
         for (; i + 4 <= m; i += 4) {
-            dot_four_rows(row, columns, x + i * columns, results);
+            dot_four_rows(row, columns, x + i * columns, columns, results);
             for (size_t j = 0; j < 4; j++)
                 y[(i + j) * ldy + n] = results[j] + offset_dot(format, offsets, block_sums + (i + j) * block_count, block_count);
         }
@@ -186,4 +188,28 @@ void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, siz
     }
     free(row);
     free(block_sums);
+}
+
+IMPRINT_CLONES
+void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start, size_t row_end,
+                          const float *x, size_t m, float *y, size_t ldy) {
+    float results[4];
+    size_t whole = columns & ~(size_t)31;
+    for (size_t n = row_start; n < row_end; n++) {
+        const float *row = weights + n * columns;
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) {
+            dot_four_rows(row, whole, x + i * columns, columns, results);
+            for (size_t j = 0; j < 4; j++) {
+                float tail = 0.0f;
+                for (size_t k = whole; k < columns; k++) tail += row[k] * x[(i + j) * columns + k];
+                y[(i + j) * ldy + n] = results[j] + tail;
+            }
+        }
+        for (; i < m; i++) {
+            float tail = 0.0f;
+            for (size_t k = whole; k < columns; k++) tail += row[k] * x[i * columns + k];
+            y[i * ldy + n] = dot_one_row(row, whole, x + i * columns) + tail;
+        }
+    }
 }

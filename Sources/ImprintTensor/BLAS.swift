@@ -1,3 +1,4 @@
+import CImprintKernels
 import COpenBLAS
 
 /// Matrix products through OpenBLAS, with Imprint owning the threads.
@@ -6,13 +7,18 @@ import COpenBLAS
 /// machine they fight the element-wise and attention workers for the cores. So ImprintTensor
 /// runs OpenBLAS single-threaded (`openblas_set_num_threads(1)` on first use) and splits each
 /// large product into one block of rows (or columns) per core itself; small products and the
-/// per-head products inside attention run on the calling thread.
+/// per-head products inside attention run on the calling thread. `x · Wᵀ` with at most
+/// `smallBatchRows` rows of `x` (decoding) streams `W` through a kernel of `CImprintKernels`
+/// instead, since `sgemm` would repack all of `W` for a handful of rows.
 public enum BLAS {
     /// Applied once, before the first product.
     @usableFromInline static let singleThreaded: Bool = {
         openblas_set_num_threads(1)
         return true
     }()
+
+    /// Row counts of `x` up to which `x · Wᵀ` streams `W` instead of calling `sgemm`.
+    @usableFromInline static let smallBatchRows = 16
 
     /// Products below this many multiply-adds run on one core.
     @usableFromInline static let parallelThreshold = 1 << 20
@@ -27,6 +33,13 @@ public enum BLAS {
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         _ = singleThreaded
+        if m <= smallBatchRows && !transposeA && transposeB && alpha == 1 && beta == 0 && lda == k && ldb == k && n * k >= 1 << 16 {
+            // x · Wᵀ for a few rows of x (decoding): stream each weight row once instead of packing W.
+            parallelFor(n, grain: 64) { rows in
+                imprint_dense_matmul(b, k, rows.lowerBound, rows.upperBound, a, m, c, ldc)
+            }
+            return
+        }
         let workers = parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
         func product(_ rows: Range<Int>, _ columns: Range<Int>) {
             guard !rows.isEmpty, !columns.isEmpty else { return }

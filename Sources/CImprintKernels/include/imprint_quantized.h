@@ -27,6 +27,11 @@ void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t col
 void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy);
 
+/// y[i * ldy + n] = Σ_k x[i * columns + k] · W[n * columns + k] for n in [row_start, row_end), i < m:
+/// x · Wᵀ for a float32 row-major W, reading each weight row once (small m; no packing).
+void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start, size_t row_end,
+                          const float *x, size_t m, float *y, size_t ldy);
+
 #ifdef __cplusplus
 }
 #endif
