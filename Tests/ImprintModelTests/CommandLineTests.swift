@@ -55,4 +55,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual((lines[0]["tokens"] as! [Int]).prefix(6), [504, 3575, 282, 4649, 314, 7042])  // transformers' greedy ids
         XCTAssertNotEqual(try imprint(["generate", "--model", path, "--jsonl"], input: "{\"nothing\": 1}\n").status, 0)
     }
+
+    /// tokenize → detokenize → chat-template on the default model, against ids and renders recorded from
+    /// `transformers` (Fixtures/make_default_model_fixture.py: the chat prompt and its ids).
+    func testTokenizerCommandsOnTheDefaultModel() throws {
+        guard let path = defaultModelPath() else { throw XCTSkip("default model not fetched (scripts/fetch-default-model.sh)") }
+        let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: modelFixtures.appendingPathComponent("default-model/reference.json"))) as! [String: Any]
+        let prompt = reference["prompt"] as! String, ids = reference["input_ids"] as! [Int]
+
+        let rendered = try imprint(["chat-template", "--model", path, "--jsonl"], input: """
+        {"messages": [{"role": "user", "content": "What is the capital of France?"}], "add_generation_prompt": true}
+
+        """)
+        XCTAssertEqual(rendered.status, 0)
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(rendered.output.utf8), options: .fragmentsAllowed) as? String, prompt)
+
+        let encoded = String(decoding: try JSONSerialization.data(withJSONObject: [prompt], options: []), as: UTF8.self)
+        let tokenized = try imprint(["tokenize", "--model", path, "--jsonl"], input: String(encoded.dropFirst().dropLast()) + "\n")
+        XCTAssertEqual(tokenized.status, 0)
+        XCTAssertEqual(try JSONSerialization.jsonObject(with: Data(tokenized.output.utf8)) as? [Int], ids)
+
+        let detokenized = try imprint(["detokenize", "--model", path, "--jsonl", "--skip-special-tokens"], input: "\(ids)\n")
+        XCTAssertEqual(detokenized.status, 0)
+        let text = try JSONSerialization.jsonObject(with: Data(detokenized.output.utf8), options: .fragmentsAllowed) as? String
+        XCTAssertEqual(text, prompt.replacingOccurrences(of: "<|im_start|>", with: "").replacingOccurrences(of: "<|im_end|>", with: ""))
+        XCTAssertNotEqual(try imprint(["tokenize", "--model", path, "--jsonl"], input: "not json\n").status, 0)
+    }
 }
