@@ -69,6 +69,11 @@ float imprint_exp_shifted(const float *in, float *out, size_t count, float shift
 }
 
 IMPRINT_CLONES
+void imprint_exp_shifted_scaled(const float *in, float *out, size_t count, float shift, float factor) {
+    for (size_t i = 0; i < count; i++) out[i] = exp_approx(in[i] - shift) * factor;
+}
+
+IMPRINT_CLONES
 float imprint_sum_exp_shifted(const float *in, size_t count, float shift) {
     float partial[LANES] = {0};
     size_t i = 0;
@@ -103,4 +108,13 @@ void imprint_scale(const float *in, float *out, size_t count, float factor) {
 IMPRINT_CLONES
 void imprint_swiglu(const float *gate, const float *up, float *out, size_t count) {
     for (size_t i = 0; i < count; i++) out[i] = gate[i] / (1.0f + exp_approx(-gate[i])) * up[i];
+}
+
+IMPRINT_CLONES
+void imprint_swiglu_backward(const float *gate, const float *up, const float *dy, float *d_gate, float *d_up, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        float g = gate[i], s = 1.0f / (1.0f + exp_approx(-g));
+        d_gate[i] = dy[i] * up[i] * s * (1.0f + g * (1.0f - s));
+        d_up[i] = dy[i] * g * s;
+    }
 }

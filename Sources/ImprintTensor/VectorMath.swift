@@ -16,6 +16,13 @@ public enum VectorMath {
         imprint_exp_shifted(input, output, count, shift)
     }
 
+    /// `output[i] = exp(input[i] - shift) · factor`, in one pass.
+    @inlinable
+    public static func expShiftedScaled(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int,
+                                        shift: Float, factor: Float) {
+        imprint_exp_shifted_scaled(input, output, count, shift, factor)
+    }
+
     /// The sum of `exp(input[i] - shift)`, without storing the terms.
     @inlinable
     public static func sumExpShifted(_ input: UnsafePointer<Float>, count: Int, shift: Float) -> Float {

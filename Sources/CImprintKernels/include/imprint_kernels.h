@@ -13,6 +13,9 @@ extern "C" {
 /// out[i] = exp(in[i] - shift) for i < count; returns the sum of the outputs. `in` may equal `out`.
 float imprint_exp_shifted(const float *in, float *out, size_t count, float shift);
 
+/// out[i] = exp(in[i] - shift) * factor, in one pass (the softmax-times-gradient of cross-entropy).
+void imprint_exp_shifted_scaled(const float *in, float *out, size_t count, float shift, float factor);
+
 /// The sum of exp(in[i] - shift), without storing the terms.
 float imprint_sum_exp_shifted(const float *in, size_t count, float shift);
 
@@ -27,6 +30,9 @@ float imprint_exp(float x);
 
 /// out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]  (SwiGLU).
 void imprint_swiglu(const float *gate, const float *up, float *out, size_t count);
+
+/// The SwiGLU backward pass: with s = sigmoid(gate), d_gate = dy · up · s (1 + gate (1 − s)), d_up = dy · gate · s.
+void imprint_swiglu_backward(const float *gate, const float *up, const float *dy, float *d_gate, float *d_up, size_t count);
 
 #ifdef __cplusplus
 }

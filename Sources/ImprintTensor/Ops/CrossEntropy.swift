@@ -52,27 +52,30 @@ extension Tensor {
         case .mean: output = Tensor(Float(rowLosses.reduce(0.0) { $0 + Double($1) } / Double(counted)))
         }
         return record("cross_entropy", output, inputs: [logits]) { gradient in
-            var values = [Float](repeating: 0, count: logits.count)
-            logits.storage.withUnsafeBufferPointer { source in
-                values.withUnsafeMutableBufferPointer { target in
+            let inputGradient = logits.storage.withUnsafeBufferPointer { source in
+                Tensor.uninitialized(logits.shape) { target in
                     let x = source.baseAddress!, dx = target.baseAddress!
                     parallelFor(rows, grain: Swift.max(1, 8192 / Swift.max(width, 1))) { range in
-                        for row in range where targets[row] != ignoreIndex {
+                        for row in range {
+                            let out = dx + row * width
+                            guard targets[row] != ignoreIndex else {
+                                out.initialize(repeating: 0, count: width)
+                                continue
+                            }
                             let rowScale: Float
                             switch reduction {
                             case .none: rowScale = gradient.storage[row]
                             case .sum: rowScale = gradient.storage[0]
                             case .mean: rowScale = gradient.storage[0] / Float(counted)
                             }
-                            let line = x + row * width, out = dx + row * width, shift = logSumExps[row]
-                            _ = VectorMath.expShifted(line, out, count: width, shift: shift)
-                            VectorMath.scale(out, count: width, by: rowScale)
+                            // (softmax - onehot) · scale, the softmax recomputed from the saved logsumexp.
+                            VectorMath.expShiftedScaled(x + row * width, out, count: width, shift: logSumExps[row], factor: rowScale)
                             out[targets[row]] -= rowScale
                         }
                     }
                 }
             }
-            return [Tensor(shape: logits.shape, storage: values)]
+            return [inputGradient]
         }
     }
 

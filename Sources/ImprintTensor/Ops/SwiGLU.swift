@@ -1,5 +1,4 @@
 import CImprintKernels
-import Foundation
 
 // The gated activation of Llama-family MLPs, fused: one pass, one output buffer.
 
@@ -28,11 +27,9 @@ extension Tensor {
                         gateGradient.withUnsafeMutableBufferPointer { dg in
                             upGradient.withUnsafeMutableBufferPointer { du in
                                 parallelFor(gate.count, grain: 1 << 14) { range in
-                                    for i in range {
-                                        let s = 1 / (1 + Foundation.exp(-g[i]))
-                                        dg[i] = dy[i] * u[i] * s * (1 + g[i] * (1 - s))
-                                        du[i] = dy[i] * g[i] * s
-                                    }
+                                    let start = range.lowerBound
+                                    imprint_swiglu_backward(g.baseAddress! + start, u.baseAddress! + start, dy.baseAddress! + start,
+                                                            dg.baseAddress! + start, du.baseAddress! + start, range.count)
                                 }
                             }
                         }
