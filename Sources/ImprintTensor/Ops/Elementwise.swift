@@ -85,9 +85,28 @@ extension Tensor {
 // MARK: - Binary operators
 
 extension Tensor {
+    /// `a[i] + b[i]` or `a[i] * b[i]` for tensors of one shape: plain loops the compiler vectorizes
+    /// (residual connections, adapter updates and gates take this path).
+    static func sameShape(_ a: Tensor, _ b: Tensor, multiply: Bool) -> Tensor {
+        a.storage.withUnsafeBufferPointer { left in
+            b.storage.withUnsafeBufferPointer { right in
+                Tensor.uninitialized(a.shape) { result in
+                    let l = left.baseAddress!, r = right.baseAddress!, out = result.baseAddress!
+                    parallelFor(result.count, grain: 1 << 15) { range in
+                        if multiply {
+                            for index in range { out[index] = l[index] * r[index] }
+                        } else {
+                            for index in range { out[index] = l[index] + r[index] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// `a + b` with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let output = broadcastMap(a, b, +)
+        let output = a.shape == b.shape ? sameShape(a, b, multiply: false) : broadcastMap(a, b, +)
         return record("add", output, inputs: [a, b]) { gradient in
             [gradient.summed(toShape: a.shape), gradient.summed(toShape: b.shape)]
         }
@@ -103,7 +122,7 @@ extension Tensor {
 
     /// `a * b` (element-wise) with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let output = broadcastMap(a, b, *)
+        let output = a.shape == b.shape ? sameShape(a, b, multiply: true) : broadcastMap(a, b, *)
         return record("mul", output, inputs: [a, b]) { gradient in
             [a.needsGradient ? (gradient * b).summed(toShape: a.shape) : nil,
              b.needsGradient ? (gradient * a).summed(toShape: b.shape) : nil]
