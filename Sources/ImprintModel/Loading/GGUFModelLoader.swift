@@ -30,11 +30,14 @@ public enum GGUFModelLoader {
         let gemma = architecture == .gemma3
         var layerTypes = [ModelConfiguration.LayerType](repeating: .fullAttention, count: layers)
         var slidingWindow: Int? = nil
-        if gemma {
-            // llama.cpp's Gemma 3: every sixth layer is global, the rest use the sliding window.
-            slidingWindow = try metadata.int("gemma3.attention.sliding_window")
+        if gemma, let window = try metadata.intIfPresent("gemma3.attention.sliding_window"), window > 0 {
+            // llama.cpp's Gemma 3: every sixth layer is global, the rest use the sliding window; without
+            // a window (convert_hf_to_gguf.py omits it for sliding_window_pattern 1) every layer is global.
+            slidingWindow = window
             layerTypes = (0..<layers).map { ($0 + 1) % 6 == 0 ? .fullAttention : .slidingAttention }
         }
+        // llama.cpp scales Gemma 3 27B (62 layers) queries by (hidden / heads)^-0.5, the others by headDim^-0.5.
+        let queryScalar = layers == 62 ? Float(hidden / heads) : Float(headDimension)
         var scaling: ModelConfiguration.RopeScaling? = nil
         if let type = try metadata.stringIfPresent("\(name).rope.scaling.type"), type == "linear",
            let factor = try metadata.floatIfPresent("\(name).rope.scaling.factor") {
@@ -46,10 +49,10 @@ public enum GGUFModelLoader {
             attentionHeadCount: heads, keyValueHeadCount: try metadata.intIfPresent("\(name).attention.head_count_kv") ?? heads,
             headDimension: headDimension, rmsNormEpsilon: try metadata.float("\(name).attention.layer_norm_rms_epsilon"),
             ropeTheta: try metadata.floatIfPresent("\(name).rope.freq_base") ?? (gemma ? 1_000_000 : 10_000),
-            ropeScaling: scaling, localRopeTheta: gemma ? 10_000 : nil,
+            ropeScaling: scaling, localRopeTheta: gemma ? try metadata.floatIfPresent("gemma3.rope.freq_base_swa") ?? 10_000 : nil,
             tieWordEmbeddings: file.tensorInfo("output.weight") == nil, attentionBias: architecture == .qwen2,
             maxPositionEmbeddings: try metadata.intIfPresent("\(name).context_length") ?? 2048, slidingWindow: slidingWindow,
-            layerTypes: layerTypes, queryPreAttentionScalar: gemma ? Float(headDimension) : nil,
+            layerTypes: layerTypes, queryPreAttentionScalar: gemma ? queryScalar : nil,
             finalLogitSoftcapping: gemma ? try metadata.floatIfPresent("gemma3.final_logit_softcapping") : nil,
             activation: gemma ? .geluTanh : .silu, bosTokenId: try metadata.intIfPresent("tokenizer.ggml.bos_token_id"),
             eosTokenIds: (try metadata.intIfPresent("tokenizer.ggml.eos_token_id")).map { [$0] } ?? [],
