@@ -73,7 +73,7 @@ let package = Package(
                               "Fixtures/make_chat_template_fixtures.py"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
-                    exclude: ["Fixtures/make_fixtures.py"]),
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
