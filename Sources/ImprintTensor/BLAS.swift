@@ -50,9 +50,12 @@ public enum BLAS {
                         Int32(rows.count), Int32(columns.count), Int32(k), alpha, aStart, Int32(lda), bStart, Int32(ldb),
                         beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
         }
-        if workers > 1 && m >= 32 * workers {
+        // Each core packs its share of the split operand and all of the other one, so split the
+        // dimension whose operand is larger: columns (B) when n >= m, rows (A) otherwise.
+        let splitColumns = n >= m ? n >= 32 * workers : m < 32 * workers
+        if workers > 1 && !splitColumns && m >= 32 * workers {
             parallelForEach(workers) { part in product((m * part / workers)..<(m * (part + 1) / workers), 0..<n) }
-        } else if workers > 1 && n >= 32 * workers {
+        } else if workers > 1 && splitColumns {
             // Column blocks aligned to 16 so each core's kernel sees full vector widths.
             parallelForEach(workers) { part in
                 let start = (n * part / workers) & ~15, end = part == workers - 1 ? n : (n * (part + 1) / workers) & ~15
