@@ -13,14 +13,16 @@
 #endif
 
 // Cephes-style expf: x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial, 2^n from exponent bits
-// (split in two halves so n = 128 does not overflow). Clamping to [-110, 89] keeps intermediates
-// finite; the products underflow to exactly 0 below about -103.9 and overflow to +inf above 88.72.
+// (split in two halves so n = 128 does not overflow). Inputs below -87 give exactly 0: clamping
+// there first keeps every intermediate a normal float, since products that underflow into
+// subnormals cost a microcode assist each (masked attention scores are -inf by the thousand).
+// Above 88.72 the product overflows to +inf.
 static inline float exp_approx(float x) {
-    x = x < -110.0f ? -110.0f : (x > 89.0f ? 89.0f : x);
+    float clamped = x < -87.0f ? -87.0f : (x > 89.0f ? 89.0f : x);
     const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
-    float shifted = x * 1.44269504f + magic;
+    float shifted = clamped * 1.44269504f + magic;
     float n = shifted - magic;
-    float r = x - n * 0.693359375f;
+    float r = clamped - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     float p = 1.9875691e-4f;
     p = p * r + 1.3981999e-3f;
@@ -38,7 +40,8 @@ static inline float exp_approx(float x) {
     float first, second;
     memcpy(&first, &first_bits, 4);
     memcpy(&second, &second_bits, 4);
-    return poly * first * second;
+    float result = poly * first * second;
+    return x < -87.0f ? 0.0f : result;
 }
 
 float imprint_exp(float x) { return exp_approx(x); }

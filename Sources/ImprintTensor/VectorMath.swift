@@ -5,9 +5,9 @@ import CImprintKernels
 /// The kernels live in the C target `CImprintKernels` (Swift's SIMD types compile min/max,
 /// shifts and masks lane by lane); each has an AVX2+FMA clone picked at load time. `exp` follows
 /// the Cephes `expf` scheme: `x = n ln2 + r` with `|r| <= ln2/2`, a degree-6 polynomial for `e^r`,
-/// and `2^n` from the exponent bits. It is within 2 ulp of glibc's `expf` on `[-87.3, 88.7]`,
-/// underflows through subnormals to exactly 0 (so `exp(-inf) = 0` for masked scores) and
-/// overflows to +inf. Inputs must not be NaN. Sums keep 16 partial sums, so results do not depend
+/// and `2^n` from the exponent bits. It is within 2 ulp of glibc's `expf` on `[-87, 88.7]`,
+/// returns exactly 0 below -87 (so `exp(-inf) = 0` for masked scores, with no slow subnormal
+/// arithmetic; the true values there are below 1.7e-38) and overflows to +inf. Inputs must not be NaN. Sums keep 16 partial sums, so results do not depend
 /// on the instruction set the CPU offers.
 public enum VectorMath {
     /// `output[i] = exp(input[i] - shift)` (input may equal output); returns the sum of the outputs.
