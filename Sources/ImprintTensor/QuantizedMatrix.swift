@@ -25,7 +25,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public let blocks: [UInt8]
 
     static let smallBatchLimit = 16
-    static let tileRows = 512
+    /// Rows per float32 tile: about 4M values (16 MB), so most matrices are one tile and `sgemm`
+    /// packs the activations only a few times.
+    var tileRows: Int { Swift.max(64, (1 << 22) / Swift.max(columns, 1)) }
 
     /// Wraps raw blocks; `columns` must be a multiple of 32 and `blocks` exactly `rows` rows long.
     public init(format: Format, rows: Int, columns: Int, blocks: [UInt8]) {
@@ -105,11 +107,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// Dequantizes `tileRows` rows at a time into one reused float32 tile and hands each to `body`
     /// with its first row and row count.
     private func forEachTile(_ body: (_ start: Int, _ count: Int, _ tile: UnsafePointer<Float>) -> Void) {
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(Self.tileRows, rows) * columns)
+        let tile = UnsafeMutablePointer<Float>.allocate(capacity: Swift.min(tileRows, rows) * columns)
         defer { tile.deallocate() }
         blocks.withUnsafeBufferPointer { source in
-            for start in stride(from: 0, to: rows, by: Self.tileRows) {
-                let count = Swift.min(Self.tileRows, rows - start)
+            for start in stride(from: 0, to: rows, by: tileRows) {
+                let count = Swift.min(tileRows, rows - start)
                 parallelFor(count, grain: 64) { part in
                     imprint_quant_dequantize_rows(format.rawValue, source.baseAddress!, columns, start + part.lowerBound, part.count,
                                                   tile + part.lowerBound * columns)
