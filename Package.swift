@@ -67,6 +67,10 @@ let package = Package(
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
 
+        .testTarget(name: "ImprintTokenizerTests", dependencies: ["ImprintTokenizer", "ImprintFormats"],
+                    exclude: ["Fixtures/make_vocabulary_fixtures.py", "Fixtures/make_tokenizer_json_fixtures.py",
+                              "Fixtures/make_chat_template_fixtures.py"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
                     exclude: ["Fixtures/make_fixtures.py"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),

@@ -4,5 +4,8 @@ extension ImprintCommand {
     /// The subcommands, one line each; a new command adds its type here.
     static let registered: [ParsableCommand.Type] = [
         RewardCommand.self,
+        TokenizeCommand.self,
+        DetokenizeCommand.self,
+        ChatTemplateCommand.self,
     ]
 }

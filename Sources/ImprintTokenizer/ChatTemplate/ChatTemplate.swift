@@ -1,0 +1,49 @@
+/// A compiled Jinja chat template, rendered exactly as `transformers`' `apply_chat_template(..., tokenize=False)`
+/// renders it: `trim_blocks` and `lstrip_blocks` on, `tojson` with `ensure_ascii=False`, `raise_exception` and
+/// `strftime_now` available, the loop-control extension (`break`, `continue`) enabled.
+///
+/// ```swift
+/// let template = try ChatTemplate(tokenizer.chatTemplate!)
+/// let prompt = try template.render(messages: [["role": "user", "content": "Hi"]], addGenerationPrompt: true,
+///                                  variables: ["bos_token": .string("<s>")])
+/// ```
+public struct ChatTemplate: @unchecked Sendable {
+    public let source: String
+    private let statements: [JinjaStatement]
+
+    /// Parses `source`. - Throws: `TemplateError` with the line and column of the first syntax error.
+    public init(_ source: String) throws {
+        self.source = source
+        var parser = JinjaParser(parts: try JinjaLexer(source).parts())
+        statements = try parser.parseTemplate()
+    }
+
+    /// Renders with the given variables (`messages`, `add_generation_prompt`, `bos_token`, `tools`, ...).
+    /// - Throws: `TemplateError` naming the line and column of the failing construct, or `raise_exception`'s message.
+    public func render(_ variables: [String: JinjaValue]) throws -> String {
+        let scope = JinjaScope(parent: nil)
+        scope.variables = variables
+        var output = ""
+        _ = try JinjaInterpreter().render(statements, scope: JinjaScope(parent: scope), into: &output)
+        return output
+    }
+
+    /// Renders a conversation the way `apply_chat_template` does: `messages`, `add_generation_prompt`, `tools`
+    /// and `documents` (none unless given), then every extra variable (special tokens such as `bos_token`).
+    public func render(messages: [JinjaValue], addGenerationPrompt: Bool, tools: [JinjaValue]? = nil,
+                       variables: [String: JinjaValue] = [:]) throws -> String {
+        var context: [String: JinjaValue] = ["tools": .none, "documents": .none]
+        for (key, value) in variables { context[key] = value }
+        context["messages"] = .array(messages)
+        context["add_generation_prompt"] = .bool(addGenerationPrompt)
+        if let tools { context["tools"] = .array(tools) }
+        return try render(context)
+    }
+}
+
+extension JinjaValue {
+    /// A message `{"role": role, "content": content}`.
+    public static func message(role: String, content: String) -> JinjaValue {
+        .object(OrderedDictionary([("role", .string(role)), ("content", .string(content))]))
+    }
+}

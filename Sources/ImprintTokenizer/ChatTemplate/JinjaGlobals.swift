@@ -1,0 +1,53 @@
+import Foundation
+
+/// The global functions a chat template sees: jinja2's `range`, `namespace`, `dict`, and transformers'
+/// `raise_exception` and `strftime_now`.
+enum JinjaGlobals {
+    static func value(named name: String) -> JinjaValue? {
+        switch name {
+        case "range":
+            return .function(name) { arguments, _, position in
+                let bounds = arguments.compactMap(\.integerIndex)
+                guard bounds.count == arguments.count, (1...3).contains(bounds.count) else {
+                    throw TemplateError(.runtime, "range() takes 1 to 3 integers", line: position.line, column: position.column)
+                }
+                let start = bounds.count == 1 ? 0 : bounds[0]
+                let stop = bounds.count == 1 ? bounds[0] : bounds[1]
+                let step = bounds.count == 3 ? bounds[2] : 1
+                guard step != 0 else { throw TemplateError(.runtime, "range() step must not be zero", line: position.line, column: position.column) }
+                return .array(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
+            }
+        case "namespace":
+            return .function(name) { arguments, keywords, _ in
+                let namespace = JinjaNamespace()
+                if case .object(let initial)? = arguments.first {
+                    for (key, value) in initial.pairs { namespace.attributes[key] = value }
+                }
+                for (key, value) in keywords.pairs { namespace.attributes[key] = value }
+                return .namespace(namespace)
+            }
+        case "dict":
+            return .function(name) { _, keywords, _ in .object(keywords) }
+        case "raise_exception":
+            return .function(name) { arguments, _, position in
+                throw TemplateError(.raised, arguments.first?.pythonString ?? "", line: position.line, column: position.column)
+            }
+        case "strftime_now":
+            return .function(name) { arguments, _, _ in
+                .string(strftime(arguments.first?.pythonString ?? "", Date()))
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// C `strftime` on the local time, as Python's `datetime.now().strftime(format)`.
+    static func strftime(_ format: String, _ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var components = tm()
+        localtime_r(&time, &components)
+        var buffer = [Int8](repeating: 0, count: 256)
+        let length = Foundation.strftime(&buffer, buffer.count, format, &components)
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+
+/// JSON in and out of template values, keeping key order: parsing (the CLI's JSONL messages) and Python's
+/// `json.dumps(value, ensure_ascii=False, indent=...)`, which transformers' `tojson` filter calls.
+public enum JinjaJSON {
+    /// A JSON syntax error at a UTF-8 byte offset.
+    public struct ParseError: Error, CustomStringConvertible {
+        public let offset: Int
+        public let message: String
+        public var description: String { "invalid JSON at byte \(offset): \(message)" }
+    }
+
+    /// Parses one JSON value; objects keep their key order, integers stay integers.
+    public static func parse(_ text: String) throws -> JinjaValue {
+        var parser = Parser(bytes: Array(text.utf8))
+        parser.skipWhitespace()
+        let value = try parser.value()
+        parser.skipWhitespace()
+        guard parser.position == parser.bytes.count else { throw parser.error("unexpected trailing characters") }
+        return value
+    }
+
+    /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)` (separators `", "`/`": "` without indent,
+    /// `","`/`": "` with it). Undefined values and callables are not serializable.
+    static func serialize(_ value: JinjaValue, indent: Int?, sortKeys: Bool = false) throws -> String {
+        var output = ""
+        try write(value, indent: indent, level: 0, sortKeys: sortKeys, into: &output)
+        return output
+    }
+
+    struct NotSerializable: Error { let typeName: String }
+
+    private static func write(_ value: JinjaValue, indent: Int?, level: Int, sortKeys: Bool, into output: inout String) throws {
+        switch value {
+        case .none: output += "null"
+        case .bool(let flag): output += flag ? "true" : "false"
+        case .int(let number): output += String(number)
+        case .double(let number):
+            if number.isNaN { output += "NaN" } else if number.isInfinite { output += number > 0 ? "Infinity" : "-Infinity" } else {
+                output += JinjaValue.pythonFloat(number)
+            }
+        case .string(let text): writeString(text, into: &output)
+        case .array(let elements), .tuple(let elements):
+            guard !elements.isEmpty else { output += "[]"; return }
+            output += "["
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output += indent == nil ? ", " : "," }
+                if let indent { output += "\n" + String(repeating: " ", count: indent * (level + 1)) }
+                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, into: &output)
+            }
+            if let indent { output += "\n" + String(repeating: " ", count: indent * level) }
+            output += "]"
+        case .object(let dictionary):
+            guard dictionary.count > 0 else { output += "{}"; return }
+            output += "{"
+            var pairs = dictionary.pairs
+            if sortKeys { pairs.sort { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) } }
+            for (index, (key, element)) in pairs.enumerated() {
+                if index > 0 { output += indent == nil ? ", " : "," }
+                if let indent { output += "\n" + String(repeating: " ", count: indent * (level + 1)) }
+                writeString(key, into: &output)
+                output += ": "
+                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, into: &output)
+            }
+            if let indent { output += "\n" + String(repeating: " ", count: indent * level) }
+            output += "}"
+        case .namespace(let namespace):
+            try write(.object(namespace.attributes), indent: indent, level: level, sortKeys: sortKeys, into: &output)
+        case .undefined, .callable:
+            throw NotSerializable(typeName: value.typeName)
+        }
+    }
+
+    /// `text` as a JSON string literal, as Python's `json.dumps(text, ensure_ascii=False)` writes it.
+    public static func stringLiteral(_ text: String) -> String {
+        var output = ""
+        writeString(text, into: &output)
+        return output
+    }
+
+    /// A JSON string as Python writes it with `ensure_ascii=False`.
+    static func writeString(_ text: String, into output: inout String) {
+        output += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    output += String(format: "\\u%04x", scalar.value)
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        output += "\""
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var position = 0
+
+        func error(_ message: String) -> ParseError { ParseError(offset: position, message: message) }
+
+        mutating func skipWhitespace() {
+            while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        }
+
+        mutating func expect(_ literal: String, _ value: JinjaValue) throws -> JinjaValue {
+            let literalBytes = Array(literal.utf8)
+            guard position + literalBytes.count <= bytes.count,
+                  Array(bytes[position..<(position + literalBytes.count)]) == literalBytes else { throw error("expected \(literal)") }
+            position += literalBytes.count
+            return value
+        }
+
+        mutating func value() throws -> JinjaValue {
+            guard position < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"):
+                position += 1
+                var dictionary = OrderedDictionary()
+                skipWhitespace()
+                if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return .object(dictionary) }
+                while true {
+                    skipWhitespace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    let key = try string()
+                    skipWhitespace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                    position += 1
+                    skipWhitespace()
+                    dictionary[key] = try value()
+                    skipWhitespace()
+                    guard position < bytes.count else { throw error("unexpected end of input") }
+                    if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                    if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(dictionary) }
+                    throw error("expected ',' or '}'")
+                }
+            case UInt8(ascii: "["):
+                position += 1
+                var elements: [JinjaValue] = []
+                skipWhitespace()
+                if position < bytes.count && bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+                while true {
+                    skipWhitespace()
+                    elements.append(try value())
+                    skipWhitespace()
+                    guard position < bytes.count else { throw error("unexpected end of input") }
+                    if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                    if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+                    throw error("expected ',' or ']'")
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): return try expect("true", .bool(true))
+            case UInt8(ascii: "f"): return try expect("false", .bool(false))
+            case UInt8(ascii: "n"): return try expect("null", .none)
+            default: return try number()
+            }
+        }
+
+        mutating func number() throws -> JinjaValue {
+            let start = position
+            var isFloat = false
+            while position < bytes.count {
+                let byte = bytes[position]
+                if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") {
+                    position += 1
+                } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+                    isFloat = true
+                    position += 1
+                } else {
+                    break
+                }
+            }
+            let text = String(decoding: bytes[start..<position], as: UTF8.self)
+            if !isFloat, let integer = Int(text) { return .int(integer) }
+            guard !text.isEmpty, let double = Double(text) else {
+                position = start
+                throw error("expected a value")
+            }
+            return .double(double)
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard position + 4 <= bytes.count,
+                  let value = UInt32(String(decoding: bytes[position..<(position + 4)], as: UTF8.self), radix: 16)
+            else { throw error("invalid \\u escape") }
+            position += 4
+            return value
+        }
+
+        mutating func string() throws -> String {
+            position += 1
+            var scalars = String.UnicodeScalarView()
+            var runStart = position
+            func flushRun(_ end: Int) {
+                if end > runStart { scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars) }
+            }
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    flushRun(position)
+                    position += 1
+                    return String(scalars)
+                }
+                if byte == UInt8(ascii: "\\") {
+                    flushRun(position)
+                    position += 1
+                    guard position < bytes.count else { break }
+                    let escape = bytes[position]
+                    position += 1
+                    switch escape {
+                    case UInt8(ascii: "n"): scalars.append("\n")
+                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "r"): scalars.append("\r")
+                    case UInt8(ascii: "b"): scalars.append("\u{08}")
+                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                    case UInt8(ascii: "/"): scalars.append("/")
+                    case UInt8(ascii: "\\"): scalars.append("\\")
+                    case UInt8(ascii: "\""): scalars.append("\"")
+                    case UInt8(ascii: "u"):
+                        var code = try hex4()
+                        if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
+                           bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                            position += 2
+                            let low = try hex4()
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                    default: throw error("invalid escape")
+                    }
+                    runStart = position
+                    continue
+                }
+                position += 1
+            }
+            throw error("unterminated string")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// ImprintTokenizer: BPE tokenizers from tokenizer.json or GGUF metadata, and chat templates.

@@ -1,0 +1,229 @@
+import Foundation
+
+extension PretrainedTokenizer {
+    /// Loads a Hugging Face tokenizer directory: `tokenizer.json`, plus `tokenizer_config.json` (special tokens,
+    /// `chat_template`, `clean_up_tokenization_spaces`) and `chat_template.jinja` when present.
+    ///
+    /// - Throws: `TokenizerError` naming the file and field when a file is missing or malformed, or a model,
+    ///   normalizer, pre-tokenizer, decoder or post-processor type is not supported.
+    public convenience init(directory: URL) throws {
+        let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
+        let configURL = directory.appendingPathComponent("tokenizer_config.json")
+        let tokenizerData: Data
+        do { tokenizerData = try Data(contentsOf: tokenizerURL) } catch {
+            throw TokenizerError.unreadable(file: tokenizerURL.path, reason: error.localizedDescription)
+        }
+        var config: JSONFields?
+        if let configData = try? Data(contentsOf: configURL) {
+            config = try JSONFields(data: configData, file: configURL.path)
+        }
+        var chatTemplate: String?
+        if let config { chatTemplate = try Self.chatTemplate(in: config) }
+        let templateURL = directory.appendingPathComponent("chat_template.jinja")
+        if chatTemplate == nil, let template = try? String(contentsOf: templateURL, encoding: .utf8) {
+            chatTemplate = template
+        }
+        try self.init(tokenizerJSON: tokenizerData, file: tokenizerURL.path, config: config, chatTemplate: chatTemplate)
+    }
+
+    /// Builds a tokenizer from the bytes of a `tokenizer.json`; `file` names it in errors.
+    public convenience init(tokenizerJSON data: Data, file: String = "tokenizer.json") throws {
+        try self.init(tokenizerJSON: data, file: file, config: nil, chatTemplate: nil)
+    }
+
+    convenience init(tokenizerJSON data: Data, file: String, config: JSONFields?, chatTemplate: String?) throws {
+        let root = try JSONFields(data: data, file: file)
+        let modelFields = try root.object("model")
+        let modelType = try modelFields.optionalString("type") ?? "BPE"
+        guard modelType == "BPE" else {
+            throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
+        }
+        let addedTokens = try root.has("added_tokens") ? root.objects("added_tokens").map { fields in
+            AddedToken(id: try fields.int("id"), content: try fields.string("content"),
+                       special: try fields.bool("special", default: false),
+                       singleWord: try fields.bool("single_word", default: false),
+                       leftStrip: try fields.bool("lstrip", default: false),
+                       rightStrip: try fields.bool("rstrip", default: false),
+                       normalized: try fields.bool("normalized", default: true))
+        } : []
+        let model = try Self.bytePairModel(modelFields)
+        let normalizer = try root.optionalObject("normalizer").map(Self.normalizer)
+        let preTokenizer = try root.optionalObject("pre_tokenizer").map(Self.preTokenizer)
+        let postProcessor = try root.optionalObject("post_processor").map(Self.postProcessor)
+        let decoder = try root.optionalObject("decoder").map(Self.decoder)
+
+        func specialToken(_ key: String) throws -> String? {
+            guard let config, config.has(key) else { return nil }
+            if let content = config.object[key] as? String { return content }
+            return try config.object(key).string("content")
+        }
+        let unknownToken = try specialToken("unk_token") ?? modelFields.optionalString("unk_token")
+        self.init(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: postProcessor,
+                  decoder: decoder, addedTokens: addedTokens, bosToken: try specialToken("bos_token"),
+                  eosToken: try specialToken("eos_token"), padToken: try specialToken("pad_token"),
+                  unknownToken: unknownToken, chatTemplate: chatTemplate,
+                  cleansUpTokenizationSpaces: try config?.bool("clean_up_tokenization_spaces", default: false) ?? false)
+    }
+
+    /// The `chat_template` of a `tokenizer_config.json`: a string, or the `default` entry of a named list.
+    static func chatTemplate(in config: JSONFields) throws -> String? {
+        guard config.has("chat_template") else { return nil }
+        if let template = config.object["chat_template"] as? String { return template }
+        let named = try config.objects("chat_template")
+        for entry in named where try entry.string("name") == "default" { return try entry.string("template") }
+        return try named.first?.string("template")
+    }
+
+    static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
+        let vocabularyFields = try fields.object("vocab")
+        var vocabulary: [String: Int] = [:]
+        vocabulary.reserveCapacity(vocabularyFields.object.count)
+        var maximumId = -1
+        for (token, value) in vocabularyFields.object {
+            guard let id = (value as? NSNumber)?.intValue else {
+                throw TokenizerError.invalidField(file: fields.file, field: "model.vocab[\(token)]", expected: "an integer id")
+            }
+            vocabulary[token] = id
+            maximumId = max(maximumId, id)
+        }
+        var tokens = [String](repeating: "", count: maximumId + 1)
+        for (token, id) in vocabulary { tokens[id] = token }
+        var merges: [(String, String)] = []
+        if fields.has("merges") {
+            let entries = try fields.array("merges")
+            merges.reserveCapacity(entries.count)
+            for (index, entry) in entries.enumerated() {
+                if let line = entry as? String {
+                    // Legacy "a b": split at the first space (tokens never contain spaces in this encoding).
+                    guard let pair = LiteralText.splitAtFirstSpace(line) else {
+                        throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]", expected: "\"left right\"")
+                    }
+                    merges.append(pair)
+                } else if let pair = entry as? [String], pair.count == 2 {
+                    merges.append((pair[0], pair[1]))
+                } else {
+                    throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]",
+                                                      expected: "\"left right\" or [\"left\", \"right\"]")
+                }
+            }
+        }
+        if let prefix = try fields.optionalString("continuing_subword_prefix"), !prefix.isEmpty {
+            throw TokenizerError.unsupportedType(file: fields.file, field: "model.continuing_subword_prefix", type: prefix)
+        }
+        if let suffix = try fields.optionalString("end_of_word_suffix"), !suffix.isEmpty {
+            throw TokenizerError.unsupportedType(file: fields.file, field: "model.end_of_word_suffix", type: suffix)
+        }
+        let unknownId = try fields.optionalString("unk_token").flatMap { vocabulary[$0] }
+        return BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: merges,
+                             ignoreMerges: try fields.bool("ignore_merges", default: false),
+                             byteFallback: try fields.bool("byte_fallback", default: false),
+                             unknownId: unknownId, fuseUnknown: try fields.bool("fuse_unk", default: false))
+    }
+
+    /// A `{"String": s}` or `{"Regex": r}` pattern object.
+    static func pattern(_ fields: JSONFields, key: String = "pattern") throws -> SplitPattern {
+        let pattern = try fields.object(key)
+        if let literal = try pattern.optionalString("String") { return .literal(literal) }
+        if let regex = try pattern.optionalString("Regex") {
+            return try SplitPattern.regex(source: regex, file: fields.file, field: pattern.fieldPath("Regex"))
+        }
+        throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath(key), expected: "{\"String\": ...} or {\"Regex\": ...}")
+    }
+
+    static func normalizer(_ fields: JSONFields) throws -> Normalizer {
+        let type = try fields.string("type")
+        switch type {
+        case "NFC": return .nfc
+        case "NFD": return .nfd
+        case "NFKC": return .nfkc
+        case "NFKD": return .nfkd
+        case "Lowercase": return .lowercase
+        case "Prepend": return .prepend(try fields.string("prepend"))
+        case "Replace": return .replace(pattern: try pattern(fields), content: try fields.string("content"))
+        case "Strip":
+            return .strip(left: try fields.bool("strip_left", default: true), right: try fields.bool("strip_right", default: true))
+        case "Sequence": return .sequence(try fields.objects("normalizers").map(normalizer))
+        default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
+        }
+    }
+
+    static func prependScheme(_ fields: JSONFields) throws -> PreTokenizer.PrependScheme {
+        if let scheme = try fields.optionalString("prepend_scheme") {
+            guard let value = PreTokenizer.PrependScheme(rawValue: scheme) else {
+                throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath("prepend_scheme"), expected: "always, first or never")
+            }
+            return value
+        }
+        return try fields.bool("add_prefix_space", default: true) ? .always : .never
+    }
+
+    static func preTokenizer(_ fields: JSONFields) throws -> PreTokenizer {
+        let type = try fields.string("type")
+        switch type {
+        case "ByteLevel":
+            return .byteLevel(addPrefixSpace: try fields.bool("add_prefix_space", default: true),
+                              useRegex: try fields.bool("use_regex", default: true))
+        case "Split":
+            let behaviorName = try fields.string("behavior")
+            guard let behavior = SplitBehavior(rawValue: behaviorName) else {
+                throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("behavior"), type: behaviorName)
+            }
+            return .split(pattern: try pattern(fields), behavior: behavior, invert: try fields.bool("invert", default: false))
+        case "Digits": return .digits(individual: try fields.bool("individual_digits", default: false))
+        case "Metaspace":
+            return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields),
+                              split: try fields.bool("split", default: true))
+        case "WhitespaceSplit": return .whitespaceSplit
+        case "Punctuation": return .punctuation
+        case "Sequence": return .sequence(try fields.objects("pretokenizers").map(preTokenizer))
+        default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
+        }
+    }
+
+    static func decoder(_ fields: JSONFields) throws -> Decoder {
+        let type = try fields.string("type")
+        switch type {
+        case "ByteLevel": return .byteLevel
+        case "Replace": return .replace(pattern: try pattern(fields), content: try fields.string("content"))
+        case "ByteFallback": return .byteFallback
+        case "Fuse": return .fuse
+        case "Strip":
+            let content = try fields.string("content")
+            guard content.unicodeScalars.count == 1 else {
+                throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath("content"), expected: "one character")
+            }
+            return .strip(content: content.unicodeScalars.first!, start: try fields.int("start"), stop: try fields.int("stop"))
+        case "Metaspace":
+            return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields))
+        case "Sequence": return .sequence(try fields.objects("decoders").map(decoder))
+        default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
+        }
+    }
+
+    static func postProcessor(_ fields: JSONFields) throws -> PostProcessor {
+        let type = try fields.string("type")
+        switch type {
+        case "ByteLevel": return .byteLevel
+        case "Sequence": return .sequence(try fields.objects("processors").map(postProcessor))
+        case "TemplateProcessing":
+            let specialTokens = try fields.object("special_tokens")
+            let pieces: [PostProcessor.Piece] = try fields.objects("single").map { piece in
+                if let special = try piece.optionalObject("SpecialToken") {
+                    let name = try special.string("id")
+                    let entry = try specialTokens.object(name)
+                    let ids = try entry.array("ids").enumerated().map { index, value -> Int in
+                        guard let id = (value as? NSNumber)?.intValue else {
+                            throw TokenizerError.invalidField(file: fields.file, field: entry.fieldPath("ids[\(index)]"), expected: "an integer")
+                        }
+                        return id
+                    }
+                    return .special(ids)
+                }
+                if try piece.optionalObject("Sequence") != nil { return .sequence }
+                throw TokenizerError.invalidField(file: fields.file, field: piece.path, expected: "SpecialToken or Sequence")
+            }
+            return .template(pieces)
+        default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
+        }
+    }
+}

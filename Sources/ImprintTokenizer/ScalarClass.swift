@@ -1,0 +1,33 @@
+/// The character classes the GPT-2 family of pre-tokenizer regexes distinguish: `\p{L}`, `\p{N}`, `\s` and
+/// everything else, with `\r`/`\n` flagged because the Llama 3 and Qwen2 patterns treat them specially.
+enum ScalarClass: UInt8 {
+    case letter, number, whitespace, newline, other
+
+    /// Whether the class is `\s` (carriage return and line feed included).
+    @inline(__always) var isWhitespace: Bool { self == .whitespace || self == .newline }
+
+    /// Classes of the ASCII range, looked up without touching the Unicode tables.
+    private static let asciiClasses: [ScalarClass] = (0..<128).map { value in
+        if value == 0x0A || value == 0x0D { return .newline }
+        if (0x09...0x0D).contains(value) || value == 0x20 { return .whitespace }
+        if (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) { return .letter }
+        if (0x30...0x39).contains(value) { return .number }
+        return .other
+    }
+
+    /// The class of `scalar`, matching Oniguruma's Unicode `\p{L}`, `\p{N}` and `\s` (White_Space).
+    @inline(__always) static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
+        let value = scalar.value
+        if value < 128 { return asciiClasses[Int(value)] }
+        let properties = scalar.properties
+        if properties.isWhitespace { return .whitespace }
+        switch properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+            return .letter
+        case .decimalNumber, .letterNumber, .otherNumber:
+            return .number
+        default:
+            return .other
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import ImprintFormats
+import XCTest
+@testable import ImprintTokenizer
+
+/// Real GGUF vocabularies against ids recorded with HF `tokenizers` (Fixtures/make_vocabulary_fixtures.py), and
+/// llama.cpp's own `.inp`/`.out` vectors.
+final class GGUFVocabularyTests: XCTestCase {
+    /// Compares every recorded text; reports each mismatch with its text.
+    func check(_ name: String, gguf relativePath: String, script: String) throws {
+        let url = try TestResources.fetched(relativePath, fetchedBy: script)
+        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        let expected = try TestResources.json(RecordedEncodings.self, "expected/\(name).json")
+        var identical = 0
+        for (index, text) in expected.texts.enumerated() {
+            let ids = tokenizer.encode(text, addSpecialTokens: false)
+            XCTAssertEqual(ids, expected.ids[index], "\(name): ids of \(text.debugDescription)")
+            XCTAssertEqual(tokenizer.encode(text), expected.ids_with_special[index], "\(name): ids with special tokens of \(text.debugDescription)")
+            XCTAssertEqual(tokenizer.decode(expected.ids[index]), expected.decoded[index], "\(name): decode of \(text.debugDescription)")
+            XCTAssertEqual(tokenizer.decode(expected.ids[index], skipSpecialTokens: true), expected.decoded_skipping_special[index],
+                           "\(name): decode skipping special tokens of \(text.debugDescription)")
+            if ids == expected.ids[index] { identical += 1 }
+        }
+        print("\(name): \(identical)/\(expected.texts.count) texts identical")
+    }
+
+    func testDefaultModelSmolLM2() throws {
+        try check("smollm2-135m-instruct", gguf: "models/SmolLM2-135M-Instruct.Q4_1.gguf", script: "scripts/fetch-default-model.sh")
+    }
+
+    func testGPT2() throws {
+        try check("gpt-2", gguf: "llama-cpp-vocab/ggml-vocab-gpt-2.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testLlama3() throws {
+        try check("llama-bpe", gguf: "llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testQwen2() throws {
+        try check("qwen2", gguf: "llama-cpp-vocab/ggml-vocab-qwen2.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testLlamaSentencePiece() throws {
+        try check("llama-spm", gguf: "llama-cpp-vocab/ggml-vocab-llama-spm.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testPhi3SentencePiece() throws {
+        try check("phi-3", gguf: "llama-cpp-vocab/ggml-vocab-phi-3.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testStarCoderDigits() throws {
+        try check("starcoder", gguf: "llama-cpp-vocab/ggml-vocab-starcoder.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testRefactDigits() throws {
+        try check("refact", gguf: "llama-cpp-vocab/ggml-vocab-refact.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    /// An unknown `tokenizer.ggml.pre` is a typed error naming the file and the key.
+    func testUnknownPreTokenizerIsTypedError() throws {
+        XCTAssertThrowsError(try PretrainedTokenizer.ggufPreTokenizer("no-such-pre", file: "x.gguf")) { error in
+            XCTAssertEqual(error as? TokenizerError,
+                           .unsupportedType(file: "x.gguf", field: "tokenizer.ggml.pre", type: "no-such-pre"))
+        }
+    }
+}

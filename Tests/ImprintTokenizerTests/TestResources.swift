@@ -1,0 +1,43 @@
+import Foundation
+import XCTest
+
+/// Locates fixtures and fetched third-party files for the tokenizer tests.
+enum TestResources {
+    /// The committed fixtures folder.
+    static var fixtures: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+    }
+
+    /// `${IMPRINT_CACHE:-$HOME/.cache/imprint}`, where scripts/fetch-*.sh put third-party files.
+    static var cache: URL {
+        if let path = ProcessInfo.processInfo.environment["IMPRINT_CACHE"] { return URL(fileURLWithPath: path) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/imprint")
+    }
+
+    /// A fetched file; skips the test when it is absent outside CI, fails it under `CI`.
+    static func fetched(_ relativePath: String, fetchedBy script: String) throws -> URL {
+        let url = cache.appendingPathComponent(relativePath)
+        if FileManager.default.fileExists(atPath: url.path) { return url }
+        let message = "\(url.path) is missing; run \(script)"
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            XCTFail(message)
+            throw XCTSkip(message)
+        }
+        throw XCTSkip(message)
+    }
+
+    /// Decodes a committed JSON fixture.
+    static func json<T: Decodable>(_ type: T.Type, _ relativePath: String) throws -> T {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent(relativePath))
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}
+
+/// Expected outputs recorded by Fixtures/make_vocabulary_fixtures.py or make_tokenizer_json_fixtures.py.
+struct RecordedEncodings: Decodable {
+    let texts: [String]
+    let ids: [[Int]]
+    let ids_with_special: [[Int]]
+    let decoded: [String]
+    let decoded_skipping_special: [String]
+}
