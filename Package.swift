@@ -38,7 +38,8 @@ let package = Package(
         // Rewards and text metrics.
         .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
         // Trainers, evaluation, data generation.
-        .target(name: "ImprintSFT", dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore"]),
+        .target(name: "ImprintSFT",
+                dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
@@ -77,6 +78,8 @@ let package = Package(
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintSFTTests", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
