@@ -52,4 +52,17 @@ final class SFTTrajectoryTests: XCTestCase {
         }
         XCTAssertLessThan(steps.last!.loss, steps.first!.loss)
     }
+
+    /// The comparison is sensitive to masking: training on the prompt too moves the first loss far beyond 1e-4.
+    func testTrajectoryComparisonDetectsWrongMasking() throws {
+        let reference = try SFTFixtures.trajectory()
+        var configuration = referenceConfiguration(reference)
+        configuration.completionOnlyLoss = false
+        configuration.maxSteps = 1
+        let trainer = try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(),
+                                     dataset: SFTDataset(path: SFTFixtures.stories), configuration: configuration,
+                                     outputDirectory: try SFTFixtures.scratchDirectory("wrong-mask"))
+        let summary = try trainer.train()
+        XCTAssertGreaterThan(abs(summary.finalLoss - reference.losses[0]) / reference.losses[0], 1e-4)
+    }
 }
