@@ -7,5 +7,6 @@ extension ImprintCommand {
         TokenizeCommand.self,
         DetokenizeCommand.self,
         ChatTemplateCommand.self,
+        SFTCommand.self,
     ]
 }
