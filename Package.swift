@@ -56,7 +56,8 @@ let package = Package(
         ]),
 
         // Examples: short programs that read like the experiments they run.
-        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment"),
+        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
+                         exclude: ["stories.json"]),
         .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"],
                           path: "Examples/RephrasingExperiment"),
 
