@@ -68,6 +68,8 @@ let package = Package(
                           path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
+        .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer"],
+                          path: "Benchmarks/SFTBenchmark"),
 
         .testTarget(name: "ImprintTokenizerTests", dependencies: ["ImprintTokenizer", "ImprintFormats"],
                     exclude: ["Fixtures/make_vocabulary_fixtures.py", "Fixtures/make_tokenizer_json_fixtures.py",

@@ -9,10 +9,12 @@
 //                      which scripts/fetch-default-model.sh fetches)
 //   --seed-data DIR    train on the seed's 100 stories instead (DIR/train_dataset/train_data.json) and report the
 //                      recitation curve on --eval-stories of them every --eval-every epochs, time and peak memory
-//   --epochs N         passes over the stories (default 24 for the bundled stories, 12 for the seed data)
+//   --epochs N         passes over the stories (default 12)
 //   --output DIR       where the adapter, metrics.jsonl and loss.svg go (default: a temporary folder)
 import Foundation
 import Imprint
+
+setvbuf(stdout, nil, _IOLBF, 0)  // line-buffered, so results interleave with the trainer's progress on stderr
 
 // MARK: - Options
 
@@ -97,11 +99,11 @@ print(String(format: "before training: mean recitation ratio %.3f", mean(before.
 
 var configuration = SFTConfiguration()
 configuration.lora = .init(rank: 16, alpha: 32, targetModules: ["all-linear"])
-configuration.learningRate = seedData == nil ? 2e-3 : 1e-3
+configuration.learningRate = 2e-3
 configuration.schedule = .linear
 configuration.warmupSteps = 2
-configuration.epochs = Int(options["epochs"] ?? "") ?? (seedData == nil ? 24 : 12)
-configuration.batchSize = seedData == nil ? 3 : 8
+configuration.epochs = Int(options["epochs"] ?? "") ?? 12
+configuration.batchSize = seedData == nil ? 3 : 4
 configuration.maxLength = 1024
 configuration.checkpointInterval = 0
 configuration.seed = 3407
@@ -131,7 +133,8 @@ curve.append((configuration.epochs, mean(after.map(\.ratio))))
 print("\nstory                                      before  after")
 for (index, pair) in evaluated.enumerated() {
     let name = pair.question.replacingOccurrences(of: question(about: ""), with: "")
-    print(String(format: "%-42@ %6.3f %6.3f", String(name.prefix(42)) as NSString, before[index].ratio, after[index].ratio))
+    print(String(name.prefix(42)).padding(toLength: 42, withPad: " ", startingAt: 0)
+          + String(format: " %6.3f %6.3f", before[index].ratio, after[index].ratio))
 }
 print(String(format: "mean                                       %6.3f %6.3f", mean(before.map(\.ratio)), mean(after.map(\.ratio))))
 print("recitation curve (epoch: mean ratio): " + curve.map { String(format: "%d: %.3f", $0.epoch, $0.ratio) }.joined(separator: ", "))

@@ -86,6 +86,7 @@ public struct SFTDataOrder {
                              seed: UInt64) -> (train: [SFTExample], evaluation: [SFTExample]) {
         let held = Int((fraction * Double(examples.count)).rounded())
         guard held > 0 else { return (examples, []) }
+        // A stream of its own (the seed xor a constant), so the split does not repeat the first epoch's shuffle.
         let heldOut = Set(permutation(count: examples.count, seed: seed ^ 0x5eed_e7a1).suffix(held))
         return (examples.indices.filter { !heldOut.contains($0) }.map { examples[$0] },
                 examples.indices.filter { heldOut.contains($0) }.map { examples[$0] })

@@ -120,8 +120,8 @@ public final class SFTTrainer {
             guard loss.isFinite else {
                 throw SFTTrainingError.nonFiniteLoss(step: step + 1, loss: loss, lastCheckpoint: lastCheckpoint?.path)
             }
-            let gradNorm = configuration.maxGradNorm > 0 ? clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm)
-                : clipGradientNorm(parameters, maxNorm: .infinity)
+            // With clipping off, an infinite bound still measures the norm for the log.
+            let gradNorm = clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
             optimizer.step()
             optimizer.zeroGradients()
             step += 1
