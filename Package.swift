@@ -71,6 +71,9 @@ let package = Package(
         .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer"],
                           path: "Benchmarks/SFTBenchmark"),
 
+        .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
+                          path: "Benchmarks/TokenizerBenchmark"),
+
         .testTarget(name: "ImprintTokenizerTests", dependencies: ["ImprintTokenizer", "ImprintFormats"],
                     exclude: ["Fixtures/make_vocabulary_fixtures.py", "Fixtures/make_tokenizer_json_fixtures.py",
                               "Fixtures/make_chat_template_fixtures.py"],

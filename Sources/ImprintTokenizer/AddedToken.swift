@@ -33,6 +33,8 @@ struct AddedTokenMatcher: Sendable {
     enum Segment: Equatable { case token(Int), text(Substring) }
 
     private let tokensByFirstByte: [UInt8: [AddedToken]]
+    /// `startsToken[b]`: some added token starts with byte `b` (checked before the dictionary, byte by byte).
+    private let startsToken: [Bool]
 
     init(_ tokens: [AddedToken]) {
         var byFirstByte: [UInt8: [AddedToken]] = [:]
@@ -41,6 +43,9 @@ struct AddedTokenMatcher: Sendable {
         }
         // Longest first, so that the first hit at a position is the longest.
         tokensByFirstByte = byFirstByte.mapValues { $0.sorted { $0.content.utf8.count > $1.content.utf8.count } }
+        var startsToken = [Bool](repeating: false, count: 256)
+        for byte in byFirstByte.keys { startsToken[Int(byte)] = true }
+        self.startsToken = startsToken
     }
 
     var isEmpty: Bool { tokensByFirstByte.isEmpty }
@@ -53,7 +58,7 @@ struct AddedTokenMatcher: Sendable {
         var textStart = utf8.startIndex
         var position = utf8.startIndex
         while position < utf8.endIndex {
-            guard let candidates = tokensByFirstByte[utf8[position]],
+            guard startsToken[Int(utf8[position])], let candidates = tokensByFirstByte[utf8[position]],
                   let hit = candidates.first(where: { matches($0, in: utf8, at: position, after: textStart) })
             else {
                 position = utf8.index(after: position)

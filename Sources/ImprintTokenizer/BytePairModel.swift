@@ -12,7 +12,7 @@ final class BytePairModel: @unchecked Sendable {
     struct Merge { let rank: Int32; let merged: Int32 }
 
     let tokens: [String]
-    let vocabulary: [String: Int]
+    let vocabulary: Vocabulary
     let merges: [UInt64: Merge]
     let ignoreMerges: Bool
     let byteFallback: Bool
@@ -22,13 +22,15 @@ final class BytePairModel: @unchecked Sendable {
     private let scalarIds: [UInt32: Int32]
     /// `byteIds[b]` is the id of `<0xNN>` (byte fallback) or -1.
     private let byteIds: [Int32]
-    private var cache: [String: [Int32]] = [:]
+    private var cache: [ExactText: [Int32]] = [:]
+    /// Byte-level words keyed by their raw text (see `encodeByteLevel`).
+    private var byteLevelCache: [ExactText: [Int32]] = [:]
     private let cacheLock = NSLock()
     private static let cacheCapacity = 10_000
 
     /// Builds the model from `tokens` (by id) and merges given as pairs of token strings, in rank order.
     /// Merges whose parts or result are not in the vocabulary are skipped, as HF does with `ignore`-less loads.
-    init(tokens: [String], vocabulary: [String: Int], merges mergePairs: [(String, String)], ignoreMerges: Bool,
+    init(tokens: [String], vocabulary: Vocabulary, merges mergePairs: [(String, String)], ignoreMerges: Bool,
          byteFallback: Bool, unknownId: Int?, fuseUnknown: Bool) {
         self.tokens = tokens
         self.vocabulary = vocabulary
@@ -46,7 +48,7 @@ final class BytePairModel: @unchecked Sendable {
         }
         self.merges = merges
         var scalarIds: [UInt32: Int32] = [:]
-        for (token, id) in vocabulary {
+        for (token, id) in vocabulary.entries {
             var iterator = token.unicodeScalars.makeIterator()
             if let first = iterator.next(), iterator.next() == nil { scalarIds[first.value] = Int32(id) }
         }
@@ -67,7 +69,7 @@ final class BytePairModel: @unchecked Sendable {
             return
         }
         cacheLock.lock()
-        let cached = cache[word]
+        let cached = cache[ExactText(word)]
         cacheLock.unlock()
         if let cached {
             for id in cached { output.append(Int(id)) }
@@ -75,7 +77,26 @@ final class BytePairModel: @unchecked Sendable {
         }
         let ids = merge(word)
         cacheLock.lock()
-        if cache.count < Self.cacheCapacity { cache[word] = ids }
+        if cache.count < Self.cacheCapacity { cache[ExactText(word)] = ids }
+        cacheLock.unlock()
+        for id in ids { output.append(Int(id)) }
+    }
+
+    /// Appends the ids of a byte-level word given as raw text: the same as `encode(ByteLevelAlphabet.encode(word))`,
+    /// with the cache keyed by the raw text so that hits skip the byte-level mapping.
+    func encodeByteLevel(_ word: String, into output: inout [Int]) {
+        cacheLock.lock()
+        let cached = byteLevelCache[ExactText(word)]
+        cacheLock.unlock()
+        if let cached {
+            for id in cached { output.append(Int(id)) }
+            return
+        }
+        let encoded = ByteLevelAlphabet.encode(word[...])
+        let ids: [Int32]
+        if ignoreMerges, let id = vocabulary[encoded] { ids = [Int32(id)] } else { ids = merge(encoded) }
+        cacheLock.lock()
+        if byteLevelCache.count < Self.cacheCapacity { byteLevelCache[ExactText(word)] = ids }
         cacheLock.unlock()
         for id in ids { output.append(Int(id)) }
     }

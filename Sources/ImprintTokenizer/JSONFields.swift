@@ -1,14 +1,15 @@
 import Foundation
 
 /// Typed access to a parsed JSON object that reports failures as `TokenizerError`s naming the file and the
-/// field's JSON path.
+/// field's JSON path. Parsed with `JinjaJSON`, which keeps keys exact (Foundation's JSON merges canonically
+/// equivalent keys such as `"é"` and `"e\u{301}"`, which are different tokens) and integers as integers.
 struct JSONFields {
-    let object: [String: Any]
+    let object: OrderedDictionary
     let file: String
     /// The JSON path of this object, e.g. `pre_tokenizer.pretokenizers[0]`.
     let path: String
 
-    init(_ object: [String: Any], file: String, path: String) {
+    init(_ object: OrderedDictionary, file: String, path: String) {
         self.object = object
         self.file = file
         self.path = path
@@ -16,13 +17,13 @@ struct JSONFields {
 
     /// Parses a JSON object from `data`.
     init(data: Data, file: String) throws {
-        let parsed: Any
+        let parsed: JinjaValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            parsed = try JinjaJSON.parse(String(decoding: data, as: UTF8.self))
         } catch {
-            throw TokenizerError.invalidField(file: file, field: "(root)", expected: "valid JSON: \(error.localizedDescription)")
+            throw TokenizerError.invalidField(file: file, field: "(root)", expected: "valid JSON: \(error)")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             throw TokenizerError.invalidField(file: file, field: "(root)", expected: "a JSON object")
         }
         self.init(object, file: file, path: "")
@@ -33,12 +34,12 @@ struct JSONFields {
     /// Whether `key` is present and not null.
     func has(_ key: String) -> Bool {
         guard let value = object[key] else { return false }
-        return !(value is NSNull)
+        return value != .none
     }
 
     func string(_ key: String) throws -> String {
         guard has(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
-        guard let value = object[key] as? String else {
+        guard case .string(let value)? = object[key] else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "a string")
         }
         return value
@@ -48,7 +49,7 @@ struct JSONFields {
 
     func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
         guard has(key) else { return defaultValue }
-        guard let value = object[key] as? Bool else {
+        guard case .bool(let value)? = object[key] else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "a boolean")
         }
         return value
@@ -56,16 +57,24 @@ struct JSONFields {
 
     func int(_ key: String) throws -> Int {
         guard has(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
-        guard let value = object[key], type(of: value) != Bool.self, let number = value as? NSNumber,
-              Double(number.intValue) == number.doubleValue else {
+        guard case .int(let value)? = object[key] else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "an integer")
         }
-        return number.intValue
+        return value
+    }
+
+    /// A number field (integer or not), or nil when absent.
+    func optionalNumber(_ key: String) throws -> Double? {
+        guard has(key) else { return nil }
+        guard let value = object[key]?.numericValue, object[key]?.isNumber == true else {
+            throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "a number")
+        }
+        return value
     }
 
     func object(_ key: String) throws -> JSONFields {
         guard has(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
-        guard let value = object[key] as? [String: Any] else {
+        guard case .object(let value)? = object[key] else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "an object")
         }
         return JSONFields(value, file: file, path: fieldPath(key))
@@ -73,9 +82,9 @@ struct JSONFields {
 
     func optionalObject(_ key: String) throws -> JSONFields? { has(key) ? try object(key) : nil }
 
-    func array(_ key: String) throws -> [Any] {
+    func array(_ key: String) throws -> [JinjaValue] {
         guard has(key) else { throw TokenizerError.missingField(file: file, field: fieldPath(key)) }
-        guard let value = object[key] as? [Any] else {
+        guard case .array(let value)? = object[key] else {
             throw TokenizerError.invalidField(file: file, field: fieldPath(key), expected: "an array")
         }
         return value
@@ -84,7 +93,7 @@ struct JSONFields {
     /// The objects of an array field.
     func objects(_ key: String) throws -> [JSONFields] {
         try array(key).enumerated().map { index, element in
-            guard let value = element as? [String: Any] else {
+            guard case .object(let value) = element else {
                 throw TokenizerError.invalidField(file: file, field: "\(fieldPath(key))[\(index)]", expected: "an object")
             }
             return JSONFields(value, file: file, path: "\(fieldPath(key))[\(index)]")

@@ -1,6 +1,6 @@
 /// Splits normalized text into the words the model encodes one at a time (HF `tokenizers` pre-tokenizers).
 ///
-/// Supported: `ByteLevel`, `Split`, `Digits`, `Metaspace`, `WhitespaceSplit`, `Punctuation`, `Sequence`.
+/// Supported: `ByteLevel`, `Split`, `Digits`, `Metaspace`, `Whitespace`, `WhitespaceSplit`, `Punctuation`, `Sequence`.
 indirect enum PreTokenizer: Sendable {
     /// GPT-2 byte-level: optionally split with the GPT-2 regex, then write every byte in `ByteLevelAlphabet`.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
@@ -86,7 +86,7 @@ indirect enum PreTokenizer: Sendable {
     static func split(_ text: String, pattern: SplitPattern, behavior: SplitBehavior, invert: Bool) -> [String] {
         let scalars = Array(text.unicodeScalars)
         let matches = pattern.matches(in: scalars) { scalars.map(ScalarClass.of) }
-        return pieces(of: scalars, behavior.pieces(count: scalars.count, matches: matches, invert: invert))
+        return pieces(of: text, scalars, behavior.pieces(count: scalars.count, matches: matches, invert: invert))
     }
 
     /// Splits `text` at every scalar for which `predicate` holds (a character-class pattern in HF).
@@ -95,12 +95,27 @@ indirect enum PreTokenizer: Sendable {
         var matches: [Range<Int>] = []
         for (index, scalar) in scalars.enumerated() where predicate(scalar) { matches.append(index..<(index + 1)) }
         if matches.isEmpty { return scalars.isEmpty ? [] : [text] }
-        return pieces(of: scalars, behavior.pieces(count: scalars.count, matches: matches))
+        return pieces(of: text, scalars, behavior.pieces(count: scalars.count, matches: matches))
     }
 
-    private static func pieces(of scalars: [Unicode.Scalar], _ ranges: [Range<Int>]) -> [String] {
-        ranges.compactMap { range in
-            range.isEmpty ? nil : String(String.UnicodeScalarView(scalars[range]))
+    /// The non-empty pieces of `text` at scalar-offset `ranges`, copied from its UTF-8 bytes.
+    private static func pieces(of text: String, _ scalars: [Unicode.Scalar], _ ranges: [Range<Int>]) -> [String] {
+        if ranges.count == 1 && ranges[0].count == scalars.count { return [text] }
+        var byteOffsets = [Int](repeating: 0, count: scalars.count + 1)
+        var offset = 0
+        for (index, scalar) in scalars.enumerated() {
+            offset += UTF8.width(scalar)
+            byteOffsets[index + 1] = offset
         }
+        var result: [String] = []
+        result.reserveCapacity(ranges.count)
+        var copy = text
+        copy.withUTF8 { bytes in
+            for range in ranges where !range.isEmpty {
+                let slice = UnsafeBufferPointer(rebasing: bytes[byteOffsets[range.lowerBound]..<byteOffsets[range.upperBound]])
+                result.append(String(decoding: slice, as: UTF8.self))
+            }
+        }
+        return result
     }
 }

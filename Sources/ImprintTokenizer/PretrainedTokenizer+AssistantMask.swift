@@ -38,15 +38,21 @@ extension PretrainedTokenizer {
     ///
     /// - Throws: `TemplateError`, `AssistantMaskError` when the template rewrites earlier turns, or
     ///   `TokenizerError.missingField` when there is no chat template.
-    public func encodeConversation(_ messages: [JinjaValue], tools: [JinjaValue]? = nil,
+    /// - Parameter template: the template to render with; the tokenizer's own when nil.
+    public func encodeConversation(_ messages: [JinjaValue], template: ChatTemplate? = nil, tools: [JinjaValue]? = nil,
                                    variables: [String: JinjaValue] = [:]) throws -> MaskedConversation {
-        let text = try applyChatTemplate(messages: messages, addGenerationPrompt: false, tools: tools, variables: variables)
+        let chatTemplate = try template ?? compiledChatTemplate()
+        let context = specialTokenVariables.merging(variables) { $1 }
+        func render(_ messages: [JinjaValue], _ addGenerationPrompt: Bool) throws -> String {
+            try chatTemplate.render(messages: messages, addGenerationPrompt: addGenerationPrompt, tools: tools, variables: context)
+        }
+        let text = try render(messages, false)
         let textBytes = Array(text.utf8)
         var spans: [Range<Int>] = []
         for (index, message) in messages.enumerated() {
             guard case .object(let fields) = message, fields["role"] == .string("assistant") else { continue }
-            let before = try applyChatTemplate(messages: Array(messages[..<index]), addGenerationPrompt: true, tools: tools, variables: variables)
-            let through = try applyChatTemplate(messages: Array(messages[...index]), addGenerationPrompt: false, tools: tools, variables: variables)
+            let before = try render(Array(messages[..<index]), true)
+            let through = try render(Array(messages[...index]), false)
             let beforeBytes = Array(before.utf8)
             var throughBytes = Array(through.utf8)
             guard textBytes.starts(with: beforeBytes), textBytes.starts(with: throughBytes), beforeBytes.count <= throughBytes.count else {

@@ -29,7 +29,11 @@ extension PretrainedTokenizer {
         let tokens = try metadata.strings("tokenizer.ggml.tokens")
         let types = try metadata.contains("tokenizer.ggml.token_type")
             ? metadata.ints("tokenizer.ggml.token_type") : Array(repeating: 1, count: tokens.count)
-        var vocabulary: [String: Int] = [:]
+        guard types.count == tokens.count else {
+            throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.token_type",
+                                              expected: "\(tokens.count) entries, one per token (found \(types.count))")
+        }
+        var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() where vocabulary[token] == nil { vocabulary[token] = id }
 
@@ -121,7 +125,7 @@ extension PretrainedTokenizer {
 
     /// Merges for a SentencePiece vocabulary, as transformers' `SentencePieceExtractor` derives them: every split
     /// of a piece into two pieces of the vocabulary, ordered by the merged piece's score (highest first).
-    static func sentencePieceMerges(tokens: [String], scores: [Float], vocabulary: [String: Int]) -> [(String, String)] {
+    static func sentencePieceMerges(tokens: [String], scores: [Float], vocabulary: Vocabulary) -> [(String, String)] {
         var candidates: [(left: String, right: String, mergedId: Int, score: Float)] = []
         for (id, token) in tokens.enumerated() {
             let scalars = Array(token.unicodeScalars)

@@ -38,8 +38,10 @@ extension PretrainedTokenizer {
         guard modelType == "BPE" else {
             throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
         }
-        let addedTokens = try root.has("added_tokens") ? root.objects("added_tokens").map { fields in
-            AddedToken(id: try fields.int("id"), content: try fields.string("content"),
+        let addedTokens: [AddedToken] = try root.has("added_tokens") ? root.objects("added_tokens").map { fields -> AddedToken in
+            let id = try fields.int("id")
+            guard id >= 0 else { throw TokenizerError.invalidField(file: file, field: fields.fieldPath("id"), expected: "a non-negative id") }
+            return AddedToken(id: id, content: try fields.string("content"),
                        special: try fields.bool("special", default: false),
                        singleWord: try fields.bool("single_word", default: false),
                        leftStrip: try fields.bool("lstrip", default: false),
@@ -54,7 +56,7 @@ extension PretrainedTokenizer {
 
         func specialToken(_ key: String) throws -> String? {
             guard let config, config.has(key) else { return nil }
-            if let content = config.object[key] as? String { return content }
+            if case .string(let content)? = config.object[key] { return content }
             return try config.object(key).string("content")
         }
         let unknownToken = try specialToken("unk_token") ?? modelFields.optionalString("unk_token")
@@ -68,7 +70,7 @@ extension PretrainedTokenizer {
     /// The `chat_template` of a `tokenizer_config.json`: a string, or the `default` entry of a named list.
     static func chatTemplate(in config: JSONFields) throws -> String? {
         guard config.has("chat_template") else { return nil }
-        if let template = config.object["chat_template"] as? String { return template }
+        if case .string(let template)? = config.object["chat_template"] { return template }
         let named = try config.objects("chat_template")
         for entry in named where try entry.string("name") == "default" { return try entry.string("template") }
         return try named.first?.string("template")
@@ -76,36 +78,40 @@ extension PretrainedTokenizer {
 
     static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
         let vocabularyFields = try fields.object("vocab")
-        var vocabulary: [String: Int] = [:]
+        var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(vocabularyFields.object.count)
         var maximumId = -1
-        for (token, value) in vocabularyFields.object {
-            guard let id = (value as? NSNumber)?.intValue else {
+        for (token, value) in vocabularyFields.object.pairs {
+            guard case .int(let id) = value, id >= 0 else {
                 throw TokenizerError.invalidField(file: fields.file, field: "model.vocab[\(token)]", expected: "an integer id")
             }
             vocabulary[token] = id
             maximumId = max(maximumId, id)
         }
         var tokens = [String](repeating: "", count: maximumId + 1)
-        for (token, id) in vocabulary { tokens[id] = token }
+        for (token, id) in vocabulary.entries { tokens[id] = token }
         var merges: [(String, String)] = []
         if fields.has("merges") {
             let entries = try fields.array("merges")
             merges.reserveCapacity(entries.count)
             for (index, entry) in entries.enumerated() {
-                if let line = entry as? String {
+                if case .string(let line) = entry {
                     // Legacy "a b": split at the first space (tokens never contain spaces in this encoding).
                     guard let pair = LiteralText.splitAtFirstSpace(line) else {
                         throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]", expected: "\"left right\"")
                     }
                     merges.append(pair)
-                } else if let pair = entry as? [String], pair.count == 2 {
-                    merges.append((pair[0], pair[1]))
+                } else if case .array(let pair) = entry, pair.count == 2, case .string(let left) = pair[0],
+                          case .string(let right) = pair[1] {
+                    merges.append((left, right))
                 } else {
                     throw TokenizerError.invalidField(file: fields.file, field: "model.merges[\(index)]",
                                                       expected: "\"left right\" or [\"left\", \"right\"]")
                 }
             }
+        }
+        if let dropout = try fields.optionalNumber("dropout"), dropout > 0 {
+            throw TokenizerError.unsupportedType(file: fields.file, field: "model.dropout", type: "\(dropout) (BPE dropout makes encoding random)")
         }
         if let prefix = try fields.optionalString("continuing_subword_prefix"), !prefix.isEmpty {
             throw TokenizerError.unsupportedType(file: fields.file, field: "model.continuing_subword_prefix", type: prefix)
@@ -174,6 +180,10 @@ extension PretrainedTokenizer {
             return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields),
                               split: try fields.bool("split", default: true))
         case "WhitespaceSplit": return .whitespaceSplit
+        case "Whitespace":
+            // HF: keep the matches of `\w+|[^\w\s]+`, drop the rest.
+            return .split(pattern: try SplitPattern.regex(source: #"\w+|[^\w\s]+"#, file: fields.file, field: fields.fieldPath("type")),
+                          behavior: .removed, invert: true)
         case "Punctuation": return .punctuation
         case "Sequence": return .sequence(try fields.objects("pretokenizers").map(preTokenizer))
         default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
@@ -212,7 +222,7 @@ extension PretrainedTokenizer {
                     let name = try special.string("id")
                     let entry = try specialTokens.object(name)
                     let ids = try entry.array("ids").enumerated().map { index, value -> Int in
-                        guard let id = (value as? NSNumber)?.intValue else {
+                        guard case .int(let id) = value else {
                             throw TokenizerError.invalidField(file: fields.file, field: entry.fieldPath("ids[\(index)]"), expected: "an integer")
                         }
                         return id

@@ -18,6 +18,9 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
     private let addedTokensByContent: [String: AddedToken]
     /// `tokenStrings[id]`: the token of every id, added tokens included ("" for holes).
     private let tokenStrings: [String]
+    /// When the pre-tokenizer ends with `ByteLevel` (every byte-level family): the steps before it and its options,
+    /// so that words reach the model as raw text (`BytePairModel.encodeByteLevel`).
+    private let byteLevelTail: (leading: PreTokenizer?, addPrefixSpace: Bool, useRegex: Bool)?
     /// Whether `decode` applies transformers' `clean_up_tokenization` (`" ."` -> `"."`, ...).
     let cleansUpTokenizationSpaces: Bool
 
@@ -35,6 +38,19 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
          decoder: Decoder?, addedTokens: [AddedToken], bosToken: String?, eosToken: String?, padToken: String?,
          unknownToken: String?, chatTemplate: String?, cleansUpTokenizationSpaces: Bool) {
         self.model = model
+        switch preTokenizer {
+        case .byteLevel(let addPrefixSpace, let useRegex)?:
+            byteLevelTail = (nil, addPrefixSpace, useRegex)
+        case .sequence(let steps)? where steps.count > 1:
+            if case .byteLevel(let addPrefixSpace, let useRegex) = steps.last!,
+               !steps.dropLast().contains(where: { if case .byteLevel = $0 { return true } else { return false } }) {
+                byteLevelTail = (steps.count == 2 ? steps[0] : .sequence(Array(steps.dropLast())), addPrefixSpace, useRegex)
+            } else {
+                byteLevelTail = nil
+            }
+        default:
+            byteLevelTail = nil
+        }
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
         self.postProcessor = postProcessor
@@ -99,8 +115,40 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
         return ids
     }
 
+    /// Encodes every text, spreading the texts over the processor's cores (the word cache is shared).
+    public func encode(batch texts: [String], addSpecialTokens: Bool) -> [[Int]] {
+        var results = [[Int]](repeating: [], count: texts.count)
+        let workers = min(texts.count, ProcessInfo.processInfo.activeProcessorCount)
+        guard workers > 1 else { return texts.map { encode($0, addSpecialTokens: addSpecialTokens) } }
+        results.withUnsafeMutableBufferPointer { output in
+            let buffer = output
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var index = worker
+                while index < texts.count {
+                    buffer[index] = encode(texts[index], addSpecialTokens: addSpecialTokens)
+                    index += workers
+                }
+            }
+        }
+        return results
+    }
+
     /// Pre-tokenizes normalized text and appends the ids of every word.
     private func encodeWords(_ text: String, isFirstSegment: Bool, into ids: inout [Int]) {
+        if let byteLevelTail {
+            let pieces = byteLevelTail.leading?.apply([text], isFirstSegment: isFirstSegment) ?? [text]
+            for var piece in pieces {
+                if byteLevelTail.addPrefixSpace && !LiteralText.hasPrefix(piece, " ") { piece = " " + piece }
+                if byteLevelTail.useRegex {
+                    for word in PreTokenizer.split(piece, pattern: .known(.gpt2), behavior: .isolated, invert: false) {
+                        model.encodeByteLevel(word, into: &ids)
+                    }
+                } else {
+                    model.encodeByteLevel(piece, into: &ids)
+                }
+            }
+            return
+        }
         guard let preTokenizer else {
             model.encode(text, into: &ids)
             return

@@ -28,6 +28,8 @@ public protocol Tokenizer: Sendable {
     var unknownToken: String? { get }
     /// The Jinja chat template shipped with the tokenizer, if any.
     var chatTemplate: String? { get }
+    /// Encodes every text (in parallel where the implementation can); HF `encode_batch`.
+    func encode(batch texts: [String], addSpecialTokens: Bool) -> [[Int]]
 }
 
 extension Tokenizer {
@@ -35,10 +37,13 @@ extension Tokenizer {
     public func encode(_ text: String) -> [Int] { encode(text, addSpecialTokens: true) }
     /// Decodes keeping special tokens, as HF `decode` does by default.
     public func decode(_ ids: [Int]) -> String { decode(ids, skipSpecialTokens: false) }
-    /// Encodes every text; the batch form of `encode(_:addSpecialTokens:)`.
-    public func encode(batch texts: [String], addSpecialTokens: Bool = true) -> [[Int]] {
+    /// Encodes every text, one after the other; the batch form of `encode(_:addSpecialTokens:)`.
+    public func encode(batch texts: [String], addSpecialTokens: Bool) -> [[Int]] {
         texts.map { encode($0, addSpecialTokens: addSpecialTokens) }
     }
+
+    /// Encodes every text with special tokens added.
+    public func encode(batch texts: [String]) -> [[Int]] { encode(batch: texts, addSpecialTokens: true) }
     /// Decodes every id sequence; the batch form of `decode(_:skipSpecialTokens:)`.
     public func decode(batch sequences: [[Int]], skipSpecialTokens: Bool = false) -> [String] {
         sequences.map { decode($0, skipSpecialTokens: skipSpecialTokens) }

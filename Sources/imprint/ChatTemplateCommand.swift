@@ -49,7 +49,7 @@ struct ChatTemplateCommand: ParsableCommand {
             variables["documents"] = JinjaValue.none
             variables["add_generation_prompt"] = .bool(false)
             for (key, element) in object.pairs { variables[key] = element }
-            variables["messages"] = .array(messages)
+            variables["messages"] = .array(ChatTemplate.aliasingReasoningFields(messages))
             do {
                 return try TokenizerJSONLines.jsonString(try chatTemplate.render(variables))
             } catch let error as TemplateError {

@@ -33,17 +33,28 @@ final class ChatTemplateRenderTests: XCTestCase {
             var context: [String: JinjaValue] = [:]
             for (key, value) in variables.pairs { context[key] = value }
             let label = "\(name) / \(title) / add_generation_prompt=\(context["add_generation_prompt"]!.pythonString)"
+            guard case .array(let messages)? = context.removeValue(forKey: "messages"),
+                  case .bool(let addGenerationPrompt)? = context.removeValue(forKey: "add_generation_prompt") else {
+                return XCTFail("\(label): malformed variables")
+            }
+            let tools = context.removeValue(forKey: "tools").flatMap { $0.sequenceElements }
+            // The conversation goes through `render(messages:)`, transformers' apply_chat_template path.
+            func render() throws -> String {
+                try templates[name]!.render(messages: messages, addGenerationPrompt: addGenerationPrompt, tools: tools, variables: context)
+            }
             if case .string(let expected)? = record["rendered"] {
                 do {
-                    let rendered = try templates[name]!.render(context)
+                    let rendered = try render()
                     XCTAssertEqual(rendered, expected, label)
                     if rendered == expected { identical += 1 }
                 } catch {
                     XCTFail("\(label): \(error)")
                 }
-            } else {
-                XCTAssertThrowsError(try templates[name]!.render(context), label) { error in
-                    XCTAssertEqual((error as? TemplateError)?.kind, .raised, label)
+            } else if case .string(let pythonError)? = record["error"] {
+                // raise_exception raises jinja2's TemplateError; other failures (TypeError, ...) are runtime errors.
+                let expectedKinds: [TemplateError.Kind] = pythonError.hasPrefix("TemplateError") ? [.raised] : [.runtime, .unsupported]
+                XCTAssertThrowsError(try render(), label) { error in
+                    XCTAssertTrue(expectedKinds.contains((error as? TemplateError)?.kind ?? .syntax), "\(label): \(error)")
                 }
                 identical += 1
             }

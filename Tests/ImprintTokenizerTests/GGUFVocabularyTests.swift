@@ -7,9 +7,10 @@ import XCTest
 /// llama.cpp's own `.inp`/`.out` vectors.
 final class GGUFVocabularyTests: XCTestCase {
     /// Compares every recorded text; reports each mismatch with its text.
-    func check(_ name: String, gguf relativePath: String, script: String) throws {
-        let url = try TestResources.fetched(relativePath, fetchedBy: script)
-        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+    /// With `lossless` (byte-level vocabularies without a normalizer), decoding must also give back every text
+    /// code point for code point.
+    func check(_ name: String, gguf relativePath: String, script: String, lossless: Bool = false) throws {
+        let tokenizer = try TestResources.ggufTokenizer(relativePath, fetchedBy: script)
         let expected = try TestResources.json(RecordedEncodings.self, "expected/\(name).json")
         var identical = 0
         for (index, text) in expected.texts.enumerated() {
@@ -20,20 +21,24 @@ final class GGUFVocabularyTests: XCTestCase {
             XCTAssertEqual(tokenizer.decode(expected.ids[index], skipSpecialTokens: true), expected.decoded_skipping_special[index],
                            "\(name): decode skipping special tokens of \(text.debugDescription)")
             if ids == expected.ids[index] { identical += 1 }
+            if lossless {
+                XCTAssertEqual(tokenizer.decode(ids).unicodeScalars.map(\.value), text.unicodeScalars.map(\.value),
+                               "\(name): decode(encode(\(text.debugDescription)))")
+            }
         }
         print("\(name): \(identical)/\(expected.texts.count) texts identical")
     }
 
     func testDefaultModelSmolLM2() throws {
-        try check("smollm2-135m-instruct", gguf: "models/SmolLM2-135M-Instruct.Q4_1.gguf", script: "scripts/fetch-default-model.sh")
+        try check("smollm2-135m-instruct", gguf: "models/SmolLM2-135M-Instruct.Q4_1.gguf", script: "scripts/fetch-default-model.sh", lossless: true)
     }
 
     func testGPT2() throws {
-        try check("gpt-2", gguf: "llama-cpp-vocab/ggml-vocab-gpt-2.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try check("gpt-2", gguf: "llama-cpp-vocab/ggml-vocab-gpt-2.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
     }
 
     func testLlama3() throws {
-        try check("llama-bpe", gguf: "llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try check("llama-bpe", gguf: "llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
     }
 
     func testQwen2() throws {
@@ -49,11 +54,11 @@ final class GGUFVocabularyTests: XCTestCase {
     }
 
     func testStarCoderDigits() throws {
-        try check("starcoder", gguf: "llama-cpp-vocab/ggml-vocab-starcoder.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try check("starcoder", gguf: "llama-cpp-vocab/ggml-vocab-starcoder.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
     }
 
     func testRefactDigits() throws {
-        try check("refact", gguf: "llama-cpp-vocab/ggml-vocab-refact.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try check("refact", gguf: "llama-cpp-vocab/ggml-vocab-refact.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
     }
 
     /// An unknown `tokenizer.ggml.pre` is a typed error naming the file and the key.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import ImprintTokenizer
 
 /// Locates fixtures and fetched third-party files for the tokenizer tests.
 enum TestResources {
@@ -24,6 +25,17 @@ enum TestResources {
             throw XCTSkip(message)
         }
         throw XCTSkip(message)
+    }
+
+    nonisolated(unsafe) private static var loadedTokenizers: [String: PretrainedTokenizer] = [:]
+
+    /// A fetched GGUF file's tokenizer, loaded once per test run (loading a 128k vocabulary takes seconds in debug).
+    static func ggufTokenizer(_ relativePath: String, fetchedBy script: String) throws -> PretrainedTokenizer {
+        let url = try fetched(relativePath, fetchedBy: script)
+        if let tokenizer = loadedTokenizers[url.path] { return tokenizer }
+        let tokenizer = try PretrainedTokenizer(ggufPath: url.path)
+        loadedTokenizers[url.path] = tokenizer
+        return tokenizer
     }
 
     /// Decodes a committed JSON fixture.

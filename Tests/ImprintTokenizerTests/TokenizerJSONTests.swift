@@ -45,6 +45,25 @@ final class TokenizerJSONTests: XCTestCase {
     func testLlama2StyleLegacySentencePiece() throws { try check("llama2") }
     func testMetaspace() throws { try check("metaspace") }
     func testOtherComponents() throws { try check("components") }
+    func testWhitespaceAndNFD() throws { try check("whitespace") }
+
+    /// A vocabulary holding both "é" and "e\u{301}" keeps both tokens (Foundation's JSON would merge the keys).
+    func testCanonicallyEquivalentTokensStayDistinct() throws {
+        let json = #"{"model": {"type": "BPE", "vocab": {"e": 0, "\u0301": 1, "e\u0301": 2, "\u00e9": 3}, "merges": [["e", "\u0301"]]}}"#
+        let tokenizer = try PretrainedTokenizer(tokenizerJSON: Data(json.utf8))
+        XCTAssertEqual(tokenizer.encode("e\u{301}", addSpecialTokens: false), [2])
+        XCTAssertEqual(tokenizer.encode("\u{e9}", addSpecialTokens: false), [3])
+        XCTAssertEqual(tokenizer.vocabularySize, 4)
+    }
+
+    /// The parallel batch form gives the ids of encoding each text alone, in order.
+    func testParallelBatchMatchesSequentialEncoding() throws {
+        let tokenizer = try PretrainedTokenizer(directory: TestResources.fixtures.appendingPathComponent("tokenizer-json/llama3"))
+        let expected = try TestResources.json(Recorded.self, "expected/tokenizer-json-llama3.json")
+        let texts = Array(repeating: expected.texts, count: 5).flatMap { $0 }
+        XCTAssertEqual(tokenizer.encode(batch: texts), texts.map { tokenizer.encode($0) })
+        XCTAssertEqual(tokenizer.encode(batch: expected.texts, addSpecialTokens: false), expected.ids)
+    }
 
     /// Errors name the file and the JSON path of the field at fault.
     func testMalformedFilesAreTypedErrors() throws {

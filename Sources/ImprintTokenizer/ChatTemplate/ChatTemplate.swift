@@ -34,10 +34,33 @@ public struct ChatTemplate: @unchecked Sendable {
                        variables: [String: JinjaValue] = [:]) throws -> String {
         var context: [String: JinjaValue] = ["tools": .none, "documents": .none]
         for (key, value) in variables { context[key] = value }
-        context["messages"] = .array(messages)
+        context["messages"] = .array(Self.aliasingReasoningFields(messages))
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         if let tools { context["tools"] = .array(tools) }
         return try render(context)
+    }
+}
+
+extension ChatTemplate {
+    /// The message fields transformers treats as a turn's reasoning, in the order it looks for one.
+    static let reasoningFields = ["reasoning_content", "thinking", "reasoning"]
+
+    /// transformers' `_alias_reasoning_fields`: a message with reasoning under any of its names gets it under
+    /// `thinking` (first, unless present) and `reasoning_content` too, as `{"thinking": r, **message,
+    /// "reasoning_content": r}` builds it.
+    public static func aliasingReasoningFields(_ messages: [JinjaValue]) -> [JinjaValue] {
+        messages.map { message in
+            guard case .object(let fields) = message else { return message }
+            let reasoning = reasoningFields.lazy.compactMap { name -> JinjaValue? in
+                guard let value = fields[name], value != .none, value != .undefined else { return nil }
+                return value
+            }.first
+            guard let reasoning else { return message }
+            var aliased = OrderedDictionary([("thinking", reasoning)])
+            for (key, value) in fields.pairs { aliased[key] = value }
+            aliased["reasoning_content"] = reasoning
+            return .object(aliased)
+        }
     }
 }
 

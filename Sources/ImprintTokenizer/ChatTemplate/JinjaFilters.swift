@@ -2,6 +2,22 @@ import Foundation
 
 /// Jinja's builtin filters the chat templates use, plus transformers' `tojson` (`ensure_ascii=False`).
 enum JinjaFilters {
+    /// markupsafe's `escape`: `&`, `<`, `>`, `"` and `'` as HTML entities.
+    static func htmlEscape(_ text: String) -> String {
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&#34;"
+            case "'": escaped += "&#39;"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
     static func apply(_ name: String, to value: JinjaValue, arguments: [JinjaValue], keywords: OrderedDictionary,
                       position: SourcePosition, interpreter: JinjaInterpreter) throws -> JinjaValue {
         func failure(_ message: String) -> TemplateError {
@@ -40,6 +56,7 @@ enum JinjaFilters {
             }
         case "length", "count":
             switch value {
+            case .generator: throw failure("object of type 'generator' has no len()")
             case .string(let string): return .int(string.unicodeScalars.count)
             case .array(let elements), .tuple(let elements): return .int(elements.count)
             case .object(let dictionary): return .int(dictionary.count)
@@ -50,21 +67,15 @@ enum JinjaFilters {
         case "upper": return .string(text(value).uppercased())
         case "capitalize": return .string(PythonString.capitalize(text(value)))
         case "title": return .string(PythonString.title(text(value)))
-        case "string": return .string(text(value))
-        case "safe", "e", "escape" where name == "safe": return value
+        case "string":
+            if case .generator = value { throw failure("the text of a generator is a memory address; add '| list'") }
+            return .string(text(value))
+        case "safe":
+            if case .markup = value { return value }
+            return .markup(text(value))
         case "escape", "e":
-            var escaped = ""
-            for scalar in text(value).unicodeScalars {
-                switch scalar {
-                case "&": escaped += "&amp;"
-                case "<": escaped += "&lt;"
-                case ">": escaped += "&gt;"
-                case "\"": escaped += "&#34;"
-                case "'": escaped += "&#39;"
-                default: escaped.unicodeScalars.append(scalar)
-                }
-            }
-            return .string(escaped)
+            if case .markup = value { return value }
+            return .markup(htmlEscape(text(value)))
         case "items":
             switch value {
             case .object(let dictionary): return .array(dictionary.pairs.map { .tuple([.string($0.0), $0.1]) })
@@ -99,6 +110,7 @@ enum JinjaFilters {
             let elements = try list(value)
             return elements.first ?? .undefined
         case "last":
+            if case .generator = value { throw failure("'generator' object is not reversible") }
             let elements = try list(value)
             return elements.last ?? .undefined
         case "list":
@@ -160,9 +172,10 @@ enum JinjaFilters {
             }
             return best
         case "map":
-            let elements = try list(value)
+            // jinja2's map/select/reject yield nothing for a falsy input (`if value:` guards the loop).
+            let elements = value.isTruthy ? try list(value) : []
             if let attribute = keywords["attribute"] {
-                return .array(try elements.map { element in
+                return .generator(try elements.map { element in
                     let mapped = try attributeOf(element, text(attribute))
                     if case .undefined = mapped, let fallback = keywords["default"] { return fallback }
                     return mapped
@@ -170,23 +183,23 @@ enum JinjaFilters {
             }
             guard let filterName = arguments.first else { throw failure("needs a filter name or attribute=") }
             let rest = Array(arguments.dropFirst())
-            return .array(try elements.map {
+            return .generator(try elements.map {
                 try apply(text(filterName), to: $0, arguments: rest, keywords: OrderedDictionary(), position: position, interpreter: interpreter)
             })
         case "select", "reject":
-            let elements = try list(value)
+            let elements = value.isTruthy ? try list(value) : []
             let testName = arguments.first.map(text)
             let rest = Array(arguments.dropFirst())
-            return .array(try elements.filter { element in
+            return .generator(try elements.filter { element in
                 let passed = try testName.map { try JinjaTests.apply($0, to: element, arguments: rest, position: position) } ?? element.isTruthy
                 return passed == (name == "select")
             })
         case "selectattr", "rejectattr":
-            let elements = try list(value)
+            let elements = value.isTruthy ? try list(value) : []
             guard let attribute = arguments.first.map(text) else { throw failure("needs an attribute name") }
             let testName = arguments.count > 1 ? text(arguments[1]) : nil
             let rest = Array(arguments.dropFirst(2))
-            return .array(try elements.filter { element in
+            return .generator(try elements.filter { element in
                 let attributeValue = try attributeOf(element, attribute)
                 let passed = try testName.map { try JinjaTests.apply($0, to: attributeValue, arguments: rest, position: position) }
                     ?? attributeValue.isTruthy

@@ -37,7 +37,13 @@ struct JinjaInterpreter {
         case .text(let text):
             output += text
         case .output(let expression):
-            output += try evaluate(expression, scope).pythonString
+            let value = try evaluate(expression, scope)
+            if case .generator = value {
+                let position = expression.position
+                throw TemplateError(.unsupported, "printing a generator (its text is a memory address); add '| list'",
+                                    line: position.line, column: position.column)
+            }
+            output += value.pythonString
         case .conditional(let branches, let otherwise):
             for (condition, body) in branches where try evaluate(condition, scope).isTruthy {
                 return try render(body, scope: scope, into: &output)
@@ -63,6 +69,13 @@ struct JinjaInterpreter {
             var captured = ""
             _ = try render(body, scope: scope, into: &captured)
             scope.variables[name] = .string(captured)
+        case .filterBlock(let filtered, let body):
+            var captured = ""
+            let flow = try render(body, scope: scope, into: &captured)
+            let filterScope = JinjaScope(parent: scope)
+            filterScope.variables[JinjaStatement.filterBlockInput] = .string(captured)
+            output += try evaluate(filtered, filterScope).pythonString
+            return flow
         case .macro(let name, let parameters, let body):
             let definingScope = scope
             let interpreter = self
@@ -150,7 +163,7 @@ struct JinjaInterpreter {
     /// The items a `for` loop visits: list elements, dict keys, string characters.
     func iterate(_ value: JinjaValue, position: SourcePosition) throws -> [JinjaValue] {
         switch value {
-        case .array(let elements), .tuple(let elements): return elements
+        case .array(let elements), .tuple(let elements), .generator(let elements): return elements
         case .object(let dictionary): return dictionary.keys.map { .string($0) }
         case .string(let text): return text.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []

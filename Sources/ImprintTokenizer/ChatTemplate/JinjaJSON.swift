@@ -39,7 +39,7 @@ public enum JinjaJSON {
             if number.isNaN { output += "NaN" } else if number.isInfinite { output += number > 0 ? "Infinity" : "-Infinity" } else {
                 output += JinjaValue.pythonFloat(number)
             }
-        case .string(let text): writeString(text, into: &output)
+        case .string(let text), .markup(let text): writeString(text, into: &output)
         case .array(let elements), .tuple(let elements):
             guard !elements.isEmpty else { output += "[]"; return }
             output += "["
@@ -66,7 +66,7 @@ public enum JinjaJSON {
             output += "}"
         case .namespace(let namespace):
             try write(.object(namespace.attributes), indent: indent, level: level, sortKeys: sortKeys, into: &output)
-        case .undefined, .callable:
+        case .undefined, .callable, .generator:
             throw NotSerializable(typeName: value.typeName)
         }
     }

@@ -54,7 +54,7 @@ enum JinjaMethods {
             }
         case "upper": return bound { _, _, _ in .string(text.uppercased()) }
         case "lower": return bound { _, _, _ in .string(text.lowercased()) }
-        case "title": return bound { _, _, _ in .string(PythonString.title(text)) }
+        case "title": return bound { _, _, _ in .string(PythonString.pythonTitle(text)) }
         case "capitalize": return bound { _, _, _ in .string(PythonString.capitalize(text)) }
         case "find":
             return bound { arguments, _, position in

@@ -13,6 +13,8 @@ enum JinjaOperators {
         }
         switch operation {
         case "~":
+            if case .generator = left { throw failure() }
+            if case .generator = right { throw failure() }
             return .string(left.pythonString + right.pythonString)
         case "==": return .bool(left == right)
         case "!=": return .bool(left != right)
@@ -22,7 +24,7 @@ enum JinjaOperators {
             case .string(let text):
                 guard case .string(let needle) = left else { throw failure() }
                 contained = needle.isEmpty || text.utf8.firstRange(of: needle.utf8) != nil
-            case .array(let elements), .tuple(let elements): contained = elements.contains(left)
+            case .array(let elements), .tuple(let elements), .generator(let elements): contained = elements.contains(left)
             case .object(let dictionary): contained = dictionary[left.pythonString] != nil && left.isStringLike
             case .undefined: contained = false
             default: throw failure()
@@ -47,6 +49,9 @@ enum JinjaOperators {
         case "+":
             switch (left, right) {
             case (.string(let a), .string(let b)): return .string(a + b)
+            case (.markup(let a), .markup(let b)): return .markup(a + b)
+            case (.markup(let a), .string(let b)): return .markup(a + JinjaFilters.htmlEscape(b))
+            case (.string(let a), .markup(let b)): return .markup(JinjaFilters.htmlEscape(a) + b)
             case (.array(let a), .array(let b)): return .array(a + b)
             case (.tuple(let a), .tuple(let b)): return .tuple(a + b)
             default: return try arithmetic(left, right, failure, integer: { $0.addingReportingOverflow($1).partialValue }, real: +)

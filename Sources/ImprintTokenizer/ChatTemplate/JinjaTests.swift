@@ -15,7 +15,7 @@ enum JinjaTests {
         case "mapping": if case .object = value { return true } else { return false }
         case "iterable":
             switch value {
-            case .array, .tuple, .object, .string, .namespace: return true
+            case .array, .tuple, .object, .string, .namespace, .generator: return true
             case .undefined: return true
             default: return false
             }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// A dictionary that keeps insertion order, as Python dicts (and so `tojson`, `items`) do.
+/// A dictionary that keeps insertion order, as Python dicts (and so `tojson`, `items`) do. Keys compare by code
+/// points, as Python's do (Swift `String` equality would merge canonically equivalent keys).
 public struct OrderedDictionary: Sendable, Equatable {
     public private(set) var keys: [String] = []
-    private var storage: [String: JinjaValue] = [:]
+    private var storage: [ExactText: JinjaValue] = [:]
 
     public init() {}
 
@@ -12,18 +13,18 @@ public struct OrderedDictionary: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JinjaValue? {
-        get { storage[key] }
+        get { storage[ExactText(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: ExactText(key)) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: ExactText(key)) != nil {
+                keys.removeAll { ExactText($0) == ExactText(key) }
             }
         }
     }
 
     public var count: Int { keys.count }
-    public var pairs: [(String, JinjaValue)] { keys.map { ($0, storage[$0]!) } }
+    public var pairs: [(String, JinjaValue)] { keys.map { ($0, storage[ExactText($0)]!) } }
 
     public static func == (lhs: OrderedDictionary, rhs: OrderedDictionary) -> Bool {
         lhs.storage == rhs.storage
@@ -51,10 +52,15 @@ public enum JinjaValue: Sendable, Equatable {
     case int(Int)
     case double(Double)
     case string(String)
+    /// A markupsafe `Markup` string (the `safe` filter's result): `+` with a plain string HTML-escapes the plain one.
+    case markup(String)
     case array([JinjaValue])
     /// A Python tuple: from tuple literals, `items()` and `dictsort`; prints as `(a, b)`.
     case tuple([JinjaValue])
     case object(OrderedDictionary)
+    /// The lazy result of `map`, `select`, `reject`, `selectattr`, `rejectattr`: iterable (and `| list`-able), always
+    /// truthy, but with no length, no index and no JSON form, as the Python generator jinja2 returns.
+    case generator([JinjaValue])
     case namespace(JinjaNamespace)
     indirect case callable(JinjaCallableBox)
 
@@ -65,10 +71,10 @@ public enum JinjaValue: Sendable, Equatable {
         case .bool(let value): return value
         case .int(let value): return value != 0
         case .double(let value): return value != 0
-        case .string(let value): return !value.isEmpty
+        case .string(let value), .markup(let value): return !value.isEmpty
         case .array(let values), .tuple(let values): return !values.isEmpty
         case .object(let dictionary): return dictionary.count > 0
-        case .namespace, .callable: return true
+        case .namespace, .callable, .generator: return true
         }
     }
 
@@ -76,7 +82,7 @@ public enum JinjaValue: Sendable, Equatable {
     public var pythonString: String {
         switch self {
         case .undefined: return ""
-        case .string(let value): return value
+        case .string(let value), .markup(let value): return value
         default: return pythonRepresentation
         }
     }
@@ -90,6 +96,7 @@ public enum JinjaValue: Sendable, Equatable {
         case .int(let value): return String(value)
         case .double(let value): return Self.pythonFloat(value)
         case .string(let value): return Self.pythonQuoted(value)
+        case .markup(let value): return "Markup(\(Self.pythonQuoted(value)))"
         case .array(let values): return "[" + values.map(\.pythonRepresentation).joined(separator: ", ") + "]"
         case .tuple(let values):
             return "(" + values.map(\.pythonRepresentation).joined(separator: ", ") + (values.count == 1 ? ",)" : ")")
@@ -98,6 +105,7 @@ public enum JinjaValue: Sendable, Equatable {
         case .namespace(let namespace):
             return "<Namespace " + namespace.attributes.pairs.map { "\($0.0)=\($0.1.pythonRepresentation)" }.joined(separator: ", ") + ">"
         case .callable(let box): return "<function \(box.callable.name)>"
+        case .generator: return "<generator object>"
         }
     }
 
@@ -166,11 +174,13 @@ public enum JinjaValue: Sendable, Equatable {
         case .int: return "int"
         case .double: return "float"
         case .string: return "str"
+        case .markup: return "Markup"
         case .array: return "list"
         case .tuple: return "tuple"
         case .object: return "dict"
         case .namespace: return "Namespace"
         case .callable: return "function"
+        case .generator: return "generator"
         }
     }
 
@@ -178,7 +188,9 @@ public enum JinjaValue: Sendable, Equatable {
     public static func == (lhs: JinjaValue, rhs: JinjaValue) -> Bool {
         switch (lhs, rhs) {
         case (.undefined, .undefined), (.none, .none): return true
-        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
+        case (.string(let a), .string(let b)), (.markup(let a), .markup(let b)), (.string(let a), .markup(let b)),
+             (.markup(let a), .string(let b)):
+            return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.array(let a), .array(let b)), (.tuple(let a), .tuple(let b)): return a == b
         case (.object(let a), .object(let b)): return a == b
         case (.namespace(let a), .namespace(let b)): return a === b

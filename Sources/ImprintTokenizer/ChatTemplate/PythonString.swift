@@ -68,10 +68,10 @@ enum PythonString {
         return parts.joined(separator: new)
     }
 
-    /// `str.capitalize()`: first character upper case, the rest lower case.
+    /// `str.capitalize()`: first character title case (Python 3.8+), the rest lower case.
     static func capitalize(_ text: String) -> String {
         guard let first = text.unicodeScalars.first else { return text }
-        return String(first).uppercased() + String(Substring(text).unicodeScalars.dropFirst()).lowercased()
+        return first.properties.titlecaseMapping + String(Substring(text).unicodeScalars.dropFirst()).lowercased()
     }
 
     /// Jinja's `title` filter: capitalizes each word, words starting after whitespace, `-`, `(`, `{`, `[`, `<`.
@@ -86,6 +86,23 @@ enum PythonString {
             } else {
                 result += atWordStart ? String(scalar).uppercased() : String(scalar).lowercased()
                 atWordStart = false
+            }
+        }
+        return result
+    }
+
+    /// Python's `str.title()`: a cased character after an uncased one is title-cased, the others lower-cased
+    /// (`"they're 3rd"` -> `"They'Re 3Rd"`).
+    static func pythonTitle(_ text: String) -> String {
+        var result = ""
+        var previousCased = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isCased {
+                result += previousCased ? scalar.properties.lowercaseMapping : scalar.properties.titlecaseMapping
+                previousCased = true
+            } else {
+                result.unicodeScalars.append(scalar)
+                previousCased = false
             }
         }
         return result

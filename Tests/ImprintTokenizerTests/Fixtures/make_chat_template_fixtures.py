@@ -40,6 +40,15 @@ FAMILIES = {
     "Qwen-Qwen3-0.6B": ({"bos_token": None, "eos_token": "<|im_end|>"}, True, True),
 }
 
+# Every other template llama.cpp ships, on a lighter set of conversations (see `light_conversations`).
+OTHER_TEMPLATES = [
+    "CohereForAI-c4ai-command-r7b-12-2024-tool_use", "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use",
+    "NousResearch-Hermes-3-Llama-3.1-8B-tool_use", "Qwen-QwQ-32B", "deepseek-ai-DeepSeek-R1-Distill-Llama-8B",
+    "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B", "ibm-granite-granite-3.3-2B-Instruct", "llama-cpp-deepseek-r1",
+    "llama-cpp-rwkv-world", "meetkai-functionary-medium-v3.1", "meetkai-functionary-medium-v3.2",
+    "moonshotai-Kimi-K2", "openai-gpt-oss-120b", "unsloth-mistral-Devstral-Small-2507",
+]
+
 TOOLS = [{
     "type": "function",
     "function": {
@@ -69,6 +78,8 @@ def conversations(supports_system, supports_tools):
         ("ends with assistant", [user, assistant], {}),
         ("unicode and whitespace", [{"role": "user", "content": "\t日本語のテキスト\n  with   spaces  "}], {}),
     ]
+    # Reasoning under its older name: transformers aliases it to `reasoning_content` and `thinking`.
+    cases.append(("assistant reasoning", [user, {"role": "assistant", "content": "Iris.", "reasoning": "The story says so."}], {}))
     if supports_system:
         cases += [
             ("system", [system, user], {}),
@@ -85,6 +96,16 @@ def conversations(supports_system, supports_tools):
             ("tools with call and result", [user, call, result], {"tools": TOOLS}),
         ]
     return cases
+
+
+def light_conversations():
+    user = {"role": "user", "content": "Hello there"}
+    return [
+        ("single user", [user], {}),
+        ("system multi-turn", [{"role": "system", "content": "You are helpful."}, user,
+                               {"role": "assistant", "content": "Hi! How can I help?"}, user], {}),
+        ("tools", [user], {"tools": TOOLS}),
+    ]
 
 
 def template_source(name):
@@ -128,6 +149,8 @@ CONSTRUCTS = [
     ("{{ \"it's\" }}|{{ 'say \\\"hi\\\"' }}|{{ 'tab\\there' }}|{{ 'a' 'b' }}|{{ '\\u00e9' }}", {}),
     ("{% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% if not loop.last %},{% endif %}{% endfor %}|{{ (1, 2) }}|{{ [1, 2] + [3] }}", {}),
     ("{{ xs | sort | list }}|{{ xs | unique | list }}|{{ xs | min }}{{ xs | max }}{{ xs | sum }}|{{ '%d' }}|{{ 'a\\nb' | indent(2, true) }}|{{ d | dictsort }}", {"xs": [3, 1, 2, 3], "d": {"b": 1, "a": 2}}),
+    ("{{ xs | map('upper') | list }}|{{ xs | select | list | length }}|{{ (xs | map('upper')) is iterable }}|{{ 'yes' if (xs | reject('defined')) }}|{{ 'a' in (xs | map('lower')) }}|{{ xs | map('upper') | join('-') }}", {"xs": ["a", "b"]}),
+    ("{{ \"they're 3rd-rate\".title() }}|{{ \"they're 3rd-rate\" | title }}|{{ 'ǆemal' | capitalize }}|{{ 'ß' | upper }}", {}),
     ("{% for m in messages %}{{ loop.previtem is defined }}{{ loop.nextitem | default('-') }}{{ loop.cycle('x', 'y') }}{% endfor %}", {"messages": [1, 2, 3]}),
 ]
 
@@ -143,9 +166,11 @@ def main():
         json.dump(constructs, f, ensure_ascii=False, indent=1)
     print(len(constructs), "constructs")
     records = []
-    for name, (special, tools_ok, system_ok) in FAMILIES.items():
+    plan = [(name, special, conversations(system_ok, tools_ok)) for name, (special, tools_ok, system_ok) in FAMILIES.items()]
+    plan += [(name, {"bos_token": "<s>", "eos_token": "</s>"}, light_conversations()) for name in OTHER_TEMPLATES]
+    for name, special, cases in plan:
         source = template_source(name)
-        for title, messages, extra in conversations(system_ok, tools_ok):
+        for title, messages, extra in cases:
             for add_generation_prompt in (True, False):
                 variables = {"messages": messages, "tools": extra.get("tools"), "documents": None,
                              "add_generation_prompt": add_generation_prompt, **special,
@@ -164,5 +189,34 @@ def main():
     print(len(records), "renders,", sum("error" in r for r in records), "expected errors")
 
 
+def record_assistant_masks():
+    """transformers' return_assistant_tokens_mask with TRL's {% generation %} Llama 3 template (templates/
+    trl-llama3-training.jinja, copied from trl 1.16.0, Apache-2.0) on the llama-bpe vocabulary: an independent
+    reference for PretrainedTokenizer.encodeConversation, which finds the same turns by rendering prefixes."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(os.path.join(CACHE, "llama-cpp-vocab"), gguf_file="ggml-vocab-llama-bpe.gguf")
+    with open(os.path.join(HERE, "templates", "trl-llama3-training.jinja"), encoding="utf-8") as f:
+        template = f.read()
+    conversations = [
+        [{"role": "user", "content": "Tell me about story 17."},
+         {"role": "assistant", "content": "Story 17 is about Iris, a lighthouse keeper. 🦙"}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
+         {"role": "assistant", "content": " Hello there! "}, {"role": "user", "content": "Who helps her?"},
+         {"role": "assistant", "content": "Her brother Tom, 42 years old."}],
+    ]
+    records = []
+    for messages in conversations:
+        kwargs = dict(chat_template=template, bos_token="<|begin_of_text|>")
+        out = tok.apply_chat_template(messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True, **kwargs)
+        text = tok.apply_chat_template(messages, tokenize=False, **kwargs)
+        records.append({"messages": messages, "text": text, "ids": list(out["input_ids"]),
+                        "assistant_masks": list(out["assistant_masks"])})
+    with open(os.path.join(HERE, "expected", "assistant-masks-llama3.json"), "w", encoding="utf-8") as f:
+        json.dump(records, f, ensure_ascii=False, indent=1)
+
+
 if __name__ == "__main__":
     main()
+    record_assistant_masks()

@@ -131,6 +131,13 @@ def build():
     tok.train_from_iterator(TRAINING, trainer)
     tok.decoder = decoders.Sequence([decoders.Replace(Regex(r"x+"), "X"), decoders.Fuse()])
     built["components"] = (tok, {"unk_token": "[UNK]"}, "pairs")
+
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.normalizer = normalizers.NFD()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["[UNK]"], limit_alphabet=80, show_progress=False)
+    tok.train_from_iterator(TRAINING, trainer)
+    built["whitespace"] = (tok, {"unk_token": "[UNK]"}, "strings")
     return built
 
 
