@@ -38,7 +38,8 @@ let package = Package(
         // Rewards and text metrics.
         .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
         // Trainers, evaluation, data generation.
-        .target(name: "ImprintSFT", dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore"]),
+        .target(name: "ImprintSFT",
+                dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
@@ -55,7 +56,8 @@ let package = Package(
         ]),
 
         // Examples: short programs that read like the experiments they run.
-        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment"),
+        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
+                         exclude: ["stories.json"]),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
@@ -64,6 +66,8 @@ let package = Package(
                           path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
+        .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer"],
+                          path: "Benchmarks/SFTBenchmark"),
 
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
@@ -78,6 +82,8 @@ let package = Package(
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintSFTTests", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

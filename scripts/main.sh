@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/fetch-default-model.sh >/dev/null
 swift build -c release --product StoryExperiment
 .build/release/StoryExperiment "$@"

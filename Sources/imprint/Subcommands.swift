@@ -10,5 +10,6 @@ extension ImprintCommand {
         TokenizeCommand.self,
         DetokenizeCommand.self,
         ChatTemplateCommand.self,
+        SFTCommand.self,
     ]
 }

@@ -1,0 +1,132 @@
+import Foundation
+import ImprintModel
+import ImprintSFT
+import XCTest
+
+/// Checkpoints, resume and the non-finite-loss stop.
+final class SFTCheckpointTests: XCTestCase {
+    /// Shuffled batches, gradient accumulation, LoRA dropout (its RNG must be restored), a cosine schedule and a
+    /// held-out split: everything a resumed run must pick up exactly.
+    func configuration() -> SFTConfiguration {
+        var configuration = SFTConfiguration()
+        configuration.learningRate = 5e-3
+        configuration.schedule = .cosine
+        configuration.warmupSteps = 1
+        configuration.maxSteps = 6
+        configuration.batchSize = 3
+        configuration.gradientAccumulationSteps = 2
+        configuration.maxLength = 96
+        configuration.weightDecay = 0.01
+        configuration.lora = .init(rank: 4, alpha: 8, dropout: 0.1, targetModules: ["q_proj", "v_proj", "down_proj"])
+        configuration.evaluationFraction = 0.25
+        configuration.evaluationInterval = 3
+        configuration.checkpointInterval = 2
+        configuration.seed = 11
+        return configuration
+    }
+
+    func trainer(_ configuration: SFTConfiguration, output: URL) throws -> SFTTrainer {
+        try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(),
+                       dataset: SFTDataset(path: SFTFixtures.stories), configuration: configuration, outputDirectory: output)
+    }
+
+    func data(_ url: URL, _ name: String) throws -> Data { try Data(contentsOf: url.appendingPathComponent(name)) }
+
+    /// A run stopped after its step-2 checkpoint (the later checkpoints removed) and resumed ends with the same
+    /// adapter bytes, optimizer moments and metrics log as the uninterrupted run.
+    func assertResumeEqualsUninterrupted(_ configuration: SFTConfiguration, weights: String,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let full = try SFTFixtures.scratchDirectory("uninterrupted")
+        try trainer(configuration, output: full).train()
+        let resumed = try SFTFixtures.scratchDirectory("resumed")
+        let manager = FileManager.default
+        try manager.copyItem(at: full.appendingPathComponent("checkpoint-2"), to: resumed.appendingPathComponent("checkpoint-2"))
+        try manager.copyItem(at: full.appendingPathComponent("metrics.jsonl"), to: resumed.appendingPathComponent("metrics.jsonl"))
+        var events: [SFTEvent] = []
+        try trainer(configuration, output: resumed).train(resume: true) { events.append($0) }
+        guard case .started(let info) = events.first else { return XCTFail("no started event", file: file, line: line) }
+        XCTAssertEqual(info.startStep, 2, file: file, line: line)
+        for name in [weights, "checkpoint-6/\(weights)", "checkpoint-6/optimizer.safetensors"] {
+            XCTAssertEqual(try data(resumed, name), try data(full, name), name, file: file, line: line)
+        }
+        let lines = { (url: URL) in try String(contentsOf: url.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { $0.replacingOccurrences(of: #""tokens_per_second":[0-9.e+-]+"#, with: "",
+                                                                  options: .regularExpression) } }
+        XCTAssertEqual(try lines(resumed), try lines(full), "metrics other than timing", file: file, line: line)
+        XCTAssertEqual(try SFTDataset.metricSteps(resumed), [1, 2, 3, 3, 4, 5, 6, 6], file: file, line: line)
+    }
+
+    func testResumeEqualsUninterruptedRunWithLoRA() throws {
+        try assertResumeEqualsUninterrupted(configuration(), weights: "adapter_model.safetensors")
+    }
+
+    func testResumeEqualsUninterruptedRunWithFullFineTuning() throws {
+        var configuration = configuration()
+        configuration.lora = nil
+        configuration.learningRate = 1e-3
+        try assertResumeEqualsUninterrupted(configuration, weights: "model.safetensors")
+    }
+
+    func testRunWritesAdapterCheckpointsMetricsAndPlot() throws {
+        let output = try SFTFixtures.scratchDirectory("outputs")
+        var checkpoints: [Int] = []
+        let summary = try trainer(configuration(), output: output).train { event in
+            if case .checkpoint(let step, _) = event { checkpoints.append(step) }
+        }
+        XCTAssertEqual(checkpoints, [2, 4, 6])
+        XCTAssertEqual(summary.steps, 6)
+        XCTAssertNotNil(summary.evaluation)
+        let manager = FileManager.default
+        for name in ["adapter_config.json", "adapter_model.safetensors", "metrics.jsonl", "loss.svg",
+                     "checkpoint-4/trainer_state.json", "checkpoint-4/optimizer.safetensors", "checkpoint-4/adapter_config.json"] {
+            XCTAssertTrue(manager.fileExists(atPath: output.appendingPathComponent(name).path), name)
+        }
+        XCTAssertFalse(try manager.contentsOfDirectory(atPath: output.path).contains { $0.hasPrefix(".") }, "no staging leftovers")
+        // The final adapter loads back onto a fresh model.
+        let model = try SFTFixtures.model()
+        let adapter = try LoRA.load(from: output, into: model)
+        XCTAssertEqual(adapter.layers.count, 2 * 3)
+        let svg = try String(contentsOf: output.appendingPathComponent("loss.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<polyline"))
+    }
+
+    func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        var configuration = configuration()
+        configuration.learningRate = 1e30
+        configuration.maxGradNorm = 0
+        configuration.checkpointInterval = 1
+        configuration.lora?.dropout = 0
+        let output = try SFTFixtures.scratchDirectory("nan")
+        XCTAssertThrowsError(try trainer(configuration, output: output).train()) { error in
+            guard case .nonFiniteLoss(let step, _, let checkpoint)? = error as? SFTTrainingError else {
+                return XCTFail("expected nonFiniteLoss, got \(error)")
+            }
+            XCTAssertEqual(checkpoint, output.appendingPathComponent("checkpoint-\(step - 1)").path)
+            XCTAssertTrue(String(describing: error).contains("step \(step)"))
+        }
+    }
+
+    func testResumeWithoutCheckpointIsAnError() throws {
+        let output = try SFTFixtures.scratchDirectory("empty")
+        XCTAssertThrowsError(try trainer(configuration(), output: output).train(resume: true)) { error in
+            XCTAssertEqual(error as? SFTTrainingError, .noCheckpoint(directory: output.path))
+        }
+    }
+
+    func testInvalidConfigurationNamesTheField() {
+        var configuration = configuration()
+        configuration.batchSize = 0
+        XCTAssertThrowsError(try configuration.validate()) { error in
+            XCTAssertEqual((error as? SFTConfigurationError)?.field, "batchSize")
+        }
+    }
+}
+
+extension SFTDataset {
+    /// The `step` of every line of `metrics.jsonl` in `directory`.
+    static func metricSteps(_ directory: URL) throws -> [Int] {
+        try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["step"] as! Int
+        }
+    }
+}
