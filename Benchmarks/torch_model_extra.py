@@ -40,7 +40,7 @@ def run(args):
                 model.generate(p, attention_mask=torch.ones_like(p), max_new_tokens=64, min_new_tokens=64,
                                do_sample=True, temperature=1.0, top_k=0, top_p=1.0, pad_token_id=0)
         t = median_time(gen, 1)
-        result.update(batch=b, seconds=t, tokens_per_s=b * 64 / t)
+        result.update(workload="sample", batch=b, seconds=t, tokens_per_s=b * 64 / t)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
 

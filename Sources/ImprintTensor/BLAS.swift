@@ -1,21 +1,37 @@
 import CImprintKernels
 import COpenBLAS
+import Foundation
 
-/// Matrix products through OpenBLAS, with Imprint owning the threads.
+/// Matrix products through OpenBLAS, and who owns the threads.
 ///
-/// OpenBLAS's own worker threads spin (`sched_yield`) after each product, and on a 2-core
-/// machine they fight the element-wise and attention workers for the cores. So ImprintTensor
-/// runs OpenBLAS single-threaded (`openblas_set_num_threads(1)` on first use) and splits each
-/// large product into one block of rows (or columns) per core itself; small products and the
-/// per-head products inside attention run on the calling thread. `x · Wᵀ` with at most
-/// `smallBatchRows` rows of `x` (decoding) streams `W` through a kernel of `CImprintKernels`
-/// instead, since `sgemm` would repack all of `W` for a handful of rows.
+/// By default OpenBLAS threads large products itself over every core (on an idle machine its
+/// shared packing beats splitting a product into per-core calls, up to 2x on small shapes), and
+/// the attention kernel, which spreads its per-head products over the cores itself, runs OpenBLAS
+/// single-threaded inside `singleThreadedRegion`. On a machine busy with other work, OpenBLAS's
+/// spinning workers fight Imprint's element-wise workers for the cores (a SmolLM2 prefill fell to
+/// a third of its speed next to a compiler run); `IMPRINT_BLAS_SPLIT=1` then runs OpenBLAS on one
+/// thread and splits each large product into one block of rows or columns per core instead.
+/// `x · Wᵀ` with at most `smallBatchRows` rows of `x` (decoding) streams `W` through a kernel of
+/// `CImprintKernels`, since `sgemm` would repack all of `W` for a handful of rows.
 public enum BLAS {
+    /// Whether Imprint splits large products over the cores itself (`IMPRINT_BLAS_SPLIT=1`) instead
+    /// of letting OpenBLAS's threads do it.
+    @usableFromInline static let splitsProducts = ProcessInfo.processInfo.environment["IMPRINT_BLAS_SPLIT"] == "1"
+
     /// Applied once, before the first product.
     @usableFromInline static let singleThreaded: Bool = {
-        openblas_set_num_threads(1)
+        openblas_set_num_threads(splitsProducts ? 1 : Int32(parallelWorkerCount))
         return true
     }()
+
+    /// Runs `body`, whose products are spread over the cores by the caller, with OpenBLAS on one thread.
+    public static func singleThreadedRegion<Result>(_ body: () throws -> Result) rethrows -> Result {
+        _ = singleThreaded
+        guard !splitsProducts else { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(parallelWorkerCount)) }
+        return try body()
+    }
 
     /// Row counts of `x` up to which `x · Wᵀ` streams `W` instead of calling `sgemm`.
     @usableFromInline static let smallBatchRows = 16
@@ -40,7 +56,7 @@ public enum BLAS {
             }
             return
         }
-        let workers = parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
+        let workers = splitsProducts && parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
         func product(_ rows: Range<Int>, _ columns: Range<Int>) {
             guard !rows.isEmpty, !columns.isEmpty else { return }
             // Row r of op(A): A + r·lda (no transpose) or A + r (transposed). Column j of op(B): B + j or B + j·ldb.

@@ -164,7 +164,9 @@ struct AttentionGeometry {
     /// Runs `body(sequence, keyHead)` over all pairs, spread over the cores; each pair's products
     /// run on its own thread.
     func forEachHeadPair(_ body: (Int, Int) -> Void) {
-        parallelForEach(batch * keyHeads) { pair in body(pair / keyHeads, pair % keyHeads) }
+        BLAS.singleThreadedRegion {
+            parallelForEach(batch * keyHeads) { pair in body(pair / keyHeads, pair % keyHeads) }
+        }
     }
 
     func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
