@@ -6,4 +6,4 @@ bash scripts/install-deps.sh
 bash scripts/fetch-test-vocabularies.sh  # llama.cpp vocabularies and chat templates for ImprintTokenizerTests
 bash scripts/fetch-default-model.sh >/dev/null  # SmolLM2-135M-Instruct GGUF: its vocabulary and chat template, and the real-model integration test
 
-swift test
+swift test --disable-swift-testing

@@ -38,11 +38,7 @@ if only == nil || only == "gemm" {
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let repetitions = flops > 1e10 ? 7 : 25
         var c = [Float](repeating: 0, count: m * n)
-        // Raw cblas_sgemm with OpenBLAS's own threads on every core (Imprint runs it single-threaded
-        // and splits products itself; see BLAS.swift), then back to Imprint's setting.
-        openblas_set_num_threads(Int32(parallelWorkerCount))
-        defer { openblas_set_num_threads(1) }
-        let raw = measure(repetitions: repetitions) {
+        func raw() {
             a.storage.withUnsafeBufferPointer { pa in
                 b.storage.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
@@ -52,8 +48,19 @@ if only == nil || only == "gemm" {
                 }
             }
         }
-        openblas_set_num_threads(1)
-        let api = withoutGradients { measure(repetitions: repetitions) { _ = Tensor.matmul(a, b) } }
+        // Raw cblas_sgemm and the Tensor API alternate, repetition by repetition, so that the
+        // machine's drift (other tenants, clock changes) hits both alike.
+        var rawTimes: [Double] = [], apiTimes: [Double] = []
+        withoutGradients {
+            for _ in 0..<2 { raw(); _ = Tensor.matmul(a, b) }
+            for _ in 0..<repetitions {
+                rawTimes.append(measure(warmup: 0, repetitions: 1, raw).median)
+                apiTimes.append(measure(warmup: 0, repetitions: 1) { _ = Tensor.matmul(a, b) }.median)
+            }
+        }
+        rawTimes.sort(); apiTimes.sort()
+        let raw = (median: rawTimes[rawTimes.count / 2], p10: rawTimes[rawTimes.count / 10], p90: rawTimes[rawTimes.count * 9 / 10])
+        let api = (median: apiTimes[apiTimes.count / 2], p10: apiTimes[apiTimes.count / 10], p90: apiTimes[apiTimes.count * 9 / 10])
         report("gemm", api, ["shape": "\(m)x\(n)x\(k)", "api_gflops": flops / api.median / 1e9,
                              "raw_gflops": flops / raw.median / 1e9, "api_over_raw": raw.median / api.median])
     }
