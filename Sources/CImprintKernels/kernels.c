@@ -18,7 +18,7 @@
 // subnormals cost a microcode assist each (masked attention scores are -inf by the thousand).
 // Above 88.72 the product overflows to +inf.
 static inline float exp_approx(float x) {
-    float clamped = x < -87.0f ? -87.0f : (x > 89.0f ? 89.0f : x);
+    float clamped = fminf(fmaxf(x, -87.0f), 89.0f);
     const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
     float shifted = clamped * 1.44269504f + magic;
     float n = shifted - magic;
@@ -41,7 +41,7 @@ static inline float exp_approx(float x) {
     memcpy(&first, &first_bits, 4);
     memcpy(&second, &second_bits, 4);
     float result = poly * first * second;
-    return x < -87.0f ? 0.0f : result;
+    return result * (float)(x >= -87.0f);  // branch-free: 0 below -87 (and for -inf)
 }
 
 float imprint_exp(float x) { return exp_approx(x); }

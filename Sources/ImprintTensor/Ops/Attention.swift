@@ -227,16 +227,22 @@ struct AttentionGeometry {
     }
 
     /// Masks, then normalizes one row of scores over `range` in place (all-masked rows become zeros).
+    ///
+    /// The causal and window rules leave one interval of visible keys, so only padding needs a
+    /// per-key test.
     private func softmaxRow(_ row: UnsafeMutablePointer<Float>, position: Int, range: Range<Int>, sequence: Int) {
         let width = range.count
-        var peak = -Float.infinity
-        for column in 0..<width {
-            if mask.allows(position: position, key: range.lowerBound + column, sequence: sequence, keyCount: keyCount) {
-                peak = Swift.max(peak, row[column])
-            } else {
-                row[column] = -.infinity
-            }
+        var first = range.lowerBound, end = range.upperBound
+        if mask.causal { end = Swift.min(end, position + 1) }
+        if let window = mask.slidingWindow { first = Swift.max(first, position - window + 1) }
+        let visible = (first - range.lowerBound)..<Swift.max(first - range.lowerBound, end - range.lowerBound)
+        for column in 0..<Swift.min(visible.lowerBound, width) { row[column] = -.infinity }
+        for column in Swift.max(visible.upperBound, 0)..<width { row[column] = -.infinity }
+        if let padding = mask.keyPadding {
+            let base = sequence * keyCount + range.lowerBound
+            for column in visible where !padding[base + column] { row[column] = -.infinity }
         }
+        let peak = VectorMath.maximum(row, count: width)
         if peak == -.infinity {
             row.initialize(repeating: 0, count: width)
             return
