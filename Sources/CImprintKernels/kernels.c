@@ -121,3 +121,15 @@ void imprint_swiglu_backward(const float *gate, const float *up, const float *dy
         d_up[i] = dy[i] * g * s;
     }
 }
+
+IMPRINT_CLONES
+void imprint_softmax_backward_row(const float *p, float *g, size_t count) {
+    float partial[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= count; i += LANES)
+        for (int lane = 0; lane < LANES; lane++) partial[lane] += p[i + lane] * g[i + lane];
+    for (int lane = 0; i + lane < count; lane++) partial[lane] += p[i + lane] * g[i + lane];
+    float dot = 0.0f;
+    for (int lane = 0; lane < LANES; lane++) dot += partial[lane];
+    for (size_t j = 0; j < count; j++) g[j] = p[j] * (g[j] - dot);
+}

@@ -31,6 +31,9 @@ float imprint_exp(float x);
 /// out[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]  (SwiGLU).
 void imprint_swiglu(const float *gate, const float *up, float *out, size_t count);
 
+/// The softmax backward pass of one row, in place: g[i] = p[i] · (g[i] − Σ_j p[j] g[j]).
+void imprint_softmax_backward_row(const float *p, float *g, size_t count);
+
 /// The SwiGLU backward pass: with s = sigmoid(gate), d_gate = dy · up · s (1 + gate (1 − s)), d_up = dy · gate · s.
 void imprint_swiglu_backward(const float *gate, const float *up, const float *dy, float *d_gate, float *d_up, size_t count);
 

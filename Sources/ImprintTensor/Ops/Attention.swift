@@ -1,3 +1,4 @@
+import CImprintKernels
 import Foundation
 
 /// Which keys each query may attend to.
@@ -251,6 +252,7 @@ struct AttentionGeometry {
         VectorMath.scale(row, count: width, by: 1 / total)
     }
 
+    /// The backward pass, with the query heads of a key/value head stacked as in `forward`.
     func backward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, probabilities: UnsafePointer<Float>,
                   outputGradient: UnsafePointer<Float>, dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>,
                   dV: UnsafeMutablePointer<Float>) {
@@ -259,41 +261,54 @@ struct AttentionGeometry {
             let pairOffset = sequence * keyHeads + keyHead
             let keys = k + pairOffset * keyStride * headDimension, values = v + pairOffset * keyStride * valueDimension
             let keyGradient = dK + pairOffset * keyStride * headDimension, valueGradient = dV + pairOffset * keyStride * valueDimension
-            let scoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * Swift.max(keyCount, 1))
-            defer { scoreGradient.deallocate() }
-            for group in 0..<groups {
-                let headIndex = sequence * queryHeads + keyHead * groups + group
-                for blockStart in stride(from: 0, to: length, by: blockRows) {
-                    let rows = Swift.min(blockRows, length - blockStart)
-                    let range = mask.keyRange(firstPosition: queryOffset + blockStart,
-                                              lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
-                    if range.isEmpty { continue }
-                    let width = range.count
-                    let p = probabilities + (headIndex * length + blockStart) * keyCount + range.lowerBound
-                    let dO = outputGradient + (headIndex * length + blockStart) * valueDimension
-                    let queries = q + (headIndex * length + blockStart) * headDimension
-                    // dV[range] += Pᵀ dO
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: valueDimension, k: rows,
-                               a: p, lda: keyCount, b: dO, ldb: valueDimension,
-                               beta: 1, c: valueGradient + range.lowerBound * valueDimension, ldc: valueDimension, parallel: false)
-                    // dP = dO V[range]ᵀ
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: width, k: valueDimension,
-                               a: dO, lda: valueDimension, b: values + range.lowerBound * valueDimension, ldb: valueDimension,
-                               c: scoreGradient, ldc: width, parallel: false)
-                    // dS = P ∘ (dP - Σ P dP)
+            let stackedRows = groups * blockRows, widest = Swift.max(keyCount, 1)
+            let stackedP = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * widest)
+            let stackedScoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * widest)
+            let stackedOutputGradient = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * valueDimension)
+            let stackedQueries = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * headDimension)
+            let stackedQueryGradient = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * headDimension)
+            defer {
+                for buffer in [stackedP, stackedScoreGradient, stackedOutputGradient, stackedQueries, stackedQueryGradient] { buffer.deallocate() }
+            }
+            let firstHead = sequence * queryHeads + keyHead * groups
+            for blockStart in stride(from: 0, to: length, by: blockRows) {
+                let rows = Swift.min(blockRows, length - blockStart)
+                let range = mask.keyRange(firstPosition: queryOffset + blockStart,
+                                          lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
+                if range.isEmpty { continue }
+                let width = range.count, stacked = groups * rows
+                for group in 0..<groups {  // gather P, dO and Q of the group's heads: [groups · rows, ·]
+                    let headIndex = firstHead + group
                     for row in 0..<rows {
-                        let probabilityRow = p + row * keyCount, gradientRow = scoreGradient + row * width
-                        var dot: Float = 0
-                        for column in 0..<width { dot += probabilityRow[column] * gradientRow[column] }
-                        for column in 0..<width { gradientRow[column] = probabilityRow[column] * (gradientRow[column] - dot) }
+                        (stackedP + (group * rows + row) * width)
+                            .update(from: probabilities + (headIndex * length + blockStart + row) * keyCount + range.lowerBound, count: width)
                     }
-                    // dQ = scale dS K[range];  dK[range] += scale dSᵀ Q
-                    BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: headDimension, k: width, alpha: scale,
-                               a: scoreGradient, lda: width, b: keys + range.lowerBound * headDimension, ldb: headDimension,
-                               c: dQ + (headIndex * length + blockStart) * headDimension, ldc: headDimension, parallel: false)
-                    BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: headDimension, k: rows, alpha: scale,
-                               a: scoreGradient, lda: width, b: queries, ldb: headDimension,
-                               beta: 1, c: keyGradient + range.lowerBound * headDimension, ldc: headDimension, parallel: false)
+                    (stackedOutputGradient + group * rows * valueDimension)
+                        .update(from: outputGradient + (headIndex * length + blockStart) * valueDimension, count: rows * valueDimension)
+                    (stackedQueries + group * rows * headDimension)
+                        .update(from: q + (headIndex * length + blockStart) * headDimension, count: rows * headDimension)
+                }
+                // dV[range] += Pᵀ dO
+                BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: valueDimension, k: stacked,
+                           a: stackedP, lda: width, b: stackedOutputGradient, ldb: valueDimension,
+                           beta: 1, c: valueGradient + range.lowerBound * valueDimension, ldc: valueDimension, parallel: false)
+                // dP = dO V[range]ᵀ, then dS = P ∘ (dP − Σ P dP) row by row
+                BLAS.sgemm(transposeA: false, transposeB: true, m: stacked, n: width, k: valueDimension,
+                           a: stackedOutputGradient, lda: valueDimension, b: values + range.lowerBound * valueDimension,
+                           ldb: valueDimension, c: stackedScoreGradient, ldc: width, parallel: false)
+                for row in 0..<stacked {
+                    imprint_softmax_backward_row(stackedP + row * width, stackedScoreGradient + row * width, width)
+                }
+                // dQ = scale dS K[range];  dK[range] += scale dSᵀ Q
+                BLAS.sgemm(transposeA: false, transposeB: false, m: stacked, n: headDimension, k: width, alpha: scale,
+                           a: stackedScoreGradient, lda: width, b: keys + range.lowerBound * headDimension, ldb: headDimension,
+                           c: stackedQueryGradient, ldc: headDimension, parallel: false)
+                BLAS.sgemm(transposeA: true, transposeB: false, m: width, n: headDimension, k: stacked, alpha: scale,
+                           a: stackedScoreGradient, lda: width, b: stackedQueries, ldb: headDimension,
+                           beta: 1, c: keyGradient + range.lowerBound * headDimension, ldc: headDimension, parallel: false)
+                for group in 0..<groups {
+                    (dQ + ((firstHead + group) * length + blockStart) * headDimension)
+                        .update(from: stackedQueryGradient + group * rows * headDimension, count: rows * headDimension)
                 }
             }
         }
