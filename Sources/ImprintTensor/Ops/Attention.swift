@@ -74,7 +74,9 @@ extension Tensor {
                                          scale: scale ?? 1 / Foundation.sqrt(Float(headDimension)),
                                          mask: mask, queryOffset: mask.queryOffset ?? (keyCount - length))
         let keepProbabilities = GradientMode.isEnabled && (query.needsGradient || key.needsGradient || value.needsGradient)
-        var probabilities = keepProbabilities ? [Float](repeating: 0, count: batch * queryHeads * length * keyCount) : []
+        // Only each row's visible key range is written and read back, so the buffer needs no zero fill.
+        let probabilityCount = keepProbabilities ? batch * queryHeads * length * keyCount : 0
+        var probabilities = [Float](unsafeUninitializedCapacity: probabilityCount) { _, count in count = probabilityCount }
         let output = Tensor.uninitialized([batch, queryHeads, length, valueDimension]) { result in
             query.storage.withUnsafeBufferPointer { q in
                 key.storage.withUnsafeBufferPointer { k in
