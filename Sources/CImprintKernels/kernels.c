@@ -55,8 +55,11 @@ float imprint_exp_shifted(const float *in, float *out, size_t count, float shift
     float partial[LANES] = {0};
     size_t i = 0;
     for (; i + LANES <= count; i += LANES) {
+        // Read the block before writing it, so the lanes vectorize even when `in` is `out`.
+        float block[LANES];
+        for (int lane = 0; lane < LANES; lane++) block[lane] = in[i + lane];
         for (int lane = 0; lane < LANES; lane++) {
-            float value = exp_approx(in[i + lane] - shift);
+            float value = exp_approx(block[lane] - shift);
             out[i + lane] = value;
             partial[lane] += value;
         }
@@ -106,6 +109,11 @@ float imprint_maximum(const float *in, size_t count) {
 IMPRINT_CLONES
 void imprint_scale(const float *in, float *out, size_t count, float factor) {
     for (size_t i = 0; i < count; i++) out[i] = in[i] * factor;
+}
+
+IMPRINT_CLONES
+void imprint_scale_in_place(float *values, size_t count, float factor) {
+    for (size_t i = 0; i < count; i++) values[i] *= factor;
 }
 
 IMPRINT_CLONES

@@ -38,7 +38,7 @@ public enum VectorMath {
     /// `values[i] *= factor`.
     @inlinable
     public static func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
-        imprint_scale(values, values, count, factor)
+        imprint_scale_in_place(values, count, factor)
     }
 
     /// `exp(x)` of one value by the same polynomial.

@@ -25,6 +25,9 @@ float imprint_maximum(const float *in, size_t count);
 /// out[i] = in[i] * factor.
 void imprint_scale(const float *in, float *out, size_t count, float factor);
 
+/// values[i] *= factor (in place; a separate function so the loop vectorizes without alias checks).
+void imprint_scale_in_place(float *values, size_t count, float factor);
+
 /// exp(x) by the same polynomial (for scalars and tests).
 float imprint_exp(float x);
 
