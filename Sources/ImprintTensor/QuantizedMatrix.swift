@@ -5,7 +5,7 @@ import CImprintKernels
 ///
 /// Values are exactly those of the dequantized float32 matrix, so products agree with the float32
 /// model up to the order of float additions. Memory per weight: Q8_0 1.06 bytes, Q4_0 0.56,
-/// Q4_1 0.63 (float32: 4). Small batches (decoding, up to `smallBatchLimit` rows) use a kernel
+/// Q4_1 0.63 (float32: 4). Small batches (decoding, up to `BLAS.smallBatchRows` rows) use a kernel
 /// that reads every weight byte once; larger ones dequantize `tileRows` rows at a time into a
 /// float32 tile and call `sgemm`.
 public final class QuantizedMatrix: @unchecked Sendable {
@@ -24,7 +24,6 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// The raw blocks, row after row.
     public let blocks: [UInt8]
 
-    static let smallBatchLimit = 16
     /// Rows per float32 tile: about 4M values (16 MB), so most matrices are one tile and `sgemm`
     /// packs the activations only a few times.
     var tileRows: Int { Swift.max(64, (1 << 22) / Swift.max(columns, 1)) }
@@ -82,7 +81,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// `out[i, n] = Σ_k x[i, k] · W[n, k]` for `m` rows of `x` (`[m, columns]`), `out` `[m, rows]`.
     func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
-        if m <= Self.smallBatchLimit {
+        if m <= BLAS.smallBatchRows {
             blocks.withUnsafeBufferPointer { source in
                 parallelFor(rows, grain: 256) { range in
                     imprint_quant_matmul(format.rawValue, source.baseAddress!, columns, range.lowerBound, range.upperBound, x, m, out, rows)

@@ -62,13 +62,8 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         guard !prompts.isEmpty else { return }
-        let path = modelOptions.modelPath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("model not found at \(path); pass --model or run scripts/fetch-default-model.sh")
-        }
-        let model = try ModelLoader.load(path: path, keepQuantized: true)
-        if let adapter = modelOptions.adapter { try LoRA.load(from: URL(fileURLWithPath: adapter), into: model) }
-        let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: path))
+        let model = try modelOptions.loadModel(keepQuantized: true)
+        let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath))
         let parameters = SamplingParameters(maxTokens: maxTokens, temperature: temperature, topP: topP, topK: topK, seed: seed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -26,13 +26,13 @@ struct ModelOptions: ParsableArguments {
         return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 
-    /// Loads the model (and the adapter, when given).
-    func loadModel() throws -> TransformerDecoder {
+    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's Q8_0/Q4_x matrices quantized.
+    func loadModel(keepQuantized: Bool = false) throws -> TransformerDecoder {
         let path = modelPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("model not found at \(path); pass --model or run scripts/fetch-default-model.sh")
         }
-        let model = try ModelLoader.load(path: path)
+        let model = try ModelLoader.load(path: path, keepQuantized: keepQuantized)
         if let adapter { try LoRA.load(from: URL(fileURLWithPath: adapter), into: model) }
         return model
     }
