@@ -10,6 +10,8 @@
 //   --seed-data DIR    train on the seed's 100 stories instead (DIR/train_dataset/train_data.json) and report the
 //                      recitation curve on --eval-stories of them every --eval-every epochs, time and peak memory
 //   --epochs N         passes over the stories (default 12)
+//   --rank R           LoRA rank on all seven projections, alpha = 2R (default 16)
+//   --learning-rate LR peak learning rate of the linear schedule (default 2e-3)
 //   --output DIR       where the adapter, metrics.jsonl and loss.svg go (default: a temporary folder)
 import Foundation
 import Imprint
@@ -22,7 +24,7 @@ var options: [String: String] = [:]
 var argumentIterator = CommandLine.arguments.dropFirst().makeIterator()
 while let name = argumentIterator.next() {
     guard name.hasPrefix("--"), let value = argumentIterator.next() else {
-        FileHandle.standardError.write(Data("usage: StoryExperiment [--model PATH] [--seed-data DIR] [--epochs N] [--output DIR] [--eval-stories N] [--eval-every N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: StoryExperiment [--model PATH] [--seed-data DIR] [--epochs N] [--output DIR] [--eval-stories N] [--eval-every N] [--rank R] [--learning-rate LR]\n".utf8))
         exit(2)
     }
     options[String(name.dropFirst(2))] = value
@@ -98,8 +100,9 @@ print(String(format: "before training: mean recitation ratio %.3f", mean(before.
 // MARK: - LoRA SFT
 
 var configuration = SFTConfiguration()
-configuration.lora = .init(rank: 16, alpha: 32, targetModules: ["all-linear"])
-configuration.learningRate = 2e-3
+let rank = Int(options["rank"] ?? "") ?? 16
+configuration.lora = .init(rank: rank, alpha: Float(2 * rank), targetModules: ["all-linear"])
+configuration.learningRate = Float(options["learning-rate"] ?? "") ?? 2e-3
 configuration.schedule = .linear
 configuration.warmupSteps = 2
 configuration.epochs = Int(options["epochs"] ?? "") ?? 12
