@@ -66,6 +66,38 @@ if only == nil || only == "gemm" {
     }
 }
 
+if only == nil || only == "bf16" {
+    // Frozen-weight products x · Wᵀ of SmolLM2's shapes, float32 sgemm next to mixed precision
+    // (bfloat16 operands, float32 sums; AMX tile units where the CPU has them), forward and the
+    // input gradient g · W, alternating repetition by repetition.
+    for (m, n, k) in [(2048, 576, 576), (2048, 1536, 576), (2048, 576, 1536), (2048, 49152, 576), (16, 1536, 576), (16, 49152, 576)] {
+        let x = Tensor.randomNormal([m, k], generator: &generator), w = Tensor.randomNormal([n, k], generator: &generator)
+        let g = Tensor.randomNormal([m, n], generator: &generator)
+        let packed = BFloat16Matrix(w)
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        let repetitions = flops > 5e10 ? 5 : 15
+        var times: [String: [Double]] = [:]
+        withoutGradients {
+            let cases: [(String, () -> Void)] = [
+                ("f32_forward", { _ = Tensor.linear(x, weight: w) }),
+                ("bf16_forward", { _ = Tensor.linear(x, bfloat16: packed) }),
+                ("f32_input_gradient", { _ = Tensor.matmul(g, w) }),
+                ("bf16_input_gradient", { _ = packed.transposedProduct(g) }),
+            ]
+            for (_, body) in cases { body() }
+            for _ in 0..<repetitions {
+                for (name, body) in cases { times[name, default: []].append(measure(warmup: 0, repetitions: 1, body).median) }
+            }
+        }
+        func median(_ name: String) -> Double { let sorted = times[name]!.sorted(); return sorted[sorted.count / 2] }
+        report("bf16_linear", (median("bf16_forward"), 0, 0), [
+            "shape": "\(m)x\(n)x\(k)", "tile_units": BFloat16Matrix.usesTileUnits,
+            "f32_forward_gflops": flops / median("f32_forward") / 1e9, "bf16_forward_gflops": flops / median("bf16_forward") / 1e9,
+            "f32_input_gradient_gflops": flops / median("f32_input_gradient") / 1e9,
+            "bf16_input_gradient_gflops": flops / median("bf16_input_gradient") / 1e9])
+    }
+}
+
 if only == nil || only == "attention" {
     let (batch, queryHeads, keyHeads, length, headDimension) = (8, 9, 3, 256, 64)
     let q = Tensor.randomNormal([batch, queryHeads, length, headDimension], generator: &generator, requiresGrad: true)

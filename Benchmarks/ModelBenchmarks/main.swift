@@ -50,21 +50,29 @@ let only = Set(argument("--only", default: "load,prefill,train,lora,sample").spl
 
 // --quantized keeps the GGUF's Q8_0/Q4_x matrices quantized in memory (same values, less memory).
 let quantized = CommandLine.arguments.contains("--quantized")
+// --bf16: frozen weights in bfloat16 with float32 sums (BFloat16Matrix; AMX where the CPU has it).
+let bfloat16 = CommandLine.arguments.contains("--bf16")
 var model: TransformerDecoder!
 let loadSeconds = try seconds { model = try ModelLoader.load(path: path, keepQuantized: quantized) }
-if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path, "quantized": quantized, "peak_rss_mb": peakResidentMegabytes()]) }
+if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path, "quantized": quantized, "bf16": bfloat16, "peak_rss_mb": peakResidentMegabytes()]) }
 
 var generator = RandomGenerator(seed: 0)
 let vocabulary = model.configuration.vocabularySize
 let ids = (0..<(batch * length)).map { _ in Int(generator.next() % UInt64(vocabulary)) }
 let tokens = TokenBatch(ids: ids, batchSize: batch, length: length)
 
+if bfloat16 {
+    // The base is frozen, as under LoRA or in generation; the full forward+backward is float32 only.
+    model.freeze()
+    model.useBFloat16FrozenWeights()
+}
+
 if only.contains("prefill") {
     let time = medianTime(repetitions) { _ = withoutGradients { model(tokens) } }
-    report(["workload": "prefill", "quantized": quantized, "batch": batch, "seq": length, "seconds": time,
+    report(["workload": "prefill", "quantized": quantized, "bf16": bfloat16, "batch": batch, "seq": length, "seconds": time,
             "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
 }
-if only.contains("train") {
+if only.contains("train") && !bfloat16 {
     let time = medianTime(repetitions) {
         let loss = model.loss(tokens, labels: ids)
         loss.backward()
@@ -77,6 +85,7 @@ if only.contains("lora") {
     // As torch_anchor.py: LoRA r=16, alpha=32, all 7 projections, AdamW lr 1e-4, loss on all tokens.
     let adapter = try LoRA.attach(to: model, configuration: LoRAConfiguration(
         rank: 16, alpha: 32, targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]), seed: 0)
+    if bfloat16 { model.useBFloat16FrozenWeights() }
     model.setTraining(true)
     let optimizer = AdamW(parameters: adapter.parameters, learningRate: 1e-4)
     let time = medianTime(repetitions) {
@@ -86,7 +95,7 @@ if only.contains("lora") {
         optimizer.zeroGradients()
     }
     model.setTraining(false)
-    report(["workload": "lora_train_step", "quantized": quantized, "batch": batch, "seq": length, "seconds": time,
+    report(["workload": "lora_train_step", "quantized": quantized, "bf16": bfloat16, "batch": batch, "seq": length, "seconds": time,
             "tokens_per_s": Double(batch * length) / time, "peak_rss_mb": peakResidentMegabytes()])
 }
 if only.contains("sample") {
@@ -99,7 +108,7 @@ if only.contains("sample") {
         let time = medianTime(max(1, repetitions - 2)) {
             _ = generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
         }
-        report(["workload": "sample", "quantized": quantized, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
+        report(["workload": "sample", "quantized": quantized, "bf16": bfloat16, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
                 "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])
     }
 }

@@ -12,6 +12,7 @@
 //   --epochs N         passes over the stories (default 12)
 //   --rank R           LoRA rank on all seven projections, alpha = 2R (default 16)
 //   --learning-rate LR peak learning rate of the linear schedule (default 2e-3)
+//   --precision P      f32 (default) or bf16: the frozen base in bfloat16 with float32 sums (mixed precision)
 //   --output DIR       where the adapter, metrics.jsonl and loss.svg go (default: a temporary folder)
 import Foundation
 import Imprint
@@ -24,7 +25,7 @@ var options: [String: String] = [:]
 var argumentIterator = CommandLine.arguments.dropFirst().makeIterator()
 while let name = argumentIterator.next() {
     guard name.hasPrefix("--"), let value = argumentIterator.next() else {
-        FileHandle.standardError.write(Data("usage: StoryExperiment [--model PATH] [--seed-data DIR] [--epochs N] [--output DIR] [--eval-stories N] [--eval-every N] [--rank R] [--learning-rate LR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: StoryExperiment [--model PATH] [--seed-data DIR] [--epochs N] [--output DIR] [--eval-stories N] [--eval-every N] [--rank R] [--learning-rate LR] [--precision f32|bf16]\n".utf8))
         exit(2)
     }
     options[String(name.dropFirst(2))] = value
@@ -103,6 +104,7 @@ var configuration = SFTConfiguration()
 let rank = Int(options["rank"] ?? "") ?? 16
 configuration.lora = .init(rank: rank, alpha: Float(2 * rank), targetModules: ["all-linear"])
 configuration.learningRate = Float(options["learning-rate"] ?? "") ?? 2e-3
+configuration.bfloat16FrozenWeights = options["precision"] == "bf16"
 configuration.schedule = .linear
 configuration.warmupSteps = 2
 configuration.epochs = Int(options["epochs"] ?? "") ?? 12

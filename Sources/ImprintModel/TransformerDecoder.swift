@@ -122,6 +122,22 @@ public final class TransformerDecoder: Module {
         if let outputProjection { registerChild("lm_head", outputProjection) }
     }
 
+    /// Runs every frozen linear layer (and the output projection, when frozen) in mixed precision:
+    /// weights rounded to bfloat16, activations rounded per product, float32 sums (`BFloat16Matrix`;
+    /// AMX tile units where the CPU has them). Trainable weights, LoRA adapters, norms, attention
+    /// and the loss stay float32, as under `torch.autocast(dtype=torch.bfloat16)` with a bfloat16
+    /// base model. Call it after freezing (e.g. after `LoRA.attach`); the rounding is permanent.
+    /// Returns the number of weight matrices converted.
+    @discardableResult
+    public func useBFloat16FrozenWeights() -> Int {
+        var converted = 0
+        for (_, module) in namedModules() {
+            if let linear = module as? Linear, linear.isFrozen, linear.useBFloat16Products() { converted += 1 }
+        }
+        if outputProjection == nil, embedding.useBFloat16Projection() { converted += 1 }
+        return converted
+    }
+
     /// The final hidden states `[B, T, hidden]` (after the last norm).
     ///
     /// With a `cache`, the batch continues the cached sequences: positions start at the cached

@@ -67,6 +67,10 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
     public var lora: LoRA? = LoRA()
     /// Start from this PEFT adapter folder instead of a freshly initialized one (LoRA runs only).
     public var initialAdapterPath: String? = nil
+    /// Mixed precision for the frozen base (LoRA runs): base weights rounded to bfloat16 and their
+    /// products run with bfloat16 operands and float32 sums (AMX where the CPU has it); adapters,
+    /// optimizer, norms, attention and loss stay float32 (`bf16=True` in TRL, for a frozen base).
+    public var bfloat16FrozenWeights: Bool = false
     /// Tokens kept per example, or the block length when packing (`max_length`).
     public var maxLength: Int = 1024
     /// Concatenate examples and cut them into `maxLength` blocks (`packing` with the `wrapped` strategy).
@@ -121,6 +125,7 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
             try require(!lora.targetModules.isEmpty, "lora.targetModules", "at least one module name or \"all-linear\"")
         } else {
             try require(initialAdapterPath == nil, "initialAdapterPath", "unset for full fine-tuning (lora is nil)")
+            try require(!bfloat16FrozenWeights, "bfloat16FrozenWeights", "false for full fine-tuning (no weight is frozen)")
         }
     }
 }

@@ -192,5 +192,6 @@ public final class SFTTrainer {
         } else {
             adapter = try LoRA.attach(to: model, configuration: lora.loraConfiguration, seed: configuration.seed)
         }
+        if configuration.bfloat16FrozenWeights { model.useBFloat16FrozenWeights() }
     }
 }

@@ -25,6 +25,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "Keep only the K most likely tokens (0 = off).")
     var topK = 0
 
+    @Flag(name: .long, help: "Mixed precision: weights in bfloat16 with float32 sums (faster on CPUs with AMX; not bit-equal to float32).")
+    var bf16 = false
+
     @Option(name: .long, help: "Seed of the sampler; the same seed gives the same completions.")
     var seed: UInt64 = 0
 
@@ -63,6 +66,7 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !prompts.isEmpty else { return }
         let model = try modelOptions.loadModel(keepQuantized: true)
+        if bf16 { model.useBFloat16FrozenWeights() }
         let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath))
         let parameters = SamplingParameters(maxTokens: maxTokens, temperature: temperature, topP: topP, topK: topK, seed: seed)
         let encoder = JSONEncoder()

@@ -39,6 +39,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "AdamW weight decay.") var weightDecay: Float = SFTConfiguration().weightDecay
     @Option(help: "Tokens per example (block length with --packing).") var maxLength: Int = SFTConfiguration().maxLength
     @Flag(help: "Pack examples into --max-length blocks.") var packing = false
+    @Flag(help: "Mixed precision: frozen base weights in bfloat16 with float32 sums (LoRA only; AMX where available).") var bf16 = false
     @Flag(help: "Train on every token, not only completions / assistant turns.") var allTokens = false
     @Flag(help: "Keep file order instead of shuffling each epoch.") var noShuffle = false
     @Option(help: "Fraction of --data held out for evaluation.") var evalFraction: Double = 0
@@ -78,6 +79,7 @@ struct SFTCommand: ParsableCommand {
         configuration.weightDecay = weightDecay
         configuration.maxLength = maxLength
         configuration.packing = packing
+        configuration.bfloat16FrozenWeights = bf16
         configuration.completionOnlyLoss = !allTokens
         configuration.shuffle = !noShuffle
         configuration.evaluationFraction = evalFraction

@@ -1,3 +1,4 @@
 // The umbrella header of the C kernels target.
 #include "imprint_kernels.h"
 #include "imprint_quantized.h"
+#include "imprint_bfloat16.h"

@@ -81,9 +81,11 @@ public enum HuggingFaceExporter {
         }
     }
 
-    /// Every weight under its `transformers` key, quantized layers dequantized.
+    /// Every weight under its `transformers` key, quantized and bfloat16 layers converted to float32.
     static func tensors(of model: TransformerDecoder, dataType: SafetensorsDataType) -> [SafetensorsTensor] {
-        for case let linear as Linear in model.namedModules().map(\.module) where linear.isQuantized { _ = linear.weight }
+        for case let linear as Linear in model.namedModules().map(\.module) where linear.isQuantized || linear.bfloat16Weight != nil {
+            _ = linear.weight
+        }
         var result = model.namedParameters().map { SafetensorsTensor(name: $0.key, shape: $0.tensor.shape, values: $0.tensor.scalars, dataType: dataType) }
         if let quantized = model.embedding.quantizedWeight {
             result.append(SafetensorsTensor(name: "model.embed_tokens.weight", shape: quantized.shape,

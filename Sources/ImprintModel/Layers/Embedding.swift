@@ -6,6 +6,8 @@ public final class Embedding: Module {
     /// The float32 table, `nil` while the table is kept quantized.
     public let denseWeight: Tensor?
     public let quantizedWeight: QuantizedMatrix?
+    /// The table rounded to bfloat16 for the tied output projection, after `useBFloat16Projection()`.
+    public private(set) var bfloat16Projection: BFloat16Matrix?
 
     public init(vocabularySize: Int, dimension: Int, quantized: QuantizedMatrix? = nil) {
         if let quantized {
@@ -25,7 +27,19 @@ public final class Embedding: Module {
 
     /// `x · tableᵀ`: the tied output projection, `[..., dimension]` → `[..., vocabulary]`.
     public func project(_ x: Tensor) -> Tensor {
+        if let bfloat16Projection { return Tensor.linear(x, bfloat16: bfloat16Projection) }
         if let quantizedWeight { return Tensor.linear(x, quantized: quantizedWeight) }
         return Tensor.matmul(x, denseWeight!, transposeB: true)
+    }
+
+    /// Runs the tied output projection in mixed precision (`BFloat16Matrix`) from now on, with a
+    /// bfloat16 copy of the frozen table (lookups keep the table as it is). Returns false, changing
+    /// nothing, when the table is trainable.
+    @discardableResult
+    public func useBFloat16Projection() -> Bool {
+        if bfloat16Projection != nil { return true }
+        if let denseWeight, denseWeight.requiresGrad { return false }
+        bfloat16Projection = BFloat16Matrix(quantizedWeight?.dequantized() ?? denseWeight!)
+        return true
     }
 }

@@ -5,7 +5,8 @@ import ImprintTensor
 /// The weight is either a float32 parameter or a frozen block-quantized matrix kept as the GGUF
 /// file stores it (`QuantizedMatrix`, see `ModelLoader.load(path:keepQuantized:)`); reading
 /// `weight` on a quantized layer converts it to a float32 parameter (frozen), e.g. to merge an
-/// adapter into it.
+/// adapter into it. A frozen weight may also be rounded to bfloat16 for mixed-precision products
+/// (`useBFloat16Products()`, see `BFloat16Matrix`).
 ///
 /// With a LoRA adapter attached (`LoRA.attach`, `LoRA.load`) and active, the active update's
 /// `s · dropout(x) Aᵀ Bᵀ` is added; its `A`/`B` are parameters keyed `lora_A.<name>.weight` and
@@ -15,6 +16,8 @@ public final class Linear: Module {
     public private(set) var denseWeight: Tensor?
     /// The frozen quantized weight, if the layer was loaded that way.
     public private(set) var quantizedWeight: QuantizedMatrix?
+    /// The frozen bfloat16 weight, after `useBFloat16Products()`.
+    public private(set) var bfloat16Weight: BFloat16Matrix?
     public let bias: Tensor?
     /// The LoRA adapters of this layer; `nil` until one is attached.
     public internal(set) var lora: LoRALayer?
@@ -40,21 +43,46 @@ public final class Linear: Module {
     /// The float32 weight; a quantized layer is converted first (and stays converted, frozen).
     public var weight: Tensor {
         if let denseWeight { return denseWeight }
-        let dense = quantizedWeight!.dequantized()
+        let dense = quantizedWeight?.dequantized() ?? bfloat16Weight!.dequantized()
         registerParameter("weight", dense)
         dense.requiresGrad = false
         denseWeight = dense
         quantizedWeight = nil
+        bfloat16Weight = nil
         return dense
     }
 
     /// True while the weight is kept quantized.
     public var isQuantized: Bool { quantizedWeight != nil }
 
+    /// Whether the weight is frozen: quantized, bfloat16, or a float32 tensor without gradients.
+    public var isFrozen: Bool { denseWeight.map { !$0.requiresGrad } ?? true }
+
+    /// Rounds the frozen weight to bfloat16 and runs this layer's products in mixed precision
+    /// (bfloat16 operands, float32 sums; `BFloat16Matrix`) from now on. The rounding is permanent,
+    /// as loading a bfloat16 checkpoint would be: reading `weight` later gives the rounded values.
+    /// Returns false, changing nothing, when the weight is trainable.
+    @discardableResult
+    public func useBFloat16Products() -> Bool {
+        guard isFrozen else { return false }
+        if bfloat16Weight != nil { return true }
+        bfloat16Weight = BFloat16Matrix(quantizedWeight?.dequantized() ?? denseWeight!)
+        if denseWeight != nil { _ = removeParameter("weight") }
+        denseWeight = nil
+        quantizedWeight = nil
+        return true
+    }
+
     /// `x`: `[..., inputs]` → `[..., outputs]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let output = quantizedWeight.map { Tensor.linear(x, quantized: $0, bias: bias) }
-            ?? Tensor.linear(x, weight: denseWeight!, bias: bias)
+        let output: Tensor
+        if let bfloat16Weight {
+            output = Tensor.linear(x, bfloat16: bfloat16Weight, bias: bias)
+        } else if let quantizedWeight {
+            output = Tensor.linear(x, quantized: quantizedWeight, bias: bias)
+        } else {
+            output = Tensor.linear(x, weight: denseWeight!, bias: bias)
+        }
         guard let update = lora?.updateToApply else { return output }
         return output + update(x, training: isTraining)
     }
