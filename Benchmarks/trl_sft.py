@@ -2,11 +2,12 @@
 """TRL's SFTTrainer + PEFT throughput on the same run Imprint's SFTBenchmark times (Benchmarks/sft_vs_trl.sh).
 
 LoRA r=16, alpha=32, dropout 0, all 7 projections (q,k,v,o,gate,up,down); batch 8; rows truncated to 256 tokens
-(every row is longer, so every batch is 8 x 256); AdamW; loss on every token ({"text"} rows); fp32 on the CPU.
+(every row is longer, so every batch is 8 x 256); AdamW; loss on every token ({"text"} rows); fp32 on the CPU,
+or with --bf16 TRL's mixed precision (`bf16=True`: autocast to bfloat16) on a base model cast to bfloat16.
 Prints one JSON line: {"trainer": "trl", "tokens_per_s": median over the timed steps, ...}.
 
 Pinned stack: torch==2.15.0 (CPU), transformers==5.23.0, peft==0.21.2, trl==1.16.0, gguf.
-Usage: python3 trl_sft.py MODEL.gguf|HF_DIR DATA.jsonl [--steps 6] [--threads N]
+Usage: python3 trl_sft.py MODEL.gguf|HF_DIR DATA.jsonl [--steps 6] [--threads N] [--bf16]
 """
 import argparse
 import json
@@ -35,6 +36,7 @@ def main():
     parser.add_argument("data")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args()
 
     import torch
@@ -45,6 +47,8 @@ def main():
 
     torch.set_num_threads(args.threads)
     model, tokenizer = load(args.model)
+    if args.bf16:
+        model = model.to(torch.bfloat16)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dataset = load_dataset("json", data_files=args.data, split="train")
@@ -64,7 +68,7 @@ def main():
         config = SFTConfig(output_dir=output, per_device_train_batch_size=8, gradient_accumulation_steps=1,
                            max_length=256, packing=False, max_steps=args.steps, learning_rate=2e-4,
                            lr_scheduler_type="linear", warmup_steps=0, logging_steps=1, save_strategy="no",
-                           report_to=[], use_cpu=True, dataloader_num_workers=0, seed=0)
+                           report_to=[], use_cpu=True, dataloader_num_workers=0, seed=0, bf16=args.bf16)
         lora = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, task_type="CAUSAL_LM",
                           target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
         trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
@@ -72,7 +76,7 @@ def main():
         trainer.train()
     timed = sorted(timer.times[1:] or timer.times)  # the first step warms up
     median = timed[len(timed) // 2]
-    print(json.dumps({"trainer": "trl", "batch": 8, "seq": 256, "steps": len(timer.times),
+    print(json.dumps({"trainer": "trl", "bf16": args.bf16, "batch": 8, "seq": 256, "steps": len(timer.times),
                       "step_seconds": median, "tokens_per_s": 8 * 256 / median}), flush=True)
 
 

@@ -26,6 +26,8 @@ configuration.maxSteps = steps
 configuration.learningRate = 2e-4
 configuration.checkpointInterval = 0
 configuration.seed = 0
+// --bf16: the frozen base in bfloat16 with float32 sums (compare with trl_sft.py --bf16).
+configuration.bfloat16FrozenWeights = arguments.contains("--bf16")
 
 let output = URL(fileURLWithPath: NSTemporaryDirectory() + "imprint-sft-benchmark-\(ProcessInfo.processInfo.processIdentifier)")
 defer { try? FileManager.default.removeItem(at: output) }

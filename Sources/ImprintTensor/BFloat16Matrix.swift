@@ -116,8 +116,9 @@ public final class BFloat16Matrix: @unchecked Sendable {
         }
         // Columns split in blocks of 32 over the cores; each core walks all rows of `a`.
         let blocks = (n + 31) / 32
-        let work = m * n * k
-        let workers = work >= 1 << 20 ? Swift.min(parallelWorkerCount, blocks) : 1
+        // Tiles hold 16 rows, so a product of fewer rows still streams all of B: worth splitting.
+        let work = Swift.max(m, 16) * n * k
+        let workers = work >= 1 << 22 ? Swift.min(parallelWorkerCount, blocks) : 1
         parallelForEach(workers) { part in
             let begin = blocks * part / workers * 32, end = Swift.min(n, blocks * (part + 1) / workers * 32)
             imprint_bf16_matmul(roundedRows, m, k, packed, n, begin, end, out, n, useTiles)
