@@ -89,14 +89,23 @@ void imprint_bf16_unpack(const uint16_t *packed, long k, long n, float *out, lon
 
 IMPRINT_CLONES
 void imprint_bf16_convert_rows(const float *a, long lda, long m, long k, long row_begin, long row_end, uint16_t *out) {
-    long kp = round_up(k, 32);
+    long kb_count = round_up(k, 32) / 32;
     for (long row = row_begin; row < row_end; row++) {
         const float *source = a + row * lda;
-        uint16_t *target = out + row * kp;
-        for (long column = 0; column < k; column++) target[column] = float_to_bf16(source[column]);
-        for (long column = k; column < kp; column++) target[column] = 0;
+        uint16_t *block_row = out + (size_t)(row / 16) * (size_t)kb_count * TILE_ELEMENTS + (size_t)(row % 16) * 32;
+        for (long kb = 0; kb < kb_count; kb++) {
+            uint16_t *target = block_row + (size_t)kb * TILE_ELEMENTS;
+            long columns = k - kb * 32 < 32 ? k - kb * 32 : 32;
+            for (long column = 0; column < columns; column++) target[column] = float_to_bf16(source[kb * 32 + column]);
+            for (long column = columns; column < 32; column++) target[column] = 0;
+        }
     }
-    if (row_end == m) memset(out + m * kp, 0, (size_t)(round_up(m, 16) - m) * (size_t)kp * sizeof(uint16_t));
+    if (row_end == m) {
+        for (long row = m; row < round_up(m, 16); row++) {
+            uint16_t *block_row = out + (size_t)(row / 16) * (size_t)kb_count * TILE_ELEMENTS + (size_t)(row % 16) * 32;
+            for (long kb = 0; kb < kb_count; kb++) memset(block_row + (size_t)kb * TILE_ELEMENTS, 0, 32 * sizeof(uint16_t));
+        }
+    }
 }
 
 /// Copies the valid part of a 16 × 16 result tile (row-major, in `tile`) to `c`.
@@ -110,13 +119,14 @@ static void portable_matmul(const uint16_t *a, long m, long k, const uint16_t *p
     long kp = round_up(k, 32), kb_count = kp / 32;
     float accumulator[16];
     for (long row = 0; row < m; row++) {
-        const uint16_t *a_row = a + row * kp;
+        const uint16_t *a_row = a + (size_t)(row / 16) * (size_t)kb_count * TILE_ELEMENTS + (size_t)(row % 16) * 32;
         for (long nb = n_begin / 16; nb * 16 < n_end; nb++) {
             for (int column = 0; column < 16; column++) accumulator[column] = 0;
             for (long kb = 0; kb < kb_count; kb++) {
                 const uint16_t *tile = packed + (size_t)(nb * kb_count + kb) * TILE_ELEMENTS;
                 for (int pair = 0; pair < 16; pair++) {
-                    float even = bf16_to_float(a_row[kb * 32 + 2 * pair]), odd = bf16_to_float(a_row[kb * 32 + 2 * pair + 1]);
+                    const uint16_t *a_block = a_row + (size_t)kb * TILE_ELEMENTS;
+                    float even = bf16_to_float(a_block[2 * pair]), odd = bf16_to_float(a_block[2 * pair + 1]);
                     for (int column = 0; column < 16; column++)
                         accumulator[column] += even * bf16_to_float(tile[pair * 32 + column * 2])
                                              + odd * bf16_to_float(tile[pair * 32 + column * 2 + 1]);
@@ -165,7 +175,7 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
     }
     _tile_loadconfig(&configuration);
     float partial[256];
-    long kp = round_up(k, 32), kb_count = kp / 32, a_stride = kp * (long)sizeof(uint16_t);
+    long kb_count = round_up(k, 32) / 32;
     long mb_count = round_up(m, 16) / 16;
     long nb_begin = n_begin / 16, nb_end = round_up(n_end, 32) / 16;
     for (long chunk = 0; chunk < mb_count; chunk += 16) {
@@ -175,18 +185,18 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
             const uint16_t *b1 = b0 + (size_t)kb_count * TILE_ELEMENTS;
             long mb = chunk;
             for (; mb + 1 < chunk_end; mb += 2) {
-                const uint16_t *a0 = a + mb * 16 * kp, *a1 = a0 + 16 * kp;
+                const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS, *a1 = a0 + (size_t)kb_count * TILE_ELEMENTS;
                 _tile_zero(0);
                 _tile_zero(1);
                 _tile_zero(2);
                 _tile_zero(3);
                 for (long kb = 0; kb < kb_count; kb++) {
-                    _tile_loadd(4, a0 + kb * 32, a_stride);
+                    _tile_loadd(4, a0 + kb * TILE_ELEMENTS, 64);
                     _tile_loadd(6, b0 + kb * TILE_ELEMENTS, 64);
                     _tile_loadd(7, b1 + kb * TILE_ELEMENTS, 64);
                     _tile_dpbf16ps(0, 4, 6);
                     _tile_dpbf16ps(1, 4, 7);
-                    _tile_loadd(5, a1 + kb * 32, a_stride);
+                    _tile_loadd(5, a1 + kb * TILE_ELEMENTS, 64);
                     _tile_dpbf16ps(2, 5, 6);
                     _tile_dpbf16ps(3, 5, 7);
                 }
@@ -196,11 +206,11 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
                 STORE(3, mb + 1, nb + 1);
             }
             if (mb < chunk_end) {
-                const uint16_t *a0 = a + mb * 16 * kp;
+                const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS;
                 _tile_zero(0);
                 _tile_zero(1);
                 for (long kb = 0; kb < kb_count; kb++) {
-                    _tile_loadd(4, a0 + kb * 32, a_stride);
+                    _tile_loadd(4, a0 + kb * TILE_ELEMENTS, 64);
                     _tile_loadd(6, b0 + kb * TILE_ELEMENTS, 64);
                     _tile_loadd(7, b1 + kb * TILE_ELEMENTS, 64);
                     _tile_dpbf16ps(0, 4, 6);
