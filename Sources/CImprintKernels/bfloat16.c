@@ -148,8 +148,7 @@ typedef struct {
 } tile_configuration;
 
 // Tiles 0-3 accumulate a 32 × 32 block of C, 4-5 hold two 16-row slices of A, 6-7 two 16-column
-// slices of B. A is walked in chunks of 16 tile rows (256 rows) so a chunk stays in L2 while the
-// thread's columns of B stream past it.
+// slices of B.
 #define STORE(tile_number, mb, nb)                                                                   \
     do {                                                                                              \
         long row0 = (mb) * 16, column0 = (nb) * 16;                                                   \
@@ -178,14 +177,18 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
     long kb_count = round_up(k, 32) / 32;
     long mb_count = round_up(m, 16) / 16;
     long nb_begin = n_begin / 16, nb_end = round_up(n_end, 32) / 16;
-    for (long chunk = 0; chunk < mb_count; chunk += 16) {
-        long chunk_end = chunk + 16 < mb_count ? chunk + 16 : mb_count;
-        for (long nb = nb_begin; nb < nb_end; nb += 2) {
-            const uint16_t *b0 = packed + (size_t)(nb * kb_count) * TILE_ELEMENTS;
-            const uint16_t *b1 = b0 + (size_t)kb_count * TILE_ELEMENTS;
-            long mb = chunk;
-            for (; mb + 1 < chunk_end; mb += 2) {
-                const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS, *a1 = a0 + (size_t)kb_count * TILE_ELEMENTS;
+    // Column blocks in chunks of about 1 MB of B, which stays in L2 while every row pair of A
+    // (a few tens of KB, in L1) passes over it.
+    long nb_chunk = ((1L << 20) / (kb_count * TILE_ELEMENTS * (long)sizeof(uint16_t))) & ~1L;
+    if (nb_chunk < 2) nb_chunk = 2;
+    for (long chunk = nb_begin; chunk < nb_end; chunk += nb_chunk) {
+        long chunk_end = chunk + nb_chunk < nb_end ? chunk + nb_chunk : nb_end;
+        long mb = 0;
+        for (; mb + 1 < mb_count; mb += 2) {
+            const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS, *a1 = a0 + (size_t)kb_count * TILE_ELEMENTS;
+            for (long nb = chunk; nb < chunk_end; nb += 2) {
+                const uint16_t *b0 = packed + (size_t)(nb * kb_count) * TILE_ELEMENTS;
+                const uint16_t *b1 = b0 + (size_t)kb_count * TILE_ELEMENTS;
                 _tile_zero(0);
                 _tile_zero(1);
                 _tile_zero(2);
@@ -205,8 +208,12 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
                 STORE(2, mb + 1, nb);
                 STORE(3, mb + 1, nb + 1);
             }
-            if (mb < chunk_end) {
-                const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS;
+        }
+        if (mb < mb_count) {
+            const uint16_t *a0 = a + (size_t)(mb * kb_count) * TILE_ELEMENTS;
+            for (long nb = chunk; nb < chunk_end; nb += 2) {
+                const uint16_t *b0 = packed + (size_t)(nb * kb_count) * TILE_ELEMENTS;
+                const uint16_t *b1 = b0 + (size_t)kb_count * TILE_ELEMENTS;
                 _tile_zero(0);
                 _tile_zero(1);
                 for (long kb = 0; kb < kb_count; kb++) {
