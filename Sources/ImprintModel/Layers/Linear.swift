@@ -73,8 +73,24 @@ public final class Linear: Module {
         return true
     }
 
+    /// The frozen weight as one `FrozenMatrix`; nil while the float32 weight is trainable.
+    var frozenMatrix: (any FrozenMatrix)? {
+        if let bfloat16Weight { return bfloat16Weight }
+        if let quantizedWeight { return quantizedWeight }
+        if let denseWeight, !denseWeight.requiresGrad { return FrozenDenseMatrix(denseWeight) }
+        return nil
+    }
+
     /// `x`: `[..., inputs]` → `[..., outputs]`.
+    ///
+    /// A frozen weight and the active LoRA update (without dropout in training) run as one fused
+    /// product (`Tensor.linear(_:frozen:down:up:scale:)`); otherwise the update is added to the product.
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        let update = lora?.updateToApply
+        if let frozen = frozenMatrix, !(isTraining && (update?.dropout ?? 0) > 0) {
+            let output = Tensor.linear(x, frozen: frozen, down: update?.down, up: update?.up, scale: update?.scale ?? 1)
+            return bias.map { output + $0 } ?? output
+        }
         let output: Tensor
         if let bfloat16Weight {
             output = Tensor.linear(x, bfloat16: bfloat16Weight, bias: bias)
@@ -83,7 +99,7 @@ public final class Linear: Module {
         } else {
             output = Tensor.linear(x, weight: denseWeight!, bias: bias)
         }
-        guard let update = lora?.updateToApply else { return output }
+        guard let update else { return output }
         return output + update(x, training: isTraining)
     }
 }

@@ -1,0 +1,45 @@
+import ImprintTensor
+import XCTest
+
+/// The fused frozen product + low-rank update against its composite of separate ops.
+final class FrozenLinearTests: XCTestCase {
+    func testFusedLowRankUpdateMatchesTheComposite() {
+        var generator = RandomGenerator(seed: 21)
+        let (batch, length, inputs, outputs, rank, scale): (Int, Int, Int, Int, Int, Float) = (2, 5, 24, 18, 4, 2.5)
+        let weight = Tensor.randomNormal([outputs, inputs], generator: &generator)
+        let xValues = Tensor.randomNormal([batch, length, inputs], generator: &generator).storage
+        let aValues = Tensor.randomNormal([rank, inputs], generator: &generator).storage
+        let bValues = Tensor.randomNormal([outputs, rank], generator: &generator).storage
+        let cotangent = Tensor.randomNormal([batch, length, outputs], generator: &generator)
+        func run(fused: Bool) -> (output: [Float], gradients: [[Float]]) {
+            let x = Tensor(shape: [batch, length, inputs], storage: xValues, requiresGrad: true)
+            let a = Tensor(shape: [rank, inputs], storage: aValues, requiresGrad: true)
+            let b = Tensor(shape: [outputs, rank], storage: bValues, requiresGrad: true)
+            let output = fused
+                ? Tensor.linear(x, frozen: FrozenDenseMatrix(weight), down: a, up: b, scale: scale)
+                : Tensor.linear(x, weight: weight) + Tensor.linear(Tensor.linear(x, weight: a) * scale, weight: b)
+            (output * cotangent).sum().backward()
+            return (output.storage, [x.grad!.storage, a.grad!.storage, b.grad!.storage])
+        }
+        let fused = run(fused: true), composite = run(fused: false)
+        XCTAssertEqual(fused.output.count, composite.output.count)
+        for (actual, expected) in zip([fused.output] + fused.gradients, [composite.output] + composite.gradients) {
+            let scaleOfValues = expected.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(actual, expected).map { abs($0 - $1) }.max()! / scaleOfValues, 1e-6)
+        }
+    }
+
+    func testFrozenWeightGetsNoGradientAndFrozenUpdateNone() {
+        var generator = RandomGenerator(seed: 5)
+        let weight = Tensor.randomNormal([6, 8], generator: &generator)
+        weight.requiresGrad = true  // ignored: a FrozenMatrix takes no gradient
+        let a = Tensor.randomNormal([2, 8], generator: &generator), b = Tensor.randomNormal([6, 2], generator: &generator)
+        let x = Tensor.randomNormal([3, 8], generator: &generator)
+        x.requiresGrad = true
+        Tensor.linear(x, frozen: FrozenDenseMatrix(weight), down: a, up: b, scale: 1).sum().backward()
+        XCTAssertNil(weight.grad)
+        XCTAssertNil(a.grad)
+        XCTAssertNil(b.grad)
+        XCTAssertNotNil(x.grad)
+    }
+}
