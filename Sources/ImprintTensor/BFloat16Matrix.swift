@@ -128,23 +128,10 @@ public final class BFloat16Matrix: @unchecked Sendable {
 
 extension Tensor {
     /// `x · Wᵀ (+ bias)` with a frozen bfloat16 `W` `[out, in]` (mixed precision, see
-    /// `BFloat16Matrix`): `x` `[..., in]` → `[..., out]`.
-    ///
-    /// Gradients flow to `x` (and `bias`), never to the frozen weight; the input gradient is
-    /// computed with the same bfloat16 rounding of the incoming gradient.
+    /// `BFloat16Matrix`): `x` `[..., in]` → `[..., out]`. Gradients flow to `x` (and `bias`), never
+    /// to the frozen weight; the input gradient rounds the incoming gradient to bfloat16 as well.
     public static func linear(_ x: Tensor, bfloat16 weight: BFloat16Matrix, bias: Tensor? = nil) -> Tensor {
-        let inputs = weight.columns, outputs = weight.rows
-        precondition(x.shape.last == inputs, "linear: input shape \(x.shape) does not end in \(inputs) (weight \(weight.shape))")
-        let m = x.count / Swift.max(inputs, 1)
-        let outputShape = Array(x.shape.dropLast()) + [outputs]
-        let product = x.storage.withUnsafeBufferPointer { source in
-            Tensor.uninitialized(outputShape) { out in
-                guard m > 0 else { return }
-                weight.multiply(source.baseAddress!, m: m, into: out.baseAddress!)
-            }
-        }
-        let recorded = record("bfloat16_linear", product, inputs: [x]) { gradient in [weight.transposedProduct(gradient)] }
-        guard let bias else { return recorded }
-        return recorded + bias
+        let product = linear(x, frozen: weight)
+        return bias.map { product + $0 } ?? product
     }
 }

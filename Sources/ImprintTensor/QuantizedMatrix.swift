@@ -126,26 +126,7 @@ extension Tensor {
     ///
     /// Gradients flow to `x` (and `bias`), never to the frozen weight.
     public static func linear(_ x: Tensor, quantized weight: QuantizedMatrix, bias: Tensor? = nil) -> Tensor {
-        let inputs = weight.columns, outputs = weight.rows
-        precondition(x.shape.last == inputs, "linear: input shape \(x.shape) does not end in \(inputs) (weight \(weight.shape))")
-        let m = x.count / Swift.max(inputs, 1)
-        let outputShape = Array(x.shape.dropLast()) + [outputs]
-        let product = x.storage.withUnsafeBufferPointer { source in
-            Tensor.uninitialized(outputShape) { out in
-                guard m > 0 else { return }
-                weight.multiply(source.baseAddress!, m: m, into: out.baseAddress!)
-            }
-        }
-        let recorded = record("quantized_linear", product, inputs: [x]) { gradient in
-            let inputGradient = gradient.storage.withUnsafeBufferPointer { source in
-                Tensor.uninitialized(x.shape) { out in
-                    guard m > 0 else { return }
-                    weight.multiplyTransposed(source.baseAddress!, m: m, into: out.baseAddress!)
-                }
-            }
-            return [inputGradient]
-        }
-        guard let bias else { return recorded }
-        return recorded + bias
+        let product = linear(x, frozen: weight)
+        return bias.map { product + $0 } ?? product
     }
 }
