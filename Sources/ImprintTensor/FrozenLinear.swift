@@ -1,3 +1,5 @@
+import CImprintKernels
+
 /// A weight matrix `W` (`[rows, columns]`, used as `x · Wᵀ`) that takes no gradient: a float32
 /// tensor without gradients, a `QuantizedMatrix` or a `BFloat16Matrix`.
 public protocol FrozenMatrix: AnyObject {
@@ -80,17 +82,12 @@ extension Tensor {
                 weight.frozenProduct(source.baseAddress!, m: m, into: out.baseAddress!)
                 guard let down, let up, rank > 0 else { return }
                 reduced = [Float](repeating: 0, count: m * rank)
-                down.storage.withUnsafeBufferPointer { a in
-                    reduced.withUnsafeMutableBufferPointer { r in
-                        gemm(source.baseAddress!, a.baseAddress!, r.baseAddress!, m: m, n: rank, k: inputs,
-                             transposeA: false, transposeB: true, alpha: scale)
-                    }
-                }
-                up.storage.withUnsafeBufferPointer { b in
-                    reduced.withUnsafeBufferPointer { r in
-                        gemm(r.baseAddress!, b.baseAddress!, out.baseAddress!, m: m, n: outputs, k: rank,
-                             transposeA: false, transposeB: true, beta: 1)
-                    }
+                let downTransposed = down.transposedValues()  // [in, r]
+                let upTransposed = up.transposedValues()      // [r, out]
+                reduced.withUnsafeMutableBufferPointer { r in
+                    LowRank.reduce(source.baseAddress!, m: m, k: inputs, downTransposed, r: rank, alpha: scale, into: r.baseAddress!)
+                    LowRank.expand(UnsafePointer(r.baseAddress!), m: m, r: rank, upTransposed, n: outputs, accumulate: true,
+                                   into: out.baseAddress!)
                 }
             }
         }
@@ -104,11 +101,8 @@ extension Tensor {
                 var scaledReduced: [Float] = []
                 if let down, let up, x.needsGradient || down.needsGradient {
                     scaledReduced = [Float](repeating: 0, count: m * rank)
-                    up.storage.withUnsafeBufferPointer { b in
-                        scaledReduced.withUnsafeMutableBufferPointer { d in
-                            gemm(g.baseAddress!, b.baseAddress!, d.baseAddress!, m: m, n: rank, k: outputs,
-                                 transposeA: false, transposeB: false, alpha: scale)
-                        }
+                    scaledReduced.withUnsafeMutableBufferPointer { d in
+                        LowRank.reduce(g.baseAddress!, m: m, k: outputs, up.storage, r: rank, alpha: scale, into: d.baseAddress!)
                     }
                 }
                 var inputGradient: Tensor?
@@ -116,11 +110,8 @@ extension Tensor {
                     inputGradient = Tensor.uninitialized(x.shape) { out in
                         weight.frozenTransposedProduct(g.baseAddress!, m: m, into: out.baseAddress!)
                         guard let down else { return }
-                        down.storage.withUnsafeBufferPointer { a in
-                            scaledReduced.withUnsafeBufferPointer { d in
-                                gemm(d.baseAddress!, a.baseAddress!, out.baseAddress!, m: m, n: inputs, k: rank,
-                                     transposeA: false, transposeB: false, beta: 1)
-                            }
+                        scaledReduced.withUnsafeBufferPointer { d in
+                            LowRank.expand(d.baseAddress!, m: m, r: rank, down.storage, n: inputs, accumulate: true, into: out.baseAddress!)
                         }
                     }
                 }
@@ -131,23 +122,80 @@ extension Tensor {
                     downGradient = x.storage.withUnsafeBufferPointer { source in
                         Tensor.uninitialized([rank, inputs]) { out in
                             scaledReduced.withUnsafeBufferPointer { d in
-                                gemm(d.baseAddress!, source.baseAddress!, out.baseAddress!, m: rank, n: inputs, k: m,
-                                     transposeA: true, transposeB: false)
+                                LowRank.outer(d.baseAddress!, m: m, r: rank, source.baseAddress!, q: inputs, into: out.baseAddress!)
                             }
                         }
                     }
                 }
                 if up.needsGradient {
-                    // dB = gᵀ R, [out, r].
-                    upGradient = Tensor.uninitialized([outputs, rank]) { out in
+                    // dB = gᵀ R = (Rᵀ g)ᵀ, [out, r].
+                    let transposed = Tensor.uninitialized([rank, outputs]) { out in
                         reduced.withUnsafeBufferPointer { r in
-                            gemm(g.baseAddress!, r.baseAddress!, out.baseAddress!, m: outputs, n: rank, k: m,
-                                 transposeA: true, transposeB: false)
+                            LowRank.outer(r.baseAddress!, m: m, r: rank, g.baseAddress!, q: outputs, into: out.baseAddress!)
                         }
                     }
+                    upGradient = Tensor(shape: [outputs, rank], storage: transposed.transposedValues())
                 }
                 return [inputGradient, downGradient, upGradient]
             }
+        }
+    }
+}
+
+extension Tensor {
+    /// The values of a matrix `[a, b]` transposed, `[b, a]` row-major.
+    func transposedValues() -> [Float] {
+        precondition(rank == 2, "transposedValues needs a matrix, got shape \(shape)")
+        let (rows, columns) = (shape[0], shape[1])
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            storage.withUnsafeBufferPointer { source in
+                for row in 0..<rows {
+                    for column in 0..<columns { out[column * rows + row] = source[row * columns + column] }
+                }
+            }
+            initialized = count
+        }
+    }
+}
+
+/// Products with one small dimension `r` (LoRA's rank): AVX-512 kernels of `CImprintKernels` for r
+/// a multiple of 16 up to 64, `sgemm` otherwise. Split over the cores by rows or output columns.
+enum LowRank {
+    /// `out [m, r] = alpha · x [m, k] · w [k, r]`.
+    static func reduce(_ x: UnsafePointer<Float>, m: Int, k: Int, _ w: [Float], r: Int, alpha: Float,
+                       into out: UnsafeMutablePointer<Float>) {
+        w.withUnsafeBufferPointer { weights in
+            guard imprint_lowrank_supported(r) == 1 else {
+                return Tensor.gemm(x, weights.baseAddress!, out, m: m, n: r, k: k, transposeA: false, transposeB: false, alpha: alpha)
+            }
+            parallelFor(m, grain: 64) { rows in
+                _ = imprint_lowrank_reduce(x, k, weights.baseAddress!, r, alpha, rows.lowerBound, rows.upperBound, out)
+            }
+        }
+    }
+
+    /// `out [m, n] (+)= a [m, r] · w [r, n]`.
+    static func expand(_ a: UnsafePointer<Float>, m: Int, r: Int, _ w: [Float], n: Int, accumulate: Bool,
+                       into out: UnsafeMutablePointer<Float>) {
+        w.withUnsafeBufferPointer { weights in
+            guard imprint_lowrank_supported(r) == 1 else {
+                return Tensor.gemm(a, weights.baseAddress!, out, m: m, n: n, k: r, transposeA: false, transposeB: false,
+                                   beta: accumulate ? 1 : 0)
+            }
+            parallelFor(m, grain: 64) { rows in
+                _ = imprint_lowrank_expand(a, r, weights.baseAddress!, n, accumulate ? 1 : 0, rows.lowerBound, rows.upperBound, out)
+            }
+        }
+    }
+
+    /// `out [r, q] = a [m, r]ᵀ · b [m, q]`.
+    static func outer(_ a: UnsafePointer<Float>, m: Int, r: Int, _ b: UnsafePointer<Float>, q: Int,
+                      into out: UnsafeMutablePointer<Float>) {
+        guard imprint_lowrank_supported(r) == 1 else {
+            return Tensor.gemm(a, b, out, m: r, n: q, k: m, transposeA: true, transposeB: false)
+        }
+        parallelFor((q + 15) / 16, grain: 4) { blocks in
+            _ = imprint_lowrank_outer_narrow(a, r, b, q, m, blocks.lowerBound * 16, Swift.min(q, blocks.upperBound * 16), out)
         }
     }
 }

@@ -2,3 +2,4 @@
 #include "imprint_kernels.h"
 #include "imprint_quantized.h"
 #include "imprint_bfloat16.h"
+#include "imprint_lowrank.h"
