@@ -1,6 +1,6 @@
 // See imprint_lowrank.h. Accumulators stay in zmm registers: rows in blocks of 4 times r/16
-// vectors for `reduce`, 32-column slices of 4 rows for `expand`, 16 columns times 16 of r for the
-// outer product, so every element of the large operand is read once.
+// vectors for `reduce`, 32-column slices of 4 rows for `expand`, 16 columns times 16 of r over
+// 64-row chunks for the outer product, so every element of the large operand is read once.
 #include "imprint_lowrank.h"
 
 #include <string.h>
@@ -111,12 +111,13 @@ AVX512 static void expand_rows(const float *a, long r, const float *w, long n, f
     }
 }
 
-AVX512 static void outer_narrow_block(const float *a, long r, const float *b, long ldb, long m, long q0, long width, long j0,
-                                      float *out) {
-    // out[j0..j0+16, q0..q0+width] (width ≤ 16).
+/// out[j0..j0+16, q0..q0+width] (width ≤ 16) plus the rows `row0..<row_end`: the accumulators start
+/// from `out` unless `first`.
+AVX512 static void outer_narrow_block(const float *a, long r, const float *b, long ldb, long row0, long row_end, long q0,
+                                      long width, long j0, int first, float *out) {
     __m512 accumulator[16];
-    for (long j = 0; j < 16; j++) accumulator[j] = _mm512_setzero_ps();
-    for (long row = 0; row < m; row++) {
+    for (long j = 0; j < 16; j++) accumulator[j] = first ? _mm512_setzero_ps() : load_partial(out + (j0 + j) * ldb + q0, width);
+    for (long row = row0; row < row_end; row++) {
         __m512 value = load_partial(b + row * ldb + q0, width);
         const float *a_row = a + row * r + j0;
         for (long j = 0; j < 16; j++) accumulator[j] = _mm512_fmadd_ps(_mm512_set1_ps(a_row[j]), value, accumulator[j]);
@@ -160,9 +161,15 @@ int imprint_lowrank_outer_narrow(const float *a, long r, const float *b, long ld
                                  float *out) {
 #ifdef IMPRINT_LOWRANK_AVX512
     if (!supported(r)) return 0;
-    for (long q = q_begin; q < q_end; q += 16)
-        for (long j0 = 0; j0 < r; j0 += 16)
-            outer_narrow_block(a, r, b, ldb, m, q, q_end - q < 16 ? q_end - q : 16, j0, out);
+    if (m <= 0)
+        for (long j = 0; j < r; j++) memset(out + j * ldb + q_begin, 0, (size_t)(q_end - q_begin) * sizeof(float));
+    // Rows in chunks of 64, so the strided reads of one chunk stay within a few dozen pages.
+    for (long row0 = 0; row0 < m; row0 += 64) {
+        long row_end = row0 + 64 < m ? row0 + 64 : m;
+        for (long q = q_begin; q < q_end; q += 16)
+            for (long j0 = 0; j0 < r; j0 += 16)
+                outer_narrow_block(a, r, b, ldb, row0, row_end, q, q_end - q < 16 ? q_end - q : 16, j0, row0 == 0, out);
+    }
     return 1;
 #else
     return 0;
