@@ -60,6 +60,13 @@ final class SFTCheckpointTests: XCTestCase {
         try assertResumeEqualsUninterrupted(configuration(), weights: "adapter_model.safetensors")
     }
 
+    /// Mixed precision (bfloat16 frozen base) is deterministic too, and resuming converts the base again.
+    func testResumeEqualsUninterruptedRunOnABFloat16Base() throws {
+        var configuration = configuration()
+        configuration.bfloat16FrozenWeights = true
+        try assertResumeEqualsUninterrupted(configuration, weights: "adapter_model.safetensors")
+    }
+
     func testResumeEqualsUninterruptedRunWithFullFineTuning() throws {
         var configuration = configuration()
         configuration.lora = nil
@@ -118,6 +125,12 @@ final class SFTCheckpointTests: XCTestCase {
         configuration.batchSize = 0
         XCTAssertThrowsError(try configuration.validate()) { error in
             XCTAssertEqual((error as? SFTConfigurationError)?.field, "batchSize")
+        }
+        var fullFineTuning = self.configuration()
+        fullFineTuning.lora = nil
+        fullFineTuning.bfloat16FrozenWeights = true
+        XCTAssertThrowsError(try fullFineTuning.validate()) { error in
+            XCTAssertEqual((error as? SFTConfigurationError)?.field, "bfloat16FrozenWeights")
         }
     }
 }
