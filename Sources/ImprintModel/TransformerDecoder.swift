@@ -127,13 +127,11 @@ public final class TransformerDecoder: Module {
     /// AMX tile units where the CPU has them). Trainable weights, LoRA adapters, norms, attention
     /// and the loss stay float32, as under `torch.autocast(dtype=torch.bfloat16)` with a bfloat16
     /// base model. Call it after freezing (e.g. after `LoRA.attach`); the rounding is permanent.
-    /// Returns the number of weight matrices converted.
+    /// Returns the number of weight matrices now held in bfloat16.
     @discardableResult
     public func useBFloat16FrozenWeights() -> Int {
         var converted = 0
-        for (_, module) in namedModules() {
-            if let linear = module as? Linear, linear.isFrozen, linear.useBFloat16Products() { converted += 1 }
-        }
+        for case let linear as Linear in namedModules().map(\.module) where linear.useBFloat16Products() { converted += 1 }
         if outputProjection == nil, embedding.useBFloat16Projection() { converted += 1 }
         return converted
     }

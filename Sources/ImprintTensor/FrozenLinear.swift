@@ -93,9 +93,7 @@ extension Tensor {
         }
         let recordedInputs = [x] + (down.map { [$0] } ?? []) + (up.map { [$0] } ?? [])
         return record(down == nil ? "frozen_linear" : "frozen_linear_lora", output, inputs: recordedInputs) { gradient in
-            guard m > 0 else {
-                return [x.needsGradient ? Tensor.zeros(x.shape) : nil] + (down == nil ? [] : [down.map { Tensor.zeros($0.shape) }, up.map { Tensor.zeros($0.shape) }])
-            }
+            guard m > 0 else { return recordedInputs.map { Tensor.zeros($0.shape) } }
             return gradient.storage.withUnsafeBufferPointer { g in
                 // sG = s · g B, [m, r]: the gradient of x Aᵀ.
                 var scaledReduced: [Float] = []

@@ -87,19 +87,15 @@ public final class Linear: Module {
     /// product (`Tensor.linear(_:frozen:down:up:scale:)`); otherwise the update is added to the product.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let update = lora?.updateToApply
-        if let frozen = frozenMatrix, !(isTraining && (update?.dropout ?? 0) > 0) {
-            let output = Tensor.linear(x, frozen: frozen, down: update?.down, up: update?.up, scale: update?.scale ?? 1)
-            return bias.map { output + $0 } ?? output
+        guard let frozen = frozenMatrix else {
+            let output = Tensor.linear(x, weight: denseWeight!, bias: bias)
+            return update.map { output + $0(x, training: isTraining) } ?? output
         }
-        let output: Tensor
-        if let bfloat16Weight {
-            output = Tensor.linear(x, bfloat16: bfloat16Weight, bias: bias)
-        } else if let quantizedWeight {
-            output = Tensor.linear(x, quantized: quantizedWeight, bias: bias)
-        } else {
-            output = Tensor.linear(x, weight: denseWeight!, bias: bias)
-        }
-        guard let update else { return output }
+        // Dropout on the update's input needs the update's own path, as PEFT writes it.
+        let fused = update.flatMap { isTraining && $0.dropout > 0 ? nil : $0 }
+        var output = Tensor.linear(x, frozen: frozen, down: fused?.down, up: fused?.up, scale: fused?.scale ?? 1)
+        if let bias { output = output + bias }
+        guard fused == nil, let update else { return output }
         return output + update(x, training: isTraining)
     }
 }
