@@ -60,7 +60,7 @@ let package = Package(
                          exclude: ["stories.json"]),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
-        .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS"],
+        .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
                           path: "Benchmarks/ImprintBenchmarks"),
         .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor", "ImprintCore"],
                           path: "Benchmarks/ModelBenchmarks"),
@@ -76,7 +76,7 @@ let package = Package(
                     exclude: ["Fixtures/make_vocabulary_fixtures.py", "Fixtures/make_tokenizer_json_fixtures.py",
                               "Fixtures/make_chat_template_fixtures.py"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor"],
+        .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor", "CImprintKernels"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],

@@ -3,6 +3,7 @@
 // Benchmarks/run-tensor-benchmarks.sh runs this and the PyTorch side in the same run.
 //
 // Output: one JSON object per line, {"workload": ..., "median_s": ..., "p10_s": ..., "p90_s": ..., ...}.
+import CImprintKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -95,6 +96,53 @@ if only == nil || only == "bf16" {
             "f32_forward_gflops": flops / median("f32_forward") / 1e9, "bf16_forward_gflops": flops / median("bf16_forward") / 1e9,
             "f32_input_gradient_gflops": flops / median("f32_input_gradient") / 1e9,
             "bf16_input_gradient_gflops": flops / median("bf16_input_gradient") / 1e9])
+    }
+}
+
+if only == nil || only == "decode" {
+    // Small-batch products x · Wᵀ (decoding: 1 or 16 rows of x) of SmolLM2's shapes: float32 W and
+    // W kept as GGUF blocks (Q4_1 projections, Q8_0 embedding), AVX-512 kernels next to the portable
+    // loops, alternating repetition by repetition. GFLOP/s and the weight bytes read per second.
+    func randomBlocks(_ format: QuantizedMatrix.Format, rows: Int, columns: Int) -> QuantizedMatrix {
+        var bytes = [UInt8](repeating: 0, count: rows * columns / 32 * format.blockBytes)
+        for block in 0..<(bytes.count / format.blockBytes) {
+            let base = block * format.blockBytes
+            for offset in 0..<format.blockBytes { bytes[base + offset] = UInt8.random(in: 0...255, using: &generator) }
+            // Scales (and Q4_1's minimum) as small normal float16 values: 0x2000...0x23ff is about 0.0078.
+            for scale in 0..<(format == .q4_1 ? 2 : 1) {
+                bytes[base + 2 * scale] = UInt8.random(in: 0...255, using: &generator)
+                bytes[base + 2 * scale + 1] = 0x20 | (scale == 1 ? 0x80 : 0) | UInt8.random(in: 0...3, using: &generator)
+            }
+        }
+        return QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
+    }
+    for (m, n, k, format) in [(1, 1536, 576, QuantizedMatrix.Format.q4_1), (16, 1536, 576, .q4_1), (16, 576, 1536, .q4_1),
+                              (1, 49152, 576, .q8_0), (16, 49152, 576, .q8_0)] {
+        let x = Tensor.randomNormal([m, k], generator: &generator)
+        let quantized = randomBlocks(format, rows: n, columns: k)
+        let dense = quantized.dequantized()
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        var times: [String: [Double]] = [:]
+        withoutGradients {
+            let cases: [(String, () -> Void)] = [
+                ("f32", { _ = Tensor.linear(x, weight: dense) }),
+                ("quantized", { _ = Tensor.linear(x, quantized: quantized) }),
+                ("f32_portable", { let p = imprint_small_matmul_vectorized(0); _ = Tensor.linear(x, weight: dense); _ = imprint_small_matmul_vectorized(p) }),
+                ("quantized_portable", { let p = imprint_small_matmul_vectorized(0); _ = Tensor.linear(x, quantized: quantized); _ = imprint_small_matmul_vectorized(p) }),
+            ]
+            for (_, body) in cases { body() }
+            for _ in 0..<25 {
+                for (name, body) in cases { times[name, default: []].append(measure(warmup: 0, repetitions: 1, body).median) }
+            }
+        }
+        func median(_ name: String) -> Double { let sorted = times[name]!.sorted(); return sorted[sorted.count / 2] }
+        var fields: [String: Any] = ["shape": "\(m)x\(n)x\(k)", "format": "\(format)"]
+        for name in ["f32", "quantized", "f32_portable", "quantized_portable"] {
+            let bytes = Double(name.hasPrefix("f32") ? 4 * n * k : quantized.byteCount)
+            fields[name + "_gflops"] = flops / median(name) / 1e9
+            fields[name + "_weight_gbps"] = bytes / median(name) / 1e9
+        }
+        report("small_batch_linear", (median("quantized"), 0, 0), fields)
     }
 }
 

@@ -1,5 +1,7 @@
-// See imprint_quantized.h. The matmul dequantizes four weight rows into a small buffer and
-// multiplies them with every activation row, so each weight byte is read from memory once.
+// See imprint_quantized.h. The small-batch products read each weight row once: the AVX-512 path
+// decodes six weight rows at a time into an L1-resident float32 panel (the exact dequantized
+// values) and multiplies the panel with four activation rows at a time, 24 accumulators in zmm
+// registers; the portable path decodes one row and takes its dot products with the activations.
 #include "imprint_quantized.h"
 
 #include <stdlib.h>
@@ -157,7 +159,7 @@ static inline __attribute__((always_inline)) float dot_one_row(const float *row,
 // weight row is decoded once into a small buffer (it stays in L1) and multiplied with the
 // activation rows four at a time; block sums of x are computed once per call.
 IMPRINT_CLONES
-void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
+static void quant_matmul_portable(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy) {
     size_t block_bytes = imprint_quant_block_bytes(format);
     size_t block_count = columns / 32, row_bytes = block_count * block_bytes;
@@ -191,7 +193,7 @@ void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, siz
 }
 
 IMPRINT_CLONES
-void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start, size_t row_end,
+static void dense_matmul_portable(const float *weights, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy) {
     float results[4];
     size_t whole = columns & ~(size_t)31;
@@ -212,4 +214,235 @@ void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start
             y[i * ldy + n] = dot_one_row(row, whole, x + i * columns) + tail;
         }
     }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define AVX512 __attribute__((target("avx512f,avx512bw")))
+
+static int vector_kernels = -1;  // -1: not yet decided
+
+static int avx512_enabled(void) {
+    if (vector_kernels < 0) {
+        __builtin_cpu_init();
+        vector_kernels = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    }
+    return vector_kernels;
+}
+
+int imprint_small_matmul_vectorized(int enabled) {
+    int previous = avx512_enabled();
+    if (enabled >= 0) {
+        __builtin_cpu_init();
+        vector_kernels = enabled && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    }
+    return previous;
+}
+
+/// y[i][j] = Σ_k x_i[k] · w_j[k] for MR activation rows (`ldx` apart) and NR weight rows (`ldw`
+/// apart): MR·NR accumulators, each weight vector loaded once for the MR rows. MR and NR are
+/// constants at every call site, so the loops unroll and the accumulators stay in registers.
+AVX512 static inline __attribute__((always_inline)) void tile(const float *x, size_t ldx, const float *w, size_t ldw,
+                                                              size_t k, float *y, size_t ldy, const int MR, const int NR) {
+    __m512 sum[4][4];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++) sum[i][j] = _mm512_setzero_ps();
+    size_t kk = 0;
+    for (; kk + 16 <= k; kk += 16) {
+        __m512 weight[4];
+        for (int j = 0; j < NR; j++) weight[j] = _mm512_loadu_ps(w + j * ldw + kk);
+        for (int i = 0; i < MR; i++) {
+            __m512 value = _mm512_loadu_ps(x + i * ldx + kk);
+            for (int j = 0; j < NR; j++) sum[i][j] = _mm512_fmadd_ps(value, weight[j], sum[i][j]);
+        }
+    }
+    if (kk < k) {
+        __mmask16 mask = (__mmask16)((1u << (k - kk)) - 1u);
+        __m512 weight[4];
+        for (int j = 0; j < NR; j++) weight[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + kk);
+        for (int i = 0; i < MR; i++) {
+            __m512 value = _mm512_maskz_loadu_ps(mask, x + i * ldx + kk);
+            for (int j = 0; j < NR; j++) sum[i][j] = _mm512_fmadd_ps(value, weight[j], sum[i][j]);
+        }
+    }
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++) y[i * ldy + j] = _mm512_reduce_add_ps(sum[i][j]);
+}
+
+/// The sums of 16 vectors in one: lane 4c + r of the result is the sum of a[4r + c]'s lanes.
+/// 30 shuffles and 15 additions, where 16 separate reductions take 64 of each.
+AVX512 static inline __attribute__((always_inline)) __m512 sum16(const __m512 *a) {
+    __m512 t[8], u[4];
+    for (int p = 0; p < 8; p++)  // chunks: a[2p] (c0+c2, c1+c3), a[2p+1] (c0+c2, c1+c3)
+        t[p] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * p], a[2 * p + 1], 0x44), _mm512_shuffle_f32x4(a[2 * p], a[2 * p + 1], 0xEE));
+    for (int r = 0; r < 4; r++)  // chunk c: four lanes of a[4r + c]
+        u[r] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * r], t[2 * r + 1], 0x88), _mm512_shuffle_f32x4(t[2 * r], t[2 * r + 1], 0xDD));
+    __m512 v01 = _mm512_add_ps(_mm512_unpacklo_ps(u[0], u[1]), _mm512_unpackhi_ps(u[0], u[1]));
+    __m512 v23 = _mm512_add_ps(_mm512_unpacklo_ps(u[2], u[3]), _mm512_unpackhi_ps(u[2], u[3]));
+    __m512d low = _mm512_unpacklo_pd(_mm512_castps_pd(v01), _mm512_castps_pd(v23));
+    __m512d high = _mm512_unpackhi_pd(_mm512_castps_pd(v01), _mm512_castps_pd(v23));
+    return _mm512_add_ps(_mm512_castpd_ps(low), _mm512_castpd_ps(high));
+}
+
+/// The 4 x 4 tile of `tile` with one shared reduction: y[i][j] for four rows of x and of w.
+AVX512 static inline __attribute__((always_inline)) void tile4x4(const float *x, size_t ldx, const float *w, size_t ldw,
+                                                                 size_t k, float *y, size_t ldy) {
+    __m512 sum[16];  // sum[4j + i]: x row i, w row j
+    for (int q = 0; q < 16; q++) sum[q] = _mm512_setzero_ps();
+    size_t kk = 0;
+    for (; kk + 16 <= k; kk += 16) {
+        __m512 weight[4];
+        for (int j = 0; j < 4; j++) weight[j] = _mm512_loadu_ps(w + j * ldw + kk);
+        for (int i = 0; i < 4; i++) {
+            __m512 value = _mm512_loadu_ps(x + i * ldx + kk);
+            for (int j = 0; j < 4; j++) sum[4 * j + i] = _mm512_fmadd_ps(value, weight[j], sum[4 * j + i]);
+        }
+    }
+    if (kk < k) {
+        __mmask16 mask = (__mmask16)((1u << (k - kk)) - 1u);
+        __m512 weight[4];
+        for (int j = 0; j < 4; j++) weight[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + kk);
+        for (int i = 0; i < 4; i++) {
+            __m512 value = _mm512_maskz_loadu_ps(mask, x + i * ldx + kk);
+            for (int j = 0; j < 4; j++) sum[4 * j + i] = _mm512_fmadd_ps(value, weight[j], sum[4 * j + i]);
+        }
+    }
+    // Lane 4i + j of the total is sum[4j + i]: row i of y is chunk i.
+    __m512 total = sum16(sum);
+    _mm_storeu_ps(y, _mm512_extractf32x4_ps(total, 0));
+    _mm_storeu_ps(y + ldy, _mm512_extractf32x4_ps(total, 1));
+    _mm_storeu_ps(y + 2 * ldy, _mm512_extractf32x4_ps(total, 2));
+    _mm_storeu_ps(y + 3 * ldy, _mm512_extractf32x4_ps(total, 3));
+}
+
+/// x · Wᵀ for all `m` rows of x (`k` apart) and `nr` (≤ 4) weight rows `ldw` apart, into y's
+/// columns 0..<nr.
+AVX512 static void panel_product(const float *x, size_t m, size_t k, const float *w, size_t ldw, size_t nr,
+                                 float *y, size_t ldy) {
+    if (nr == 4) {
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) tile4x4(x + i * k, k, w, ldw, k, y + i * ldy, ldy);
+        switch (m - i) {
+        case 3: tile(x + i * k, k, w, ldw, k, y + i * ldy, ldy, 3, 4); break;
+        case 2: tile(x + i * k, k, w, ldw, k, y + i * ldy, ldy, 2, 4); break;
+        case 1: tile(x + i * k, k, w, ldw, k, y + i * ldy, ldy, 1, 4); break;
+        default: break;
+        }
+        return;
+    }
+    for (size_t j = 0; j < nr; j++) {
+        size_t i = 0;
+        for (; i + 4 <= m; i += 4) tile(x + i * k, k, w + j * ldw, ldw, k, y + i * ldy + j, ldy, 4, 1);
+        for (; i < m; i++) tile(x + i * k, k, w + j * ldw, ldw, k, y + i * ldy + j, ldy, 1, 1);
+    }
+}
+
+/// Converts `count` float16 values read `stride` bytes apart (a block field) to float32, 16 at a
+/// time: one gather of the 32-bit words that start with them (inside the block: a field sits at
+/// byte 0 or 2 of a block of at least 18 bytes), truncated to 16 bits, then one vcvtph2ps (exact,
+/// as half_to_float).
+AVX512 static inline __attribute__((always_inline)) void gather_halves(const uint8_t *first, size_t stride, size_t count,
+                                                                       float *out) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int)stride));
+    for (size_t start = 0; start < count; start += 16) {
+        size_t n = count - start < 16 ? count - start : 16;
+        __mmask16 mask = (__mmask16)((1u << n) - 1u);
+        __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, offsets, first + start * stride, 1);
+        _mm512_mask_storeu_ps(out + start, mask, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(words)));
+    }
+}
+
+/// One weight row as float32, exactly as `dequantize_row` computes it (a product, then for Q4_1 a
+/// separate sum: no fused multiply-add, so the values match the float32 model's). `scales` holds
+/// room for two floats per block.
+AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const int format, const uint8_t *row,
+                                                                           size_t block_count, float *scales, float *out) {
+    size_t block_bytes = imprint_quant_block_bytes(format);
+    float *minimums = scales + block_count;
+    gather_halves(row, block_bytes, block_count, scales);
+    if (format == IMPRINT_Q4_1) gather_halves(row + 2, block_bytes, block_count, minimums);
+    __m128i nibble = _mm_set1_epi8(0x0f);
+    for (size_t b = 0; b < block_count; b++) {
+        const uint8_t *block = row + b * block_bytes;
+        float *o = out + b * 32;
+        __m512 d = _mm512_set1_ps(scales[b]);
+        if (format == IMPRINT_Q8_0) {
+            __m128i low = _mm_loadu_si128((const __m128i *)(block + 2)), high = _mm_loadu_si128((const __m128i *)(block + 18));
+            _mm512_storeu_ps(o, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(low))));
+            _mm512_storeu_ps(o + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(high))));
+            continue;
+        }
+        __m128i codes = _mm_loadu_si128((const __m128i *)(block + (format == IMPRINT_Q4_0 ? 2 : 4)));
+        __m512i low = _mm512_cvtepu8_epi32(_mm_and_si128(codes, nibble));
+        __m512i high = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(codes, 4), nibble));
+        if (format == IMPRINT_Q4_0) {
+            __m512i eight = _mm512_set1_epi32(8);
+            _mm512_storeu_ps(o, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(low, eight))));
+            _mm512_storeu_ps(o + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(high, eight))));
+            continue;
+        }
+        __m512 minimum = _mm512_set1_ps(minimums[b]);
+        _mm512_storeu_ps(o, _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(low)), minimum));
+        _mm512_storeu_ps(o + 16, _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(high)), minimum));
+    }
+}
+
+AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(const int format, const uint8_t *blocks,
+                                                                             size_t columns, size_t row_start, size_t row_end,
+                                                                             const float *x, size_t m, float *y, size_t ldy,
+                                                                             float *panel, float *scales) {
+    size_t block_bytes = imprint_quant_block_bytes(format), block_count = columns / 32;
+    size_t row_bytes = block_count * block_bytes;
+    for (size_t n = row_start; n < row_end; n += 4) {
+        size_t count = row_end - n < 4 ? row_end - n : 4;
+        for (size_t j = 0; j < count; j++) decode_row_avx512(format, blocks + (n + j) * row_bytes, block_count, scales, panel + j * columns);
+        panel_product(x, m, columns, panel, columns, count, y + n, ldy);
+    }
+}
+
+AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
+                                       const float *x, size_t m, float *y, size_t ldy) {
+    float *panel = (float *)aligned_alloc(64, (sizeof(float) * (4 * columns + 2 * (columns / 32) + 16) + 63) & ~(size_t)63);
+    float *scales = panel + 4 * columns;
+    switch (format) {
+    case IMPRINT_Q8_0: quant_matmul_format(IMPRINT_Q8_0, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
+    case IMPRINT_Q4_0: quant_matmul_format(IMPRINT_Q4_0, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
+    default: quant_matmul_format(IMPRINT_Q4_1, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
+    }
+    free(panel);
+}
+
+AVX512 static void dense_matmul_avx512(const float *weights, size_t columns, size_t row_start, size_t row_end,
+                                       const float *x, size_t m, float *y, size_t ldy) {
+    for (size_t n = row_start; n < row_end; n += 4) {
+        size_t count = row_end - n < 4 ? row_end - n : 4;
+        panel_product(x, m, columns, weights + n * columns, columns, count, y + n, ldy);
+    }
+}
+#else
+int imprint_small_matmul_vectorized(int enabled) { (void)enabled; return 0; }
+static int avx512_enabled(void) { return 0; }
+#endif
+
+void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
+                          const float *x, size_t m, float *y, size_t ldy) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (avx512_enabled()) {
+        quant_matmul_avx512(format, blocks, columns, row_start, row_end, x, m, y, ldy);
+        return;
+    }
+#endif
+    quant_matmul_portable(format, blocks, columns, row_start, row_end, x, m, y, ldy);
+}
+
+void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start, size_t row_end,
+                          const float *x, size_t m, float *y, size_t ldy) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (avx512_enabled()) {
+        dense_matmul_avx512(weights, columns, row_start, row_end, x, m, y, ldy);
+        return;
+    }
+#endif
+    dense_matmul_portable(weights, columns, row_start, row_end, x, m, y, ldy);
 }

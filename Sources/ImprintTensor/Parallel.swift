@@ -1,4 +1,4 @@
-import Dispatch
+import CImprintKernels
 import Foundation
 
 /// The number of worker threads element-wise and attention kernels split their work over.
@@ -17,12 +17,10 @@ public func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) 
         body(0..<count)
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            body(start..<end)
-        }
+    runOnWorkers(chunks) { chunk in
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        body(start..<end)
     }
 }
 
@@ -34,7 +32,20 @@ public func parallelForEach(_ count: Int, _ body: (Int) -> Void) {
         for index in 0..<count { body(index) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+    runOnWorkers(count, body)
+}
+
+/// Runs `task(index)` for `0..<count` on the calling thread and the worker pool of
+/// `CImprintKernels` (`imprint_pool_run`: persistent threads that spin briefly between jobs, so
+/// short loops, such as a decoding step's products, are worth splitting).
+@usableFromInline
+func runOnWorkers(_ count: Int, _ task: (Int) -> Void) {
+    withoutActuallyEscaping(task) { task in
+        var job = task
+        withUnsafeMutablePointer(to: &job) { pointer in
+            imprint_pool_run(count, parallelWorkerCount, { context, index in
+                context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(index)
+            }, pointer)
+        }
     }
 }

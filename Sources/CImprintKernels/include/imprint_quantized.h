@@ -32,6 +32,11 @@ void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, siz
 void imprint_dense_matmul(const float *weights, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy);
 
+/// Whether the two products above use their AVX-512 kernels (on CPUs that have AVX-512 F and BW)
+/// or the portable loops: 1 or 0 sets it (0 for tests that compare the two), -1 only asks.
+/// Returns the setting before the call.
+int imprint_small_matmul_vectorized(int enabled);
+
 #ifdef __cplusplus
 }
 #endif

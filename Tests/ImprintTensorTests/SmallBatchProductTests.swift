@@ -1,0 +1,129 @@
+import CImprintKernels
+import Foundation
+import XCTest
+@testable import ImprintTensor
+
+/// The decoding products (x · Wᵀ for at most 16 rows of x, float32 or block-quantized W) in both
+/// of their kernels, AVX-512 and portable, against a double-precision sum; and the worker pool
+/// that splits them over the cores.
+final class SmallBatchProductTests: XCTestCase {
+    /// Runs `body` once with the AVX-512 kernels (where the CPU has them) and once with the portable loops.
+    func forBothKernels(_ body: (String) throws -> Void) rethrows {
+        let previous = imprint_small_matmul_vectorized(-1)
+        defer { _ = imprint_small_matmul_vectorized(previous) }
+        for vectorized: Int32 in [1, 0] {
+            _ = imprint_small_matmul_vectorized(vectorized)
+            try body(vectorized == 1 ? "vectorized" : "portable")
+        }
+    }
+
+    /// max |actual − Σ x·w| / Σ |x·w| over all outputs (the rounding of a float32 sum in any order is ≤ k·ε of the latter).
+    func worstError(_ actual: [Float], x: [Float], w: [Float], m: Int, n: Int, k: Int) -> Double {
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0, magnitude = 0.0
+                for q in 0..<k {
+                    let product = Double(x[i * k + q]) * Double(w[j * k + q])
+                    sum += product
+                    magnitude += Swift.abs(product)
+                }
+                worst = Swift.max(worst, Swift.abs(Double(actual[i * n + j]) - sum) / Swift.max(magnitude, 1e-30))
+            }
+        }
+        return worst
+    }
+
+    func testDenseKernelShapes() {
+        var generator = RandomGenerator(seed: 3)
+        forBothKernels { kernel in
+            // Odd widths exercise the masked tail; row counts not multiples of 4 the tile edges.
+            for (n, k) in [(1, 7), (5, 37), (13, 64), (41, 100), (9, 576)] {
+                let w = Tensor.randomNormal([n, k], generator: &generator).storage
+                for m in [1, 2, 3, 4, 5, 7, 8, 15, 16] {
+                    let x = Tensor.randomNormal([m, k], generator: &generator).storage
+                    var y = [Float](repeating: .nan, count: m * n)
+                    // Two calls for two row ranges, as the cores split them.
+                    imprint_dense_matmul(w, k, 0, n / 2, x, m, &y, n)
+                    imprint_dense_matmul(w, k, n / 2, n, x, m, &y, n)
+                    XCTAssertLessThanOrEqual(worstError(y, x: x, w: w, m: m, n: n, k: k), 1e-6, "\(kernel) m \(m) n \(n) k \(k)")
+                }
+            }
+        }
+    }
+
+    func testLinearUsesSmallBatchKernelAndMatchesLargeBatch() {
+        var generator = RandomGenerator(seed: 4)
+        let w = Tensor.randomNormal([300, 250], generator: &generator)  // 75000 weights: the streaming path for m ≤ 16
+        let x = Tensor.randomNormal([40, 250], generator: &generator)
+        let full = withoutGradients { Tensor.linear(x, weight: w) }  // 40 rows: sgemm
+        forBothKernels { kernel in
+            for m in [1, 6, 16] {
+                let rows = withoutGradients { Tensor.linear(x.sliced(axis: 0, 0..<m), weight: w) }
+                assertClose(rows, full.sliced(axis: 0, 0..<m), relative: 1e-4, absolute: 1e-4, "\(kernel) m \(m)")
+            }
+        }
+    }
+
+    /// Random blocks with small normal float16 scales (and Q4_1 minimums).
+    func randomBlocks(_ format: QuantizedMatrix.Format, rows: Int, columns: Int, generator: inout RandomGenerator) -> QuantizedMatrix {
+        var bytes = [UInt8](repeating: 0, count: rows * columns / 32 * format.blockBytes)
+        for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
+        for block in 0..<(bytes.count / format.blockBytes) {
+            let base = block * format.blockBytes
+            for field in 0..<(format == .q4_1 ? 2 : 1) {
+                let value = Float16(Float(generator.next() % 1000 + 1) / 1e5 * (field == 1 ? -1 : 1))
+                bytes[base + 2 * field] = UInt8(value.bitPattern & 0xff)
+                bytes[base + 2 * field + 1] = UInt8(value.bitPattern >> 8)
+            }
+        }
+        return QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
+    }
+
+    func testQuantizedKernelShapes() {
+        var generator = RandomGenerator(seed: 5)
+        forBothKernels { kernel in
+            for format in QuantizedMatrix.Format.allCases {
+                for (n, k) in [(1, 32), (7, 96), (10, 576)] {
+                    let matrix = randomBlocks(format, rows: n, columns: k, generator: &generator)
+                    let w = matrix.dequantized().storage
+                    for m in [1, 3, 4, 5, 16] {
+                        let x = Tensor.randomNormal([m, k], generator: &generator).storage
+                        var y = [Float](repeating: .nan, count: m * n)
+                        matrix.blocks.withUnsafeBufferPointer { blocks in
+                            imprint_quant_matmul(format.rawValue, blocks.baseAddress!, k, 0, n / 2, x, m, &y, n)
+                            imprint_quant_matmul(format.rawValue, blocks.baseAddress!, k, n / 2, n, x, m, &y, n)
+                        }
+                        XCTAssertLessThanOrEqual(worstError(y, x: x, w: w, m: m, n: n, k: k), 1e-6, "\(kernel) \(format) m \(m) n \(n) k \(k)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testPoolRunsEveryIndexOnceIncludingNestedAndConcurrentCalls() {
+        for count in [1, 2, 3, 17, 1000] {
+            var hits = [Int](repeating: 0, count: count)
+            let lock = NSLock()
+            parallelForEach(count) { index in lock.lock(); hits[index] += 1; lock.unlock() }
+            XCTAssertEqual(hits, [Int](repeating: 1, count: count), "count \(count)")
+        }
+        // A loop inside a task runs inline; loops from several threads at once each complete.
+        let results = UnsafeMutableBufferPointer<Int>.allocate(capacity: 8 * 64)
+        defer { results.deallocate() }
+        results.initialize(repeating: 0)
+        DispatchQueue.concurrentPerform(iterations: 8) { caller in
+            for _ in 0..<50 {
+                parallelFor(64, grain: 1) { outer in
+                    for row in outer {
+                        parallelFor(4, grain: 1) { inner in
+                            for _ in inner { results[caller * 64 + row] += 0 }
+                        }
+                        results[caller * 64 + row] += 1
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(Array(results), [Int](repeating: 50, count: 8 * 64))
+    }
+}
