@@ -4,19 +4,20 @@ import Foundation
 
 /// Matrix products through OpenBLAS, and who owns the threads.
 ///
-/// By default OpenBLAS threads large products itself over every core (on an idle machine its
-/// shared packing beats splitting a product into per-core calls, up to 2x on small shapes), and
-/// the attention kernel, which spreads its per-head products over the cores itself, runs OpenBLAS
-/// single-threaded inside `singleThreadedRegion`. On a machine busy with other work, OpenBLAS's
-/// spinning workers fight Imprint's element-wise workers for the cores (a SmolLM2 prefill fell to
-/// a third of its speed next to a compiler run); `IMPRINT_BLAS_SPLIT=1` then runs OpenBLAS on one
-/// thread and splits each large product into one block of rows or columns per core instead.
+/// OpenBLAS runs on one thread, and Imprint splits each large product into one block of rows or
+/// columns per core, run on its worker pool (`Parallel.swift`). Both libraries keep their idle
+/// workers spinning for a while, so letting OpenBLAS thread its own products put two spinning
+/// pools on the same two cores: `sched_yield` took a tenth of a prefill, and decoding lost the
+/// pool's benefit. `IMPRINT_BLAS_SPLIT=0` gives OpenBLAS the cores for its products instead (shared
+/// packing; it was the better choice before the pool, when waking a dispatch worker cost 20-50 µs).
+/// The attention kernel spreads its per-head products over the cores itself and runs OpenBLAS
+/// single-threaded either way (`singleThreadedRegion`).
 /// `x · Wᵀ` with at most `smallBatchRows` rows of `x` (decoding) streams `W` through a kernel of
 /// `CImprintKernels`, since `sgemm` would repack all of `W` for a handful of rows.
 public enum BLAS {
-    /// Whether Imprint splits large products over the cores itself (`IMPRINT_BLAS_SPLIT=1`) instead
-    /// of letting OpenBLAS's threads do it.
-    @usableFromInline static let splitsProducts = ProcessInfo.processInfo.environment["IMPRINT_BLAS_SPLIT"] == "1"
+    /// Whether Imprint splits large products over the cores itself (the default) instead of letting
+    /// OpenBLAS's threads do it (`IMPRINT_BLAS_SPLIT=0`).
+    @usableFromInline static let splitsProducts = ProcessInfo.processInfo.environment["IMPRINT_BLAS_SPLIT"] != "0"
 
     /// Applied once, before the first product.
     @usableFromInline static let singleThreaded: Bool = {
