@@ -86,23 +86,35 @@ public final class Generator {
             let vocabulary = model.configuration.vocabularySize
             while !active.isEmpty {
                 var finished: Set<Int> = []
+                // Each row has its own sampler (and random stream), so rows sample in parallel; the
+                // bookkeeping below stays in row order.
+                var sampled = [(token: Int, logProbability: Float)](repeating: (0, 0), count: active.count)
                 logits.storage.withUnsafeBufferPointer { all in
-                    for (cacheRow, row) in active.enumerated() {
-                        let rowLogits = UnsafeBufferPointer(rebasing: all[(cacheRow * vocabulary)..<((cacheRow + 1) * vocabulary)])
-                        let (token, logProbability) = samplers[row].sample(rowLogits)
-                        results[row].tokens.append(token)
-                        results[row].logProbabilities.append(logProbability)
-                        onToken?(row, token)
-                        if stops.contains(token) {
-                            results[row].finishReason = .endOfSequence
-                            finished.insert(cacheRow)
-                        } else if let decode, !parameters.stop.isEmpty,
-                                  parameters.stop.contains(where: decode(results[row].tokens).contains) {
-                            results[row].finishReason = .stopString
-                            finished.insert(cacheRow)
-                        } else if results[row].tokens.count >= parameters.maxTokens {
-                            finished.insert(cacheRow)
+                    samplers.withUnsafeMutableBufferPointer { rowSamplers in
+                        sampled.withUnsafeMutableBufferPointer { out in
+                            parallelFor(active.count, grain: 1) { rows in
+                                for cacheRow in rows {
+                                    let rowLogits = UnsafeBufferPointer(rebasing: all[(cacheRow * vocabulary)..<((cacheRow + 1) * vocabulary)])
+                                    out[cacheRow] = rowSamplers[active[cacheRow]].sample(rowLogits)
+                                }
+                            }
                         }
+                    }
+                }
+                for (cacheRow, row) in active.enumerated() {
+                    let (token, logProbability) = sampled[cacheRow]
+                    results[row].tokens.append(token)
+                    results[row].logProbabilities.append(logProbability)
+                    onToken?(row, token)
+                    if stops.contains(token) {
+                        results[row].finishReason = .endOfSequence
+                        finished.insert(cacheRow)
+                    } else if let decode, !parameters.stop.isEmpty,
+                              parameters.stop.contains(where: decode(results[row].tokens).contains) {
+                        results[row].finishReason = .stopString
+                        finished.insert(cacheRow)
+                    } else if results[row].tokens.count >= parameters.maxTokens {
+                        finished.insert(cacheRow)
                     }
                 }
                 if !finished.isEmpty {
