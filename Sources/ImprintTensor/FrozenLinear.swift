@@ -82,6 +82,15 @@ extension Tensor {
                 weight.frozenProduct(source.baseAddress!, m: m, into: out.baseAddress!)
                 guard let down, let up, rank > 0 else { return }
                 reduced = [Float](repeating: 0, count: m * rank)
+                if m <= BLAS.smallBatchRows {
+                    // Decoding: the small-batch kernel reads A [r, in] and B [out, r] as they are, so no
+                    // transposed copies are made for a handful of rows.
+                    reduced.withUnsafeMutableBufferPointer { r in
+                        LowRank.decodingUpdate(source.baseAddress!, m: m, k: inputs, down: down.storage, up: up.storage, r: rank,
+                                               n: outputs, alpha: scale, reduced: r.baseAddress!, into: out.baseAddress!)
+                    }
+                    return
+                }
                 let downTransposed = down.transposedValues()  // [in, r]
                 let upTransposed = up.transposedValues()      // [r, out]
                 reduced.withUnsafeMutableBufferPointer { r in
@@ -182,6 +191,25 @@ enum LowRank {
             }
             parallelFor(m, grain: 64) { rows in
                 _ = imprint_lowrank_expand(a, r, weights.baseAddress!, n, accumulate ? 1 : 0, rows.lowerBound, rows.upperBound, out)
+            }
+        }
+    }
+
+    /// For a few rows (decoding): `reduced [m, r] = alpha · x [m, k] · Aᵀ` and `out [m, n] += reduced · Bᵀ`,
+    /// with A `[r, k]` and B `[n, r]` in their own layout (`imprint_dense_matmul`).
+    static func decodingUpdate(_ x: UnsafePointer<Float>, m: Int, k: Int, down: [Float], up: [Float], r: Int, n: Int,
+                               alpha: Float, reduced: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        down.withUnsafeBufferPointer { a in imprint_dense_matmul(a.baseAddress!, k, 0, r, x, m, reduced, r) }
+        for index in 0..<(m * r) { reduced[index] *= alpha }
+        let update = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { update.deallocate() }
+        up.withUnsafeBufferPointer { b in
+            parallelFor(n, grain: 256) { columns in
+                imprint_dense_matmul(b.baseAddress!, r, columns.lowerBound, columns.upperBound, reduced, m, update, n)
+                for row in 0..<m {
+                    let target = out + row * n, source = update + row * n
+                    for column in columns { target[column] += source[column] }
+                }
             }
         }
     }
