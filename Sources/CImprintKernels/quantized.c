@@ -1,7 +1,8 @@
 // See imprint_quantized.h. The small-batch products read each weight row once: the AVX-512 path
-// decodes six weight rows at a time into an L1-resident float32 panel (the exact dequantized
-// values) and multiplies the panel with four activation rows at a time, 24 accumulators in zmm
-// registers; the portable path decodes one row and takes its dot products with the activations.
+// decodes four weight rows at a time into an L1-resident float32 panel (the exact dequantized
+// values) and multiplies the panel with four activation rows at a time, 16 accumulators in zmm
+// registers and one shared reduction; the portable path decodes one row and takes its dot
+// products with the activations.
 #include "imprint_quantized.h"
 
 #include <stdlib.h>

@@ -99,7 +99,7 @@ extension LoRAAdapter {
         }
         let tensors = peftTensors.map { SafetensorsTensor(name: $0.key, shape: $0.tensor.shape, values: $0.tensor.storage) }
         try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: stagedWeights)
-        try Self.writeFlushed(try PEFTAdapterConfig.encode(self), to: stagedConfig)
+        try Self.writeFlushed(PEFTAdapterConfig.encode(self), to: stagedConfig)
         if manager.fileExists(atPath: configURL.path) {
             guard unlink(configURL.path) == 0 else { throw Self.fileError(configURL, "cannot remove the old configuration") }
         }
