@@ -124,43 +124,9 @@ AVX512 static void outer_narrow_block(const float *a, long r, const float *b, lo
     }
     for (long j = 0; j < 16; j++) store_partial(out + (j0 + j) * ldb + q0, accumulator[j], width);
 }
-#endif
 
-int imprint_lowrank_supported(long r) {
-#ifdef IMPRINT_LOWRANK_AVX512
-    return supported(r);
-#else
-    (void)r;
-    return 0;
-#endif
-}
-
-int imprint_lowrank_reduce(const float *x, long k, const float *w, long r, float alpha, long row_begin, long row_end,
-                           float *out) {
-#ifdef IMPRINT_LOWRANK_AVX512
-    if (!supported(r)) return 0;
-    reduce_rows(x, k, w, r, alpha, row_begin, row_end, out);
-    return 1;
-#else
-    return 0;
-#endif
-}
-
-int imprint_lowrank_expand(const float *a, long r, const float *w, long n, float beta, long row_begin, long row_end,
-                           float *out) {
-#ifdef IMPRINT_LOWRANK_AVX512
-    if (!supported(r)) return 0;
-    expand_rows(a, r, w, n, beta, row_begin, row_end, out);
-    return 1;
-#else
-    return 0;
-#endif
-}
-
-int imprint_lowrank_outer_narrow(const float *a, long r, const float *b, long ldb, long m, long q_begin, long q_end,
-                                 float *out) {
-#ifdef IMPRINT_LOWRANK_AVX512
-    if (!supported(r)) return 0;
+AVX512 static void outer_narrow_rows(const float *a, long r, const float *b, long ldb, long m, long q_begin, long q_end,
+                                     float *out) {
     if (m <= 0)
         for (long j = 0; j < r; j++) memset(out + j * ldb + q_begin, 0, (size_t)(q_end - q_begin) * sizeof(float));
     // Rows in chunks of 64, so the strided reads of one chunk stay within a few dozen pages.
@@ -170,8 +136,38 @@ int imprint_lowrank_outer_narrow(const float *a, long r, const float *b, long ld
             for (long j0 = 0; j0 < r; j0 += 16)
                 outer_narrow_block(a, r, b, ldb, row0, row_end, q, q_end - q < 16 ? q_end - q : 16, j0, row0 == 0, out);
     }
-    return 1;
+}
+
+/// Runs `call` and returns 1 when rank `r` has a kernel here; returns 0 (the caller uses `sgemm`) otherwise.
+#define RUN_IF_SUPPORTED(r, call) \
+    do {                              \
+        if (!supported(r)) return 0;  \
+        call;                         \
+        return 1;                     \
+    } while (0)
 #else
-    return 0;
+#define RUN_IF_SUPPORTED(r, call) \
+    do {                              \
+        (void)(r);                    \
+        return 0;                     \
+    } while (0)
 #endif
+
+int imprint_lowrank_supported(long r) {
+    RUN_IF_SUPPORTED(r, (void)0);
+}
+
+int imprint_lowrank_reduce(const float *x, long k, const float *w, long r, float alpha, long row_begin, long row_end,
+                           float *out) {
+    RUN_IF_SUPPORTED(r, reduce_rows(x, k, w, r, alpha, row_begin, row_end, out));
+}
+
+int imprint_lowrank_expand(const float *a, long r, const float *w, long n, float beta, long row_begin, long row_end,
+                           float *out) {
+    RUN_IF_SUPPORTED(r, expand_rows(a, r, w, n, beta, row_begin, row_end, out));
+}
+
+int imprint_lowrank_outer_narrow(const float *a, long r, const float *b, long ldb, long m, long q_begin, long q_end,
+                                 float *out) {
+    RUN_IF_SUPPORTED(r, outer_narrow_rows(a, r, b, ldb, m, q_begin, q_end, out));
 }
