@@ -2,7 +2,11 @@ import CImprintKernels
 import COpenBLAS
 import Foundation
 
-/// Matrix products through OpenBLAS, and who owns the threads.
+/// Matrix products, and who owns the threads.
+///
+/// On CPUs with AVX-512 the products run on Imprint's packed kernel (`imprint_gemm.h`), which
+/// shares the packed weights between the cores and balances row blocks over the worker pool;
+/// elsewhere, or with `IMPRINT_GEMM=openblas`, on OpenBLAS as follows.
 ///
 /// OpenBLAS runs on one thread, and Imprint splits each large product into one block of rows or
 /// columns per core, run on its worker pool (`Parallel.swift`). Both libraries keep their idle
@@ -18,6 +22,13 @@ public enum BLAS {
     /// Whether Imprint splits large products over the cores itself (the default) instead of letting
     /// OpenBLAS's threads do it (`IMPRINT_BLAS_SPLIT=0`).
     @usableFromInline static let splitsProducts = ProcessInfo.processInfo.environment["IMPRINT_BLAS_SPLIT"] != "0"
+
+    /// Whether products go to the packed AVX-512 kernel of `CImprintKernels` (`imprint_gemm.h`; on
+    /// CPUs with AVX-512F) rather than OpenBLAS; `IMPRINT_GEMM=openblas` chooses OpenBLAS.
+    @usableFromInline static let usesOwnKernel: Bool = {
+        if ProcessInfo.processInfo.environment["IMPRINT_GEMM"] == "openblas" { _ = imprint_sgemm_enabled(0) }
+        return imprint_sgemm_enabled(-1) != 0
+    }()
 
     /// Applied once, before the first product.
     @usableFromInline static let singleThreaded: Bool = {
@@ -56,6 +67,12 @@ public enum BLAS {
                 imprint_dense_matmul(b, k, rows.lowerBound, rows.upperBound, a, m, c, ldc)
             }
             return
+        }
+        if usesOwnKernel {
+            let threads = parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
+            if imprint_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads) != 0 {
+                return
+            }
         }
         let workers = splitsProducts && parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
         func product(_ rows: Range<Int>, _ columns: Range<Int>) {

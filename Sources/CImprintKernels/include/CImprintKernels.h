@@ -4,3 +4,4 @@
 #include "imprint_pool.h"
 #include "imprint_bfloat16.h"
 #include "imprint_lowrank.h"
+#include "imprint_gemm.h"

@@ -1,0 +1,312 @@
+// See imprint_gemm.h.
+//
+// Loops, outermost first (GotoBLAS's): k in blocks of at most KC_MAX; columns of C in blocks of
+// NC_MAX; op(B)'s k x nc block packed once into 32-column panels shared by the threads (at most
+// 1.1 MiB, in L2); then row blocks of C (items of ITEM_PANELS x MR rows) taken by the threads one
+// at a time, each packing its rows of op(A) into MR-row panels (k-major) and running the kernel
+// for each MR-row panel (at most 18 KiB, it stays in L1) against every 32-column panel (streamed
+// from L2). Where C has several column blocks (the vocabulary projection), op(A)'s k block is
+// packed once, in a phase of its own, rather than in every item of every column block. Each
+// phase is one pool job; the pool's return is the barrier between phases.
+// Measured here: keeping the B panel in L1 and streaming A ran 5-30% slower; k blocks of at
+// most 384 (576 = 2 x 288) beat 256 by writing C fewer times.
+//
+// The kernel keeps a 12 x 32 tile of C in 24 zmm accumulators: per step of k it loads one
+// 32-wide row of the B panel and broadcasts 12 values of the A panel (24 FMAs). Partial tiles
+// (m or n not a multiple of the tile) use zero-padded panels and masked or skipped stores.
+#include "imprint_gemm.h"
+#include "imprint_pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+#define MR 12
+#define NR 32
+#ifndef KC_MAX
+#define KC_MAX 384
+#endif
+#ifndef NC_MAX
+#define NC_MAX 768
+#endif
+#ifndef ITEM_PANELS
+#define ITEM_PANELS 8
+#endif
+
+static int kernel_state = -1;  // -1: not yet decided
+
+static int available(void) {
+    if (kernel_state < 0) {
+        __builtin_cpu_init();
+        kernel_state = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return kernel_state;
+}
+
+int imprint_sgemm_enabled(int enabled) {
+    int previous = available();
+    if (enabled >= 0) {
+        __builtin_cpu_init();
+        kernel_state = enabled && __builtin_cpu_supports("avx512f");
+    }
+    return previous;
+}
+
+typedef struct {
+    int transpose_a, transpose_b;
+    long m, n, k;
+    float alpha;
+    const float *a, *b;
+    long lda, ldb;
+    float *c;
+    long ldc;
+    // The current block: columns [jc, jc + nc), k in [pc, pc + kc), and beta for this block
+    // (the caller's for the first k block, 1 afterwards).
+    long jc, nc, pc, kc;
+    float beta;
+    float *packed_b;  // ceil(nc / NR) panels of kc x NR
+    float *packed_a;  // all of op(A)'s k block, item after item, when C has several column blocks; else NULL
+    long items;       // row blocks of C
+} gemm_job;
+
+/// A thread's buffer for its packed rows of op(A), and the calling thread's for op(B)'s block
+/// and for all of op(A)'s k block; kept for the thread's life, grown when a product needs more.
+typedef struct {
+    float *data;
+    size_t floats;
+} thread_buffer;
+static _Thread_local thread_buffer buffer_a, buffer_b, buffer_shared_a;
+
+/// The buffer, at least `floats` long (64-byte aligned), or NULL when memory is short.
+static float *reserve(thread_buffer *buffer, size_t floats) {
+    if (buffer->floats < floats) {
+        free(buffer->data);
+        buffer->data = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+        buffer->floats = buffer->data == NULL ? 0 : floats;
+    }
+    return buffer->data;
+}
+
+/// Transposes the 16 x 16 matrix whose rows are r[0..15] in place: r[q] becomes column q.
+/// Interleaves pairs, then quads, then 128-bit lanes twice.
+AVX512 static inline __attribute__((always_inline)) void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {  // r[i + c], lane L: rows i..i+3 of column 4L + c
+        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
+/// Packs columns [j0, j0 + NR) of op(B)'s current block (zero beyond column n) into a kc x NR panel.
+AVX512 static void pack_b_panel(const gemm_job *job, long panel) {
+    long j0 = job->jc + panel * NR, kc = job->kc, pc = job->pc;
+    long columns = job->jc + job->nc - j0;
+    if (columns > NR) columns = NR;
+    float *target = job->packed_b + panel * kc * NR;
+    if (!job->transpose_b) {  // op(B)[p][j] = b[p * ldb + j]: rows of the panel are contiguous
+        __mmask16 low = columns >= 16 ? 0xffff : (__mmask16)((1u << columns) - 1u);
+        __mmask16 high = columns <= 16 ? 0 : columns >= 32 ? 0xffff : (__mmask16)((1u << (columns - 16)) - 1u);
+        for (long p = 0; p < kc; p++) {
+            const float *source = job->b + (pc + p) * job->ldb + j0;
+            _mm512_store_ps(target + p * NR, _mm512_maskz_loadu_ps(low, source));
+            _mm512_store_ps(target + p * NR + 16, _mm512_maskz_loadu_ps(high, source + 16));
+        }
+    } else {  // op(B)[p][j] = b[j * ldb + p]: transpose 16 x 16 blocks through registers
+        long j = 0;
+        for (; j + 16 <= columns; j += 16) {
+            const float *rows = job->b + (j0 + j) * job->ldb + pc;
+            long p = 0;
+            for (; p + 16 <= kc; p += 16) {
+                __m512 r[16];
+                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(rows + i * job->ldb + p);
+                transpose16(r);
+                // r[q] now holds column p + q of the 16 rows.
+                for (int q = 0; q < 16; q++) _mm512_store_ps(target + (p + q) * NR + j, r[q]);
+            }
+            for (; p < kc; p++)
+                for (long i = 0; i < 16; i++) target[p * NR + j + i] = rows[i * job->ldb + p];
+        }
+        for (long p = 0; p < kc; p++) {
+            for (long jj = j; jj < columns; jj++) target[p * NR + jj] = job->b[(j0 + jj) * job->ldb + pc + p];
+            for (long jj = columns > j ? columns : j; jj < NR; jj++) target[p * NR + jj] = 0;
+        }
+    }
+}
+
+/// Packs rows [i0, i0 + rows) of op(A)'s current k block into MR-row panels (k-major, zero rows
+/// past m).
+AVX512 static void pack_a(const gemm_job *job, long i0, long rows, float *target) {
+    long kc = job->kc, pc = job->pc;
+    for (long r0 = 0; r0 < rows; r0 += MR, target += kc * MR) {
+        long valid = job->m - (i0 + r0);
+        if (valid > MR) valid = MR;
+        if (job->transpose_a) {  // op(A)[i][p] = a[p * lda + i]: each step's MR values are contiguous
+            __mmask16 mask = (__mmask16)((1u << valid) - 1u);
+            const float *source = job->a + pc * job->lda + i0 + r0;
+            for (long p = 0; p < kc; p++)
+                _mm512_mask_storeu_ps(target + p * MR, 0x0fff, _mm512_maskz_loadu_ps(mask, source + p * job->lda));
+        } else {  // op(A)[i][p] = a[i * lda + p]: 16 steps of k at a time through a transpose
+            const float *source = job->a + (i0 + r0) * job->lda + pc;
+            long p = 0;
+            for (; p + 16 <= kc; p += 16) {
+                __m512 r[16];
+                for (int i = 0; i < 16; i++) r[i] = i < valid ? _mm512_loadu_ps(source + i * job->lda + p) : _mm512_setzero_ps();
+                transpose16(r);
+                for (int q = 0; q < 16; q++) _mm512_mask_storeu_ps(target + (p + q) * MR, 0x0fff, r[q]);
+            }
+            for (; p < kc; p++)
+                for (long i = 0; i < MR; i++) target[p * MR + i] = i < valid ? source[i * job->lda + p] : 0;
+        }
+    }
+}
+
+/// C tile (rows x columns of at most MR x NR at `c`) = alpha · (A panel · B panel) + beta · C.
+AVX512 static void kernel(long kc, const float *pa, const float *pb, float *c, long ldc, long rows, long columns,
+                          float alpha, float beta) {
+    __m512 accumulator[MR][2];
+    for (int i = 0; i < MR; i++) accumulator[i][0] = accumulator[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
+        for (int i = 0; i < MR; i++) {
+            __m512 a = _mm512_set1_ps(pa[i]);
+            accumulator[i][0] = _mm512_fmadd_ps(a, b0, accumulator[i][0]);
+            accumulator[i][1] = _mm512_fmadd_ps(a, b1, accumulator[i][1]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    __mmask16 low = columns >= 16 ? 0xffff : (__mmask16)((1u << columns) - 1u);
+    __mmask16 high = columns <= 16 ? 0 : columns >= 32 ? 0xffff : (__mmask16)((1u << (columns - 16)) - 1u);
+    __m512 scale = _mm512_set1_ps(alpha), keep = _mm512_set1_ps(beta);
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows) break;
+        float *row = c + i * ldc;
+        __m512 v0 = alpha == 1 ? accumulator[i][0] : _mm512_mul_ps(scale, accumulator[i][0]);
+        __m512 v1 = alpha == 1 ? accumulator[i][1] : _mm512_mul_ps(scale, accumulator[i][1]);
+        if (beta == 1) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(low, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(high, row + 16));
+        } else if (beta != 0) {
+            v0 = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(low, row), v0);
+            v1 = _mm512_fmadd_ps(keep, _mm512_maskz_loadu_ps(high, row + 16), v1);
+        }
+        _mm512_mask_storeu_ps(row, low, v0);
+        _mm512_mask_storeu_ps(row + 16, high, v1);
+    }
+}
+
+static void pack_b_task(void *context, long index) {
+    const gemm_job *job = context;
+    long panels = (job->nc + NR - 1) / NR;
+    // Tasks of up to 4 panels each.
+    for (long panel = index * 4; panel < panels && panel < index * 4 + 4; panel++) pack_b_panel(job, panel);
+}
+
+static void pack_a_task(void *context, long item) {
+    const gemm_job *job = context;
+    long i0 = item * ITEM_PANELS * MR;
+    long rows = job->m - i0 < ITEM_PANELS * MR ? job->m - i0 : ITEM_PANELS * MR;
+    pack_a(job, i0, rows, job->packed_a + item * ITEM_PANELS * MR * job->kc);
+}
+
+static void compute_task(void *context, long item) {
+    const gemm_job *job = context;
+    long i0 = item * ITEM_PANELS * MR;
+    long rows = job->m - i0 < ITEM_PANELS * MR ? job->m - i0 : ITEM_PANELS * MR;
+    float *pa;
+    if (job->packed_a != NULL) {
+        pa = job->packed_a + item * ITEM_PANELS * MR * job->kc;
+    } else {
+        // Reserved by imprint_sgemm on the calling thread; a worker's first product reserves its own.
+        pa = reserve(&buffer_a, (size_t)ITEM_PANELS * MR * KC_MAX);
+        if (pa == NULL) abort();
+        pack_a(job, i0, rows, pa);
+    }
+    long panels = (job->nc + NR - 1) / NR;
+    for (long r0 = 0; r0 < rows; r0 += MR) {
+        long tile_rows = rows - r0 < MR ? rows - r0 : MR;
+        for (long q = 0; q < panels; q++) {
+            long j0 = job->jc + q * NR;
+            long columns = job->jc + job->nc - j0;
+            if (columns > NR) columns = NR;
+            kernel(job->kc, pa + r0 * job->kc, job->packed_b + q * job->kc * NR, job->c + (i0 + r0) * job->ldc + j0,
+                   job->ldc, tile_rows, columns, job->alpha, job->beta);
+        }
+    }
+}
+
+int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc, long threads) {
+    if (!available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0 || alpha == 0) {  // C = beta · C
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return 1;
+    }
+    gemm_job job = {.transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n, .k = k, .alpha = alpha,
+                    .a = a, .b = b, .lda = lda, .ldb = ldb, .c = c, .ldc = ldc};
+    long k_blocks = (k + KC_MAX - 1) / KC_MAX;
+    long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 2 x 288, not 384 + 192
+    job.items = (m + ITEM_PANELS * MR - 1) / (ITEM_PANELS * MR);
+    job.packed_b = reserve(&buffer_b, (size_t)KC_MAX * NC_MAX);
+    if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_PANELS * MR * KC_MAX) == NULL) return 0;
+    if (n > NC_MAX) {
+        // Several column blocks (the vocabulary projection): pack each k block of op(A) once, not
+        // once per column block.
+        job.packed_a = reserve(&buffer_shared_a, (size_t)job.items * ITEM_PANELS * MR * kc_even);
+        if (job.packed_a == NULL) return 0;
+    }
+    for (long pc = 0; pc < k; pc += kc_even) {
+        job.pc = pc;
+        job.kc = k - pc < kc_even ? k - pc : kc_even;
+        job.beta = pc == 0 ? beta : 1;
+        if (job.packed_a != NULL) imprint_pool_run(job.items, threads, pack_a_task, &job);
+        for (long jc = 0; jc < n; jc += NC_MAX) {
+            job.jc = jc;
+            job.nc = n - jc < NC_MAX ? n - jc : NC_MAX;
+            long panels = (job.nc + NR - 1) / NR;
+            imprint_pool_run((panels + 3) / 4, threads, pack_b_task, &job);
+            imprint_pool_run(job.items, threads, compute_task, &job);
+        }
+    }
+    return 1;
+}
+
+#else
+
+int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc, long threads) {
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)b;
+    (void)ldb, (void)beta, (void)c, (void)ldc, (void)threads;
+    return 0;
+}
+
+int imprint_sgemm_enabled(int enabled) {
+    (void)enabled;
+    return 0;
+}
+
+#endif
