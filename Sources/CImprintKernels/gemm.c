@@ -32,6 +32,9 @@
 #ifndef NC_MAX
 #define NC_MAX 768
 #endif
+#ifndef B_PREFETCH
+#define B_PREFETCH 8  // steps of k ahead that the kernel prefetches its B panel (the L2 stream)
+#endif
 #ifndef ITEM_PANELS
 #define ITEM_PANELS 8
 #endif
@@ -188,6 +191,10 @@ AVX512 static void kernel(long kc, const float *pa, const float *pb, float *c, l
     for (int i = 0; i < MR; i++) accumulator[i][0] = accumulator[i][1] = _mm512_setzero_ps();
     for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long p = 0; p < kc; p++) {
+#if B_PREFETCH > 0
+        _mm_prefetch((const char *)(pb + B_PREFETCH * NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pb + B_PREFETCH * NR + 16), _MM_HINT_T0);
+#endif
         __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
         for (int i = 0; i < MR; i++) {
             __m512 a = _mm512_set1_ps(pa[i]);

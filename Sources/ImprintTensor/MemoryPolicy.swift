@@ -8,7 +8,7 @@ import Glibc
 /// free, so each large tensor (a `[512, 49152]` logits buffer is 100 MB) pays its page faults
 /// again on every step — 10 to 40% of a large matrix product. On first use, ImprintTensor asks
 /// glibc to serve large blocks from the heap and keep freed memory for reuse (`M_MMAP_MAX = 0`,
-/// `M_TRIM_THRESHOLD` at its maximum), the CPU analogue of PyTorch's caching allocator on GPUs.
+/// `M_TRIM_THRESHOLD` -1, no trimming), the CPU analogue of PyTorch's caching allocator on GPUs.
 /// The cost is that the process keeps its peak heap; `releaseCachedMemory()` gives it back.
 /// Set `IMPRINT_SYSTEM_MALLOC=1` in the environment to leave glibc's defaults alone.
 public enum MemoryPolicy {
@@ -17,7 +17,7 @@ public enum MemoryPolicy {
         #if canImport(Glibc)
         if getenv("IMPRINT_SYSTEM_MALLOC") == nil {
             _ = glibcMallopt(-4, 0)  // M_MMAP_MAX in <malloc.h>
-            _ = glibcMallopt(-1, Int32.max)  // M_TRIM_THRESHOLD
+            _ = glibcMallopt(-1, -1)  // M_TRIM_THRESHOLD: -1 turns trimming off (Int32.max still trimmed a top chunk over 2 GiB)
             return true
         }
         #endif
