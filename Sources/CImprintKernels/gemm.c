@@ -2,14 +2,16 @@
 //
 // Loops, outermost first (GotoBLAS's): k in blocks of at most KC_MAX; columns of C in blocks of
 // NC_MAX; op(B)'s k x nc block packed once into 32-column panels shared by the threads (at most
-// 1.1 MiB, in L2); then row blocks of C (items of ITEM_PANELS x MR rows) taken by the threads one
+// 768 KiB, in L2); then row blocks of C (items of ITEM_PANELS x MR rows) taken by the threads one
 // at a time, each packing its rows of op(A) into MR-row panels (k-major) and running the kernel
-// for each MR-row panel (at most 18 KiB, it stays in L1) against every 32-column panel (streamed
+// for each MR-row panel (at most 12 KiB, it stays in L1) against every 32-column panel (streamed
 // from L2). Where C has several column blocks (the vocabulary projection), op(A)'s k block is
 // packed once, in a phase of its own, rather than in every item of every column block. Each
 // phase is one pool job; the pool's return is the barrier between phases.
-// Measured here: keeping the B panel in L1 and streaming A ran 5-30% slower; k blocks of at
-// most 384 (576 = 2 x 288) beat 256 by writing C fewer times.
+// Measured here: keeping the B panel in L1 and streaming A ran 5-30% slower. Model prefill with
+// k blocks of at most 256 (576 = 3 x 192) beat 384 (2 x 288) by 3-10% in three alternating
+// rounds, and row blocks of 8 panels beat 4, 12 and 16; a single-product harness had preferred
+// 384, so these were chosen on the model.
 //
 // The kernel keeps a 12 x 32 tile of C in 24 zmm accumulators: per step of k it loads one
 // 32-wide row of the B panel and broadcasts 12 values of the A panel (24 FMAs). Partial tiles
@@ -27,7 +29,7 @@
 #define MR 12
 #define NR 32
 #ifndef KC_MAX
-#define KC_MAX 384
+#define KC_MAX 256
 #endif
 #ifndef NC_MAX
 #define NC_MAX 768
@@ -276,7 +278,7 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
     gemm_job job = {.transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n, .k = k, .alpha = alpha,
                     .a = a, .b = b, .lda = lda, .ldb = ldb, .c = c, .ldc = ldc};
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
-    long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 2 x 288, not 384 + 192
+    long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 3 x 192, not 256 + 256 + 64
     job.items = (m + ITEM_PANELS * MR - 1) / (ITEM_PANELS * MR);
     job.packed_b = reserve(&buffer_b, (size_t)KC_MAX * NC_MAX);
     if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_PANELS * MR * KC_MAX) == NULL) return 0;
