@@ -28,18 +28,11 @@
 #define AVX512 __attribute__((target("avx512f")))
 #define MR 12
 #define NR 32
-#ifndef KC_MAX
 #define KC_MAX 256
-#endif
-#ifndef NC_MAX
 #define NC_MAX 768
-#endif
-#ifndef B_PREFETCH
 #define B_PREFETCH 8  // steps of k ahead that the kernel prefetches its B panel (the L2 stream)
-#endif
-#ifndef ITEM_PANELS
 #define ITEM_PANELS 8
-#endif
+#define ITEM_ROWS (ITEM_PANELS * MR)
 
 static int kernel_state = -1;  // -1: not yet decided
 
@@ -95,6 +88,11 @@ static float *reserve(thread_buffer *buffer, size_t floats) {
     return buffer->data;
 }
 
+/// The mask of the first `count` of 16 lanes (none for count <= 0, all for count >= 16).
+static inline __mmask16 lane_mask(long count) {
+    return count <= 0 ? 0 : count >= 16 ? 0xffff : (__mmask16)((1u << count) - 1u);
+}
+
 /// Transposes the 16 x 16 matrix whose rows are r[0..15] in place: r[q] becomes column q.
 /// Interleaves pairs, then quads, then 128-bit lanes twice.
 AVX512 static inline __attribute__((always_inline)) void transpose16(__m512 r[16]) {
@@ -130,8 +128,7 @@ AVX512 static void pack_b_panel(const gemm_job *job, long panel) {
     if (columns > NR) columns = NR;
     float *target = job->packed_b + panel * kc * NR;
     if (!job->transpose_b) {  // op(B)[p][j] = b[p * ldb + j]: rows of the panel are contiguous
-        __mmask16 low = columns >= 16 ? 0xffff : (__mmask16)((1u << columns) - 1u);
-        __mmask16 high = columns <= 16 ? 0 : columns >= 32 ? 0xffff : (__mmask16)((1u << (columns - 16)) - 1u);
+        __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
         for (long p = 0; p < kc; p++) {
             const float *source = job->b + (pc + p) * job->ldb + j0;
             _mm512_store_ps(target + p * NR, _mm512_maskz_loadu_ps(low, source));
@@ -193,10 +190,8 @@ AVX512 static void kernel(long kc, const float *pa, const float *pb, float *c, l
     for (int i = 0; i < MR; i++) accumulator[i][0] = accumulator[i][1] = _mm512_setzero_ps();
     for (int i = 0; i < MR; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
     for (long p = 0; p < kc; p++) {
-#if B_PREFETCH > 0
         _mm_prefetch((const char *)(pb + B_PREFETCH * NR), _MM_HINT_T0);
         _mm_prefetch((const char *)(pb + B_PREFETCH * NR + 16), _MM_HINT_T0);
-#endif
         __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
         for (int i = 0; i < MR; i++) {
             __m512 a = _mm512_set1_ps(pa[i]);
@@ -206,8 +201,7 @@ AVX512 static void kernel(long kc, const float *pa, const float *pb, float *c, l
         pa += MR;
         pb += NR;
     }
-    __mmask16 low = columns >= 16 ? 0xffff : (__mmask16)((1u << columns) - 1u);
-    __mmask16 high = columns <= 16 ? 0 : columns >= 32 ? 0xffff : (__mmask16)((1u << (columns - 16)) - 1u);
+    __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
     __m512 scale = _mm512_set1_ps(alpha), keep = _mm512_set1_ps(beta);
     for (int i = 0; i < MR; i++) {
         if (i >= rows) break;
@@ -233,23 +227,26 @@ static void pack_b_task(void *context, long index) {
     for (long panel = index * 4; panel < panels && panel < index * 4 + 4; panel++) pack_b_panel(job, panel);
 }
 
+/// Rows of C in row block `item` (ITEM_ROWS, fewer in the last).
+static inline long item_rows(const gemm_job *job, long item) {
+    long left = job->m - item * ITEM_ROWS;
+    return left < ITEM_ROWS ? left : ITEM_ROWS;
+}
+
 static void pack_a_task(void *context, long item) {
     const gemm_job *job = context;
-    long i0 = item * ITEM_PANELS * MR;
-    long rows = job->m - i0 < ITEM_PANELS * MR ? job->m - i0 : ITEM_PANELS * MR;
-    pack_a(job, i0, rows, job->packed_a + item * ITEM_PANELS * MR * job->kc);
+    pack_a(job, item * ITEM_ROWS, item_rows(job, item), job->packed_a + item * ITEM_ROWS * job->kc);
 }
 
 static void compute_task(void *context, long item) {
     const gemm_job *job = context;
-    long i0 = item * ITEM_PANELS * MR;
-    long rows = job->m - i0 < ITEM_PANELS * MR ? job->m - i0 : ITEM_PANELS * MR;
+    long i0 = item * ITEM_ROWS, rows = item_rows(job, item);
     float *pa;
     if (job->packed_a != NULL) {
-        pa = job->packed_a + item * ITEM_PANELS * MR * job->kc;
+        pa = job->packed_a + item * ITEM_ROWS * job->kc;
     } else {
         // Reserved by imprint_sgemm on the calling thread; a worker's first product reserves its own.
-        pa = reserve(&buffer_a, (size_t)ITEM_PANELS * MR * KC_MAX);
+        pa = reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX);
         if (pa == NULL) abort();
         pack_a(job, i0, rows, pa);
     }
@@ -279,13 +276,13 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
                     .a = a, .b = b, .lda = lda, .ldb = ldb, .c = c, .ldc = ldc};
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
     long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 3 x 192, not 256 + 256 + 64
-    job.items = (m + ITEM_PANELS * MR - 1) / (ITEM_PANELS * MR);
+    job.items = (m + ITEM_ROWS - 1) / ITEM_ROWS;
     job.packed_b = reserve(&buffer_b, (size_t)KC_MAX * NC_MAX);
-    if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_PANELS * MR * KC_MAX) == NULL) return 0;
+    if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX) == NULL) return 0;
     if (n > NC_MAX) {
         // Several column blocks (the vocabulary projection): pack each k block of op(A) once, not
         // once per column block.
-        job.packed_a = reserve(&buffer_shared_a, (size_t)job.items * ITEM_PANELS * MR * kc_even);
+        job.packed_a = reserve(&buffer_shared_a, (size_t)job.items * ITEM_ROWS * kc_even);
         if (job.packed_a == NULL) return 0;
     }
     for (long pc = 0; pc < k; pc += kc_even) {

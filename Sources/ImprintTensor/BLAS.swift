@@ -23,11 +23,11 @@ public enum BLAS {
     /// OpenBLAS's threads do it (`IMPRINT_BLAS_SPLIT=0`).
     @usableFromInline static let splitsProducts = ProcessInfo.processInfo.environment["IMPRINT_BLAS_SPLIT"] != "0"
 
-    /// Whether products go to the packed AVX-512 kernel of `CImprintKernels` (`imprint_gemm.h`; on
-    /// CPUs with AVX-512F) rather than OpenBLAS; `IMPRINT_GEMM=openblas` chooses OpenBLAS.
-    @usableFromInline static let usesOwnKernel: Bool = {
+    /// Applied once, before the first product: `IMPRINT_GEMM=openblas` turns off the packed AVX-512
+    /// kernel of `CImprintKernels` (`imprint_gemm.h`), which then declines every product.
+    @usableFromInline static let gemmChoiceApplied: Bool = {
         if ProcessInfo.processInfo.environment["IMPRINT_GEMM"] == "openblas" { _ = imprint_sgemm_enabled(0) }
-        return imprint_sgemm_enabled(-1) != 0
+        return true
     }()
 
     /// Applied once, before the first product.
@@ -68,13 +68,13 @@ public enum BLAS {
             }
             return
         }
-        if usesOwnKernel {
-            let threads = parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
-            if imprint_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads) != 0 {
-                return
-            }
+        _ = gemmChoiceApplied
+        let cores = parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
+        // The packed kernel returns 0 where it does not run (no AVX-512F, or turned off): OpenBLAS then.
+        if imprint_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, cores) != 0 {
+            return
         }
-        let workers = splitsProducts && parallel && m * n * k >= parallelThreshold ? parallelWorkerCount : 1
+        let workers = splitsProducts ? cores : 1
         func product(_ rows: Range<Int>, _ columns: Range<Int>) {
             guard !rows.isEmpty, !columns.isEmpty else { return }
             // Row r of op(A): A + r·lda (no transpose) or A + r (transposed). Column j of op(B): B + j or B + j·ldb.
