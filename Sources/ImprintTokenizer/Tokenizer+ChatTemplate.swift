@@ -1,3 +1,5 @@
+import Foundation
+
 extension Tokenizer {
     /// The variables `transformers` adds from `special_tokens_map`: `bos_token`, `eos_token`, `unk_token`,
     /// `pad_token`, each only when the tokenizer has it.
@@ -17,12 +19,13 @@ extension Tokenizer {
     ///   - addGenerationPrompt: append the assistant header that starts the model's turn.
     ///   - tools: JSON-schema tool descriptions, passed as `tools`.
     ///   - variables: extra template variables; they override the special tokens.
+    ///   - now: the time `strftime_now` formats (`nil`: the real clock, as transformers does).
     /// - Throws: `TokenizerError.missingField` when there is no template; `TemplateError` from the template.
     public func applyChatTemplate(messages: [JinjaValue], addGenerationPrompt: Bool, tools: [JinjaValue]? = nil,
-                                  variables: [String: JinjaValue] = [:]) throws -> String {
+                                  variables: [String: JinjaValue] = [:], now: Date? = nil) throws -> String {
         let template = try compiledChatTemplate()
         return try template.render(messages: messages, addGenerationPrompt: addGenerationPrompt, tools: tools,
-                                   variables: specialTokenVariables.merging(variables) { $1 })
+                                   variables: specialTokenVariables.merging(variables) { $1 }, now: now)
     }
 
     /// Renders plain `(role, content)` messages with the tokenizer's chat template.

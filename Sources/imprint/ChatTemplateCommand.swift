@@ -20,9 +20,34 @@ struct ChatTemplateCommand: ParsableCommand {
     @Flag(help: "Read and write one JSON value per line (required).")
     var jsonl = false
 
+    @Option(help: ArgumentHelp("The time strftime_now renders, ISO 8601 (2026-12-04T09:30:00Z, or with an offset: "
+        + "the wall-clock time there). Default: now, local time, as transformers does.", valueName: "ISO-8601"))
+    var now: String?
+
     func validate() throws {
         guard jsonl else { throw ValidationError("--jsonl is required: input is one JSON object per line") }
         guard (model == nil) != (template == nil) else { throw ValidationError("give exactly one of --model and --template") }
+        if let now, Self.parseTime(now) == nil {
+            throw ValidationError("--now \(now): expected an ISO 8601 time such as 2026-12-04T09:30:00Z or 2026-12-04T09:30:00+01:00")
+        }
+    }
+
+    /// An ISO 8601 time and the zone its wall-clock time is in (UTC for `Z`, the given offset otherwise).
+    static func parseTime(_ text: String) -> (date: Date, timeZone: TimeZone)? {
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+            formatter.formatOptions = options
+            guard let date = formatter.date(from: text) else { continue }
+            var offset = 0
+            if !text.hasSuffix("Z") && !text.hasSuffix("z"), text.count >= 6 {
+                let suffix = text.suffix(6)  // +HH:MM or -HH:MM
+                let sign = suffix.first == "-" ? -1 : 1
+                let parts = suffix.dropFirst().split(separator: ":").compactMap { Int($0) }
+                if parts.count == 2 { offset = sign * (parts[0] * 3600 + parts[1] * 60) }
+            }
+            return (date, TimeZone(secondsFromGMT: offset) ?? TimeZone(identifier: "UTC")!)
+        }
+        return nil
     }
 
     func run() throws {
@@ -51,7 +76,9 @@ struct ChatTemplateCommand: ParsableCommand {
             for (key, element) in object.pairs { variables[key] = element }
             variables["messages"] = .array(ChatTemplate.aliasingReasoningFields(messages))
             do {
-                return try TokenizerJSONLines.jsonString(try chatTemplate.render(variables))
+                let clock = now.flatMap(Self.parseTime)
+                return try TokenizerJSONLines.jsonString(try chatTemplate.render(variables, now: clock?.date,
+                                                                                  timeZone: clock?.timeZone ?? .current))
             } catch let error as TemplateError {
                 throw TokenizerJSONLines.LineError(lineNumber, error.description)
             }

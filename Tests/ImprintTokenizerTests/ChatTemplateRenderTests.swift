@@ -6,6 +6,10 @@ import XCTest
 /// Real chat templates rendered on varied conversations, against transformers' renders
 /// (Fixtures/make_chat_template_fixtures.py).
 final class ChatTemplateRenderTests: XCTestCase {
+    /// The time the fixture script gives `strftime_now` (2026-11-22 12:00, a naive local time there; UTC here).
+    static let fixtureTime = Date(timeIntervalSince1970: 1_795_348_800)
+    static let utc = TimeZone(identifier: "UTC")!
+
     func templateSource(_ name: String) throws -> String {
         switch name {
         case "smollm2-135m-instruct":
@@ -40,7 +44,8 @@ final class ChatTemplateRenderTests: XCTestCase {
             let tools = context.removeValue(forKey: "tools").flatMap { $0.sequenceElements }
             // The conversation goes through `render(messages:)`, transformers' apply_chat_template path.
             func render() throws -> String {
-                try templates[name]!.render(messages: messages, addGenerationPrompt: addGenerationPrompt, tools: tools, variables: context)
+                try templates[name]!.render(messages: messages, addGenerationPrompt: addGenerationPrompt, tools: tools,
+                                            variables: context, now: Self.fixtureTime, timeZone: Self.utc)
             }
             if case .string(let expected)? = record["rendered"] {
                 do {
@@ -60,6 +65,36 @@ final class ChatTemplateRenderTests: XCTestCase {
             }
         }
         print("chat templates: \(identical)/\(records.count) renders identical")
+    }
+}
+
+/// `strftime_now` formats the render's time, never the day the test runs.
+final class ChatTemplateClockTests: XCTestCase {
+    func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    func testDateTemplatesRenderTheGivenTimeExactly() throws {
+        let template = try ChatTemplate("{{ strftime_now('%Y-%m-%d') }}|{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%B %d, %Y %H:%M') }}")
+        let utc = TimeZone(identifier: "UTC")!
+        XCTAssertEqual(try template.render([:], now: date("2026-11-22T12:00:00Z"), timeZone: utc),
+                       "2026-11-22|22 Nov 2026|November 22, 2026 12:00")
+        XCTAssertEqual(try template.render([:], now: date("2031-02-03T23:59:59Z"), timeZone: utc),
+                       "2031-02-03|03 Feb 2031|February 03, 2031 23:59")
+        // The wall-clock time of the given zone: 23:30 UTC is already the next day in Tokyo (+9).
+        XCTAssertEqual(try template.render([:], now: date("2026-12-31T23:30:00Z"), timeZone: TimeZone(secondsFromGMT: 9 * 3600)!),
+                       "2027-01-01|01 Jan 2027|January 01, 2027 08:30")
+    }
+
+    func testRealDateTemplateAtTwoTimes() throws {
+        // Granite 3.3's system prompt carries the date (the template is fetched with the llama.cpp vocabularies).
+        let url = try TestResources.fetched("llama-cpp-vocab/templates/ibm-granite-granite-3.3-2B-Instruct.jinja",
+                                            fetchedBy: "scripts/fetch-test-vocabularies.sh")
+        let template = try ChatTemplate(String(contentsOf: url, encoding: .utf8))
+        let messages: [JinjaValue] = [.message(role: "user", content: "Hi")]
+        let utc = TimeZone(identifier: "UTC")!
+        let first = try template.render(messages: messages, addGenerationPrompt: true, now: date("2026-11-22T12:00:00Z"), timeZone: utc)
+        let second = try template.render(messages: messages, addGenerationPrompt: true, now: date("2040-06-01T08:00:00Z"), timeZone: utc)
+        XCTAssertTrue(first.contains("Today's Date: November 22, 2026."), first)
+        XCTAssertTrue(second.contains("Today's Date: June 01, 2040."), second)
     }
 }
 

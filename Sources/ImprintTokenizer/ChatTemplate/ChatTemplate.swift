@@ -1,3 +1,5 @@
+import Foundation
+
 /// A compiled Jinja chat template, rendered exactly as `transformers`' `apply_chat_template(..., tokenize=False)`
 /// renders it: `trim_blocks` and `lstrip_blocks` on, `tojson` with `ensure_ascii=False`, `raise_exception` and
 /// `strftime_now` available, the loop-control extension (`break`, `continue`) enabled.
@@ -19,25 +21,33 @@ public struct ChatTemplate: @unchecked Sendable {
     }
 
     /// Renders with the given variables (`messages`, `add_generation_prompt`, `bos_token`, `tools`, ...).
+    ///
+    /// - Parameters:
+    ///   - now: the time `strftime_now` formats; `nil` reads the real clock, as transformers does. Pass a fixed
+    ///     time for renders that must not depend on the day (tests, reproducible datasets).
+    ///   - timeZone: the zone whose wall-clock time `strftime_now` formats (Python formats the local time).
     /// - Throws: `TemplateError` naming the line and column of the failing construct, or `raise_exception`'s message.
-    public func render(_ variables: [String: JinjaValue]) throws -> String {
+    public func render(_ variables: [String: JinjaValue], now: Date? = nil, timeZone: TimeZone = .current) throws -> String {
         let scope = JinjaScope(parent: nil)
         scope.variables = variables
         var output = ""
-        _ = try JinjaInterpreter().render(statements, scope: JinjaScope(parent: scope), into: &output)
+        let interpreter = JinjaInterpreter(now: now ?? Date(), timeZone: timeZone)
+        _ = try interpreter.render(statements, scope: JinjaScope(parent: scope), into: &output)
         return output
     }
 
     /// Renders a conversation the way `apply_chat_template` does: `messages`, `add_generation_prompt`, `tools`
     /// and `documents` (none unless given), then every extra variable (special tokens such as `bos_token`).
+    /// `now` and `timeZone` set the time `strftime_now` formats (default: the real clock, local time).
     public func render(messages: [JinjaValue], addGenerationPrompt: Bool, tools: [JinjaValue]? = nil,
-                       variables: [String: JinjaValue] = [:]) throws -> String {
+                       variables: [String: JinjaValue] = [:], now: Date? = nil,
+                       timeZone: TimeZone = .current) throws -> String {
         var context: [String: JinjaValue] = ["tools": .none, "documents": .none]
         for (key, value) in variables { context[key] = value }
         context["messages"] = .array(Self.aliasingReasoningFields(messages))
         context["add_generation_prompt"] = .bool(addGenerationPrompt)
         if let tools { context["tools"] = .array(tools) }
-        return try render(context)
+        return try render(context, now: now, timeZone: timeZone)
     }
 }
 

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The global functions a chat template sees: jinja2's `range`, `namespace`, `dict`, and transformers'
-/// `raise_exception` and `strftime_now`.
+/// `raise_exception` and `strftime_now` (which formats the render's `now`, not the clock it reads itself).
 enum JinjaGlobals {
-    static func value(named name: String) -> JinjaValue? {
+    static func value(named name: String, now: Date, timeZone: TimeZone) -> JinjaValue? {
         switch name {
         case "range":
             return .function(name) { arguments, _, position in
@@ -34,20 +34,30 @@ enum JinjaGlobals {
             }
         case "strftime_now":
             return .function(name) { arguments, _, _ in
-                .string(strftime(arguments.first?.pythonString ?? "", Date()))
+                .string(strftime(arguments.first?.pythonString ?? "", now, timeZone: timeZone))
             }
         default:
             return nil
         }
     }
 
-    /// C `strftime` on the local time, as Python's `datetime.now().strftime(format)`.
-    static func strftime(_ format: String, _ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970)
+    /// C `strftime` on `date` as a wall-clock time in `timeZone`, as Python's `datetime.now().strftime(format)`
+    /// formats the local time. The C locale's names (`%b` is `Dec`), whatever the process's locale.
+    static func strftime(_ format: String, _ date: Date, timeZone: TimeZone = .current) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        var time = time_t(date.timeIntervalSince1970.rounded(.down)) + time_t(offset)
         var components = tm()
-        localtime_r(&time, &components)
+        gmtime_r(&time, &components)
+        components.tm_isdst = timeZone.isDaylightSavingTime(for: date) ? 1 : 0
+        components.tm_gmtoff = offset
+        let abbreviation = strdup(timeZone.abbreviation(for: date) ?? "UTC")
+        defer { free(abbreviation) }
+        components.tm_zone = UnsafePointer(abbreviation)
         var buffer = [Int8](repeating: 0, count: 256)
-        let length = Foundation.strftime(&buffer, buffer.count, format, &components)
+        let cLocale = newlocale(Int32(1) << LC_TIME, "C", nil)  // LC_TIME_MASK
+        defer { if let cLocale { freelocale(cLocale) } }
+        let length = cLocale.map { strftime_l(&buffer, buffer.count, format, &components, $0) }
+            ?? Foundation.strftime(&buffer, buffer.count, format, &components)
         return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -24,6 +24,11 @@ struct JinjaInterpreter {
     /// How a block finished: normally or by `break`/`continue`.
     enum Flow { case normal, breakLoop, continueLoop }
 
+    /// The time `strftime_now` formats, as a wall-clock time in `timeZone` (Python's `datetime.now()` is the
+    /// local time).
+    var now: Date
+    var timeZone: TimeZone
+
     func render(_ statements: [JinjaStatement], scope: JinjaScope, into output: inout String) throws -> Flow {
         for statement in statements {
             let flow = try execute(statement, scope: scope, into: &output)
@@ -188,7 +193,7 @@ struct JinjaInterpreter {
         case .literal(let value):
             return value
         case .name(let name, _):
-            return scope.lookup(name) ?? JinjaGlobals.value(named: name) ?? .undefined
+            return scope.lookup(name) ?? JinjaGlobals.value(named: name, now: now, timeZone: timeZone) ?? .undefined
         case .list(let elements):
             return .array(try elements.map { try evaluate($0, scope) })
         case .tuple(let elements):

@@ -15,11 +15,26 @@ Each case renders one conversation with transformers' own renderer (`render_jinj
 
 Run from the repository root: /work/.venv-ref/bin/python Tests/ImprintTokenizerTests/Fixtures/make_chat_template_fixtures.py
 """
+import datetime
 import json
 import os
 
 import gguf
+import transformers.utils.chat_template_utils as chat_template_utils
 from transformers.utils.chat_template_utils import render_jinja_template
+
+# strftime_now renders this fixed wall-clock time, not the day the script runs (transformers' strftime_now calls
+# `datetime.now()` in its module). ChatTemplateRenderTests passes the same time: 2026-11-22 12:00 in UTC.
+FIXED_NOW = datetime.datetime(2026, 11, 22, 12, 0, 0)
+
+
+class _FixedDatetime(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return FIXED_NOW
+
+
+chat_template_utils.datetime = _FixedDatetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.environ.get("IMPRINT_CACHE", os.path.expanduser("~/.cache/imprint"))
