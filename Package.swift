@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "ImprintTokenizer", targets: ["ImprintTokenizer"]),
         .library(name: "ImprintCore", targets: ["ImprintCore"]),
         .library(name: "ImprintRewards", targets: ["ImprintRewards"]),
-        .executable(name: "imprint", targets: ["imprint"]),
+        .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,8 +50,9 @@ let package = Package(
             "ImprintRewards", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
         ]),
 
-        // The command-line tool.
-        .executableTarget(name: "imprint", dependencies: [
+        // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
+        // be the same path as Sources/Imprint on a case-insensitive file system).
+        .executableTarget(name: "ImprintCLI", dependencies: [
             "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
