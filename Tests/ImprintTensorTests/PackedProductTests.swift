@@ -73,12 +73,12 @@ final class PackedProductTests: XCTestCase {
                 XCTAssertLessThanOrEqual(error, 1e-6, "\(test) threads \(threads)")
             }
         }
-        if !ran { throw XCTSkip("the packed kernel needs AVX-512F; this CPU uses OpenBLAS for every product") }
+        if !ran { throw XCTSkip("the packed kernel needs AVX-512F (absent here, or IMPRINT_GEMM=openblas): OpenBLAS runs every product") }
     }
 
     /// `BLAS.sgemm` gives the same products through the packed kernel as through OpenBLAS.
     func testBLASMatchesOpenBLAS() throws {
-        guard imprint_sgemm_enabled(-1) != 0 else { throw XCTSkip("the packed kernel needs AVX-512F") }
+        guard imprint_sgemm_enabled(-1) != 0 else { throw XCTSkip("the packed kernel is off: no AVX-512F on this CPU, or IMPRINT_GEMM=openblas") }
         var generator = RandomGenerator(seed: 12)
         let x = Tensor.randomNormal([70, 200], generator: &generator)
         let w = Tensor.randomNormal([90, 200], generator: &generator)
