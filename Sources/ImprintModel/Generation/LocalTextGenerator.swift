@@ -10,8 +10,9 @@ import ImprintTokenizer
 /// Raw prompts are encoded as `tokenizer(prompt)` does (special tokens added by the
 /// post-processor); messages are rendered with the chat template and `add_generation_prompt`,
 /// then encoded without adding special tokens (as `apply_chat_template(tokenize=True)`).
-/// Generation stops at the tokenizer's and the model's end-of-sequence ids; completions are
-/// decoded without special tokens and cut at the first stop string.
+/// Generation stops at the tokenizer's and the model's end-of-sequence ids (finish reason `stop`)
+/// or at `maxTokens` or the model's context length (`length`); completions are decoded without
+/// special tokens and cut at the first stop string.
 public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     public let model: TransformerDecoder
     public let tokenizer: any Tokenizer
