@@ -67,7 +67,7 @@ let package = Package(
                           path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
-        .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer"],
+        .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                           path: "Benchmarks/SFTBenchmark"),
 
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
@@ -83,6 +83,9 @@ let package = Package(
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
+        // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds
+        // it beside the tests. Uses ImprintModelTests' model fixtures in place.
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
         .testTarget(name: "ImprintSFTTests", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                     exclude: ["Fixtures"]),
     ],

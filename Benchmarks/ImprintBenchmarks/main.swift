@@ -9,6 +9,8 @@ import Dispatch
 import Foundation
 import ImprintTensor
 
+MemoryPolicy.reuseLargeAllocations()  // keep freed large buffers for reuse, as `imprint` does (Docs/Design.md, Memory)
+
 /// Times `body` after `warmup` runs: median and the 10th/90th percentiles over `repetitions`.
 func measure(warmup: Int = 2, repetitions: Int, _ body: () -> Void) -> (median: Double, p10: Double, p90: Double) {
     for _ in 0..<warmup { body() }

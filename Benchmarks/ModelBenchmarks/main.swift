@@ -11,6 +11,8 @@ import ImprintCore
 import ImprintModel
 import ImprintTensor
 
+MemoryPolicy.reuseLargeAllocations()  // keep freed large buffers for reuse, as `imprint` does (Docs/Design.md, Memory)
+
 func argument(_ name: String, default value: String) -> String {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return value }
@@ -24,9 +26,9 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// Median of `repetitions` timed runs after one warm-up.
-func medianTime(_ repetitions: Int, _ body: () -> Void) -> Double {
-    body()
-    let times = (0..<repetitions).map { _ in seconds(body) }.sorted()
+func medianTime(_ repetitions: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    let times = try (0..<repetitions).map { _ in try seconds(body) }.sorted()
     return times[times.count / 2]
 }
 
@@ -105,8 +107,8 @@ if only.contains("sample") {
         let prompts = (0..<rows).map { _ in (0..<promptLength).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
         let generatorUnderTest = Generator(model: model)
         let parameters = SamplingParameters(maxTokens: newTokens, temperature: 1, seed: 0)
-        let time = medianTime(max(1, repetitions - 2)) {
-            _ = generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
+        let time = try medianTime(max(1, repetitions - 2)) {
+            _ = try generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
         }
         report(["workload": "sample", "quantized": quantized, "bf16": bfloat16, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
                 "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])

@@ -7,7 +7,10 @@
 import Foundation
 import ImprintModel
 import ImprintSFT
+import ImprintTensor
 import ImprintTokenizer
+
+MemoryPolicy.reuseLargeAllocations()  // keep freed large buffers for reuse, as `imprint` does (Docs/Design.md, Memory)
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {

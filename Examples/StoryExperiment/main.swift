@@ -17,6 +17,8 @@
 import Foundation
 import Imprint
 
+MemoryPolicy.reuseLargeAllocations()  // keep freed large buffers for reuse, as `imprint` does (Docs/Design.md, Memory)
+
 setvbuf(stdout, nil, _IOLBF, 0)  // line-buffered, so results interleave with the trainer's progress on stderr
 
 // MARK: - Options
@@ -78,7 +80,7 @@ func recite(_ stories: [(question: String, story: String)]) throws -> [(text: St
         tokenizer.encode(try tokenizer.applyChatTemplate([("user", $0.question)], addGenerationPrompt: true), addSpecialTokens: false)
     }
     let maxTokens = stories.map { tokenizer.encode($0.story, addSpecialTokens: false).count }.max()! + 16
-    let outputs = generator.generate(prompts: prompts, parameters: .greedy(maxTokens: maxTokens))
+    let outputs = try generator.generate(prompts: prompts, parameters: .greedy(maxTokens: maxTokens))
     return zip(outputs, stories).map { output, pair in
         let text = tokenizer.decode(output.tokens, skipSpecialTokens: true)
         return (text, SequenceMatcher(text, pair.story).ratio())

@@ -6,24 +6,33 @@ import Imprint
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Complete prompts: JSONL {\"prompt\": ...} (raw) or {\"messages\": [...]} (chat template) in, {\"completion\", \"tokens\"} out.")
+        abstract: "Complete prompts: JSONL {\"prompt\": ...} (raw) or {\"messages\": [...]} (chat template) in, completions out.",
+        discussion: """
+        Each output line is {"completion", "tokens", "finish_reason", "prompt_tokens", "completion_tokens"}, as an \
+        OpenAI-compatible server reports them: finish_reason is "stop" (end-of-sequence token) or "length" (--max-tokens \
+        or the model's context length reached: prompt and completion together never exceed it). A prompt that fills \
+        the context is refused.
+        """)
 
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .long, help: "Read and write one JSON value per line (required).")
     var jsonl = false
 
-    @Option(name: .long, help: "Largest number of new tokens.")
+    @Option(name: .long, help: "Largest number of new tokens (>= 1); generation also ends at the model's context length.")
     var maxTokens = 256
 
-    @Option(name: .long, help: "Sampling temperature; 0 is greedy decoding.")
+    @Option(name: .long, help: "Sampling temperature (>= 0); 0 is greedy decoding.")
     var temperature = 0.0
 
-    @Option(name: .long, help: "Nucleus sampling threshold (1 = off).")
+    @Option(name: .long, help: "Nucleus sampling threshold, in (0, 1] (1 = off).")
     var topP = 1.0
 
-    @Option(name: .long, help: "Keep only the K most likely tokens (0 = off).")
+    @Option(name: .long, help: "Keep only the K most likely tokens (>= 0; 0 = off).")
     var topK = 0
+
+    @Option(name: .long, help: "Drop tokens less likely than this fraction of the most likely one, in [0, 1] (0 = off).")
+    var minP = 0.0
 
     @Flag(name: .long, help: "Mixed precision: weights in bfloat16 with float32 sums (faster on CPUs with AMX; not bit-equal to float32).")
     var bf16 = false
@@ -33,8 +42,20 @@ struct GenerateCommand: ParsableCommand {
 
     func validate() throws {
         guard jsonl else { throw ValidationError("imprint generate reads JSONL; pass --jsonl") }
-        guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
-        guard temperature >= 0, topP > 0, topP <= 1, topK >= 0 else { throw ValidationError("invalid sampling parameters") }
+        do {
+            try parameters.validate()
+        } catch let error as InvalidSamplingParameter {
+            throw ValidationError(error.description(naming: Self.optionNames[error.parameter] ?? error.parameter.rawValue))
+        }
+    }
+
+    /// The option that sets each sampling parameter.
+    static let optionNames: [InvalidSamplingParameter.Parameter: String] = [
+        .maxTokens: "--max-tokens", .temperature: "--temperature", .topP: "--top-p", .topK: "--top-k", .minP: "--min-p",
+    ]
+
+    var parameters: SamplingParameters {
+        SamplingParameters(maxTokens: maxTokens, temperature: temperature, topP: topP, topK: topK, minP: minP, seed: seed)
     }
 
     struct Request: Decodable {
@@ -42,13 +63,31 @@ struct GenerateCommand: ParsableCommand {
         let messages: [ChatMessage]?
     }
 
+    /// One output line; the keys are those of OpenAI's completions API (`finish_reason`, `usage`).
     struct Response: Encodable {
         let completion: String
         let tokens: [Int]
+        let finishReason: FinishReason
+        let promptTokens: Int
+        let completionTokens: Int
+
+        init(_ completion: Completion) {
+            self.completion = completion.text
+            tokens = completion.tokenIds
+            finishReason = completion.finishReason
+            promptTokens = completion.promptTokenCount
+            completionTokens = completion.completionTokenCount
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case completion, tokens
+            case finishReason = "finish_reason", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+        }
     }
 
     func run() throws {
         var prompts: [GenerationPrompt] = []
+        var promptLines: [Int] = []  // the stdin line of each prompt
         var lineNumber = 0
         while let line = readLine(strippingNewline: true) {
             lineNumber += 1
@@ -63,16 +102,23 @@ struct GenerateCommand: ParsableCommand {
             } else {
                 throw ValidationError("stdin line \(lineNumber): needs \"prompt\" or \"messages\"")
             }
+            promptLines.append(lineNumber)
         }
         guard !prompts.isEmpty else { return }
         let model = try modelOptions.loadModel(keepQuantized: true)
         if bf16 { model.useBFloat16FrozenWeights() }
         let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath))
-        let parameters = SamplingParameters(maxTokens: maxTokens, temperature: temperature, topP: topP, topK: topK, seed: seed)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        for (text, sequence) in try generator.generateSequences(prompts, parameters: parameters) {
-            print(String(decoding: try encoder.encode(Response(completion: text, tokens: sequence.tokens)), as: UTF8.self))
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        let completions: [Completion]
+        do {
+            completions = try generator.generateSequences(prompts, parameters: parameters).map(\.completion)
+        } catch GenerationError.promptTooLong(let index, let promptTokens, let contextLength) {
+            throw ValidationError("stdin line \(promptLines[index]): the prompt has \(promptTokens) tokens, but the model's context "
+                                  + "length is \(contextLength) (prompt and completion together); at most \(contextLength - 1) fit")
+        }
+        for completion in completions {
+            print(String(decoding: try encoder.encode(Response(completion)), as: UTF8.self))
         }
     }
 }

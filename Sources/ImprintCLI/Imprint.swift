@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImprintTensor
 
 /// `imprint`: the command-line face of the library. Every subcommand lives in its own file.
 @main
@@ -8,4 +9,11 @@ struct ImprintCommand: AsyncParsableCommand {
         abstract: "Teach small language models new facts and measure whether they generalize.",
         subcommands: ImprintCommand.registered
     )
+
+    /// Asks for the allocator setting that training and generation run fastest with (the library leaves the
+    /// process's allocator alone unless asked; `IMPRINT_SYSTEM_MALLOC=1` keeps glibc's defaults), then runs the command.
+    static func main() async {
+        MemoryPolicy.reuseLargeAllocations()
+        await main(nil)
+    }
 }

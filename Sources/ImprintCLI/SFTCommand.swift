@@ -4,8 +4,8 @@ import ImprintModel
 import ImprintSFT
 import ImprintTokenizer
 
-/// `imprint sft --model PATH --data F.jsonl --output DIR [...]`: supervised fine-tuning with LoRA (default) or of
-/// every weight.
+/// `imprint sft [--model PATH] --data F.jsonl --output DIR [...]`: supervised fine-tuning with LoRA (default) or of
+/// every weight; without `--model`, of the default model as every other command.
 struct SFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
@@ -19,8 +19,8 @@ struct SFTCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The model: a GGUF file or a Hugging Face directory.")
-    var model: String
+    @Option(help: "The model: a GGUF file or a Hugging Face directory (default: the default model, SmolLM2-135M-Instruct).")
+    var model: String?
     @Option(help: "The training data (JSONL, or a JSON array of rows).")
     var data: String
     @Option(help: "The output folder.")
@@ -96,8 +96,9 @@ struct SFTCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let decoder = try ModelLoader.load(path: model)
-            let tokenizer = try PretrainedTokenizer.load(modelPath: model)
+            let modelOptions = ModelOptions(model: model, adapter: nil)  // --adapter here starts training, see configuration()
+            let decoder = try modelOptions.loadModel()
+            let tokenizer = try PretrainedTokenizer.load(modelPath: modelOptions.modelPath)
             let trainer = try SFTTrainer(model: decoder, tokenizer: tokenizer, dataset: SFTDataset(path: data),
                                          evaluationDataset: try evalData.map(SFTDataset.init(path:)),
                                          configuration: configuration(), outputDirectory: URL(fileURLWithPath: output))

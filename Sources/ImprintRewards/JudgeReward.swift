@@ -127,7 +127,7 @@ public struct JudgeReward: Reward {
                 next += 1
                 group.addTask {
                     do {
-                        return (chunkIndex, .success(try await judge.generate(prompts, parameters: sampling)))
+                        return (chunkIndex, .success(try await judge.generate(prompts, parameters: sampling).map(\.text)))
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {

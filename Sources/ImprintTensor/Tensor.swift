@@ -26,7 +26,6 @@ public final class Tensor {
 
     /// A tensor with the given values; `values.count` must equal the product of `shape`.
     public init(shape: [Int], storage: [Float], requiresGrad: Bool = false) {
-        _ = MemoryPolicy.applied
         precondition(shape.allSatisfy { $0 >= 0 }, "negative size in shape \(shape)")
         precondition(storage.count == shape.product,
                      "shape \(shape) needs \(shape.product) values, got \(storage.count)")
@@ -124,7 +123,6 @@ extension Tensor {
     /// A new tensor of `shape` whose buffer `fill` initializes completely (no zero-filling first).
     @inlinable
     static func uninitialized(_ shape: [Int], _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
-        _ = MemoryPolicy.applied
         let count = shape.product
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             fill(buffer)

@@ -28,7 +28,7 @@ final class DefaultModelIntegrationTests: XCTestCase {
         print("default model: max |logit - transformers| over the last 3 positions = \(maxError)")
         XCTAssertLessThanOrEqual(maxError, 1e-3)
 
-        let generated = Generator(model: model).generate(prompts: [ids], parameters: .greedy(maxTokens: 20), stopTokenIds: [])[0]
+        let generated = try Generator(model: model).generate(prompts: [ids], parameters: .greedy(maxTokens: 20), stopTokenIds: [])[0]
         XCTAssertEqual(generated.tokens, try reference.ints("generated_ids"))
         // "The capital of France is Paris." — token 7042 is " Paris" in SmolLM2's vocabulary.
         let vocabularyTokens = try GGUFFile(path: path).metadata.strings("tokenizer.ggml.tokens")

@@ -17,7 +17,7 @@ final class GenerationTests: XCTestCase {
             for index in 0..<2 {
                 let prompt = try reference.ints("generate.prompt.\(index)")
                 let expected = try reference.ints("generate.output.\(index)")
-                let result = Generator(model: model).generate(prompts: [prompt], parameters: .greedy(maxTokens: expected.count - prompt.count),
+                let result = try Generator(model: model).generate(prompts: [prompt], parameters: .greedy(maxTokens: expected.count - prompt.count),
                                                               stopTokenIds: [])
                 XCTAssertEqual(prompt + result[0].tokens, expected, "\(name) prompt \(index)")
             }
@@ -27,9 +27,9 @@ final class GenerationTests: XCTestCase {
     func testRaggedBatchEqualsEachPromptAlone() throws {
         let model = try load("gemma3")  // sliding window + padding + cache together
         let prompts = [[1, 5, 17, 33, 8, 9], [1, 60], [1, 7, 7]]
-        let batched = Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 9), stopTokenIds: [])
+        let batched = try Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 9), stopTokenIds: [])
         for (index, prompt) in prompts.enumerated() {
-            let alone = Generator(model: model).generate(prompts: [prompt], parameters: .greedy(maxTokens: 9), stopTokenIds: [])
+            let alone = try Generator(model: model).generate(prompts: [prompt], parameters: .greedy(maxTokens: 9), stopTokenIds: [])
             XCTAssertEqual(batched[index].tokens, alone[0].tokens, "prompt \(index)")
             for (a, b) in zip(batched[index].logProbabilities, alone[0].logProbabilities) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         }
@@ -39,7 +39,7 @@ final class GenerationTests: XCTestCase {
         let model = try load("llama")
         let prompt = [1, 5, 17, 33]
         let parameters = SamplingParameters(maxTokens: 6, temperature: 0.7, seed: 11)
-        let result = Generator(model: model).generate(prompts: [prompt], parameters: parameters, stopTokenIds: [])[0]
+        let result = try Generator(model: model).generate(prompts: [prompt], parameters: parameters, stopTokenIds: [])[0]
         // One forward pass over prompt + completion, logits / T, log-softmax, pick the sampled tokens.
         let sequence = prompt + result.tokens
         let logits = withoutGradients { model(TokenBatch(sequence)) }
@@ -55,14 +55,14 @@ final class GenerationTests: XCTestCase {
     func testSameSeedSameCompletionsAndFanOut() throws {
         let model = try load("qwen2")
         let parameters = SamplingParameters(maxTokens: 8, temperature: 1.0, topP: 0.9, topK: 20, seed: 3)
-        let first = Generator(model: model).generate(prompts: [[1, 9, 4], [1, 2]], parameters: parameters, completionsPerPrompt: 3, stopTokenIds: [])
-        let second = Generator(model: model).generate(prompts: [[1, 9, 4], [1, 2]], parameters: parameters, completionsPerPrompt: 3, stopTokenIds: [])
+        let first = try Generator(model: model).generate(prompts: [[1, 9, 4], [1, 2]], parameters: parameters, completionsPerPrompt: 3, stopTokenIds: [])
+        let second = try Generator(model: model).generate(prompts: [[1, 9, 4], [1, 2]], parameters: parameters, completionsPerPrompt: 3, stopTokenIds: [])
         XCTAssertEqual(first, second)
         XCTAssertEqual(first.map(\.promptIndex), [0, 0, 0, 1, 1, 1])
         XCTAssertGreaterThan(Set(first.prefix(3).map(\.tokens)).count, 1, "three samples of one prompt should differ")
         var other = parameters
         other.seed = 4
-        XCTAssertNotEqual(Generator(model: model).generate(prompts: [[1, 9, 4]], parameters: other, completionsPerPrompt: 3, stopTokenIds: []).map(\.tokens),
+        XCTAssertNotEqual(try Generator(model: model).generate(prompts: [[1, 9, 4]], parameters: other, completionsPerPrompt: 3, stopTokenIds: []).map(\.tokens),
                           first.prefix(3).map(\.tokens))
     }
 
@@ -72,15 +72,15 @@ final class GenerationTests: XCTestCase {
         let prompt = try reference.ints("generate.prompt.0"), expected = try reference.ints("generate.output.0")
         let stopToken = expected[prompt.count + 2]  // the third greedy token ends the sequence
         var streamed: [Int: [Int]] = [:]
-        let results = Generator(model: model).generate(prompts: [prompt, [1, 60, 7]], parameters: .greedy(maxTokens: 8),
+        let results = try Generator(model: model).generate(prompts: [prompt, [1, 60, 7]], parameters: .greedy(maxTokens: 8),
                                                        stopTokenIds: [stopToken], onToken: { streamed[$0, default: []].append($1) })
         XCTAssertEqual(results[0].tokens, Array(expected[prompt.count...(prompt.count + 2)]))
-        XCTAssertEqual(results[0].finishReason, .endOfSequence)
+        XCTAssertEqual(results[0].end, .endOfSequence)
         XCTAssertEqual(streamed[0], results[0].tokens)
         XCTAssertEqual(streamed[1], results[1].tokens)
         if !results[1].tokens.contains(stopToken) {
             XCTAssertEqual(results[1].tokens.count, 8)
-            XCTAssertEqual(results[1].finishReason, .length)
+            XCTAssertEqual(results[1].end, .length)
         }
     }
 
@@ -90,13 +90,57 @@ final class GenerationTests: XCTestCase {
         let decode: ([Int]) -> String = { String($0.map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) }) }
         var parameters = SamplingParameters(maxTokens: 40, temperature: 1, seed: 5)
         parameters.stop = ["q"]
-        let result = Generator(model: model).generate(prompts: [[1, 2, 3]], parameters: parameters, stopTokenIds: [], decode: decode)[0]
-        if result.finishReason == .stopString {
+        let result = try Generator(model: model).generate(prompts: [[1, 2, 3]], parameters: parameters, stopTokenIds: [], decode: decode)[0]
+        if result.end == .stopString {
             XCTAssertTrue(decode(result.tokens).hasSuffix("q"))
             XCTAssertFalse(decode(Array(result.tokens.dropLast())).contains("q"))
         } else {
             XCTAssertEqual(result.tokens.count, 40)
             XCTAssertFalse(decode(result.tokens).contains("q"))
         }
+    }
+
+    /// The tiny llama's context is 128 positions (`max_position_embeddings`): prompt and completion
+    /// together fill at most 128, as vLLM's `max_model_len`; a prompt with no room left is refused.
+    func testGenerationEndsAtTheContextLength() throws {
+        let model = try load("llama")
+        XCTAssertEqual(model.configuration.maxPositionEmbeddings, 128)
+        var random = RandomGenerator(seed: 7)
+        let long = (0..<120).map { _ in 3 + Int(random.next() % 98) }
+        let results = try Generator(model: model).generate(prompts: [long, [1, 60, 7], long + long.prefix(7)],
+                                                           parameters: .greedy(maxTokens: 100_000), stopTokenIds: [])
+        XCTAssertEqual(results.map(\.tokens.count), [8, 125, 1])
+        XCTAssertEqual(results.map(\.end), [.length, .length, .length])
+        XCTAssertEqual(results.map(\.end.finishReason), [.length, .length, .length])
+        // The cap changes where generation ends, not what it generates.
+        let short = try Generator(model: model).generate(prompts: [long], parameters: .greedy(maxTokens: 5), stopTokenIds: [])[0]
+        XCTAssertEqual(short.tokens, Array(results[0].tokens.prefix(5)))
+        XCTAssertEqual(short.end, .length)
+
+        XCTAssertThrowsError(try Generator(model: model).generate(prompts: [[1, 2], long + long.prefix(8)], parameters: .greedy())) { error in
+            XCTAssertEqual(error as? GenerationError, .promptTooLong(promptIndex: 1, promptTokens: 128, contextLength: 128))
+            XCTAssertTrue("\(error)".contains("128 tokens") && "\(error)".contains("at most 127"), "\(error)")
+        }
+    }
+
+    func testSamplingParametersOutOfRangeAreNamed() throws {
+        let model = try load("llama")
+        let cases: [(SamplingParameters, InvalidSamplingParameter)] = [
+            (SamplingParameters(maxTokens: 0), InvalidSamplingParameter(.maxTokens, value: "0")),
+            (SamplingParameters(temperature: -0.5), InvalidSamplingParameter(.temperature, value: "-0.5")),
+            (SamplingParameters(temperature: .nan), InvalidSamplingParameter(.temperature, value: "nan")),
+            (SamplingParameters(topP: 7), InvalidSamplingParameter(.topP, value: "7.0")),
+            (SamplingParameters(topP: 0), InvalidSamplingParameter(.topP, value: "0.0")),
+            (SamplingParameters(topK: -1), InvalidSamplingParameter(.topK, value: "-1")),
+            (SamplingParameters(minP: 1.5), InvalidSamplingParameter(.minP, value: "1.5")),
+        ]
+        for (parameters, expected) in cases {
+            XCTAssertThrowsError(try Generator(model: model).generate(prompts: [[1, 2]], parameters: parameters)) { error in
+                XCTAssertEqual(error as? InvalidSamplingParameter, expected)
+            }
+        }
+        XCTAssertEqual(InvalidSamplingParameter(.topP, value: "7.0").description,
+                       "topP = 7.0 is out of range: expected a value in (0, 1] (1 = off)")
+        XCTAssertNoThrow(try SamplingParameters(maxTokens: 1, temperature: 0, topP: 1, topK: 0, minP: 1).validate())
     }
 }

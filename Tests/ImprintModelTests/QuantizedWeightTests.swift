@@ -49,8 +49,8 @@ final class QuantizedWeightTests: XCTestCase {
         let expected = withoutGradients { dense(batch) }, actual = withoutGradients { quantized(batch) }
         XCTAssertLessThanOrEqual(relativeError(actual.storage, expected.storage), 1e-5)
         let prompts = [[1, 5, 17, 33], [1, 60]]
-        XCTAssertEqual(Generator(model: quantized).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: []).map(\.tokens),
-                       Generator(model: dense).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: []).map(\.tokens))
+        XCTAssertEqual(try Generator(model: quantized).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: []).map(\.tokens),
+                       try Generator(model: dense).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: []).map(\.tokens))
 
         // LoRA on the quantized base trains exactly like LoRA on the dequantized base.
         let configuration = LoRAConfiguration(rank: 4, alpha: 8, targetModules: .allLinear)

@@ -21,7 +21,7 @@ final class FakeJudge: TextGenerator, @unchecked Sendable {
         self.respond = respond
     }
 
-    func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [String] {
+    func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [Completion] {
         lock.withLock {
             batches.append(prompts)
             inFlight += 1
@@ -30,8 +30,8 @@ final class FakeJudge: TextGenerator, @unchecked Sendable {
         defer { lock.withLock { inFlight -= 1 } }
         if delayNanoseconds > 0 { try await Task.sleep(nanoseconds: delayNanoseconds) }
         return try prompts.map { prompt in
-            guard case .messages(let messages) = prompt else { return "" }
-            return try respond(messages.last!.content)
+            guard case .messages(let messages) = prompt else { return Completion(text: "", finishReason: .stop) }
+            return Completion(text: try respond(messages.last!.content), finishReason: .stop)
         }
     }
 }
@@ -93,8 +93,8 @@ final class JudgeRewardTests: XCTestCase {
 
     func testWrongOutputCountAndUnparseableOutputs() async throws {
         struct ShortJudge: TextGenerator {
-            func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [String] {
-                prompts.count > 1 ? ["Final Verdict: 1"] : ["I cannot tell."]
+            func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [Completion] {
+                [Completion(text: prompts.count > 1 ? "Final Verdict: 1" : "I cannot tell.", finishReason: .stop)]
             }
         }
         let reward = JudgeReward(judge: ShortJudge(), batchSize: 2)

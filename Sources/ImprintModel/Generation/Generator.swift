@@ -2,14 +2,17 @@ import Foundation
 import ImprintCore
 import ImprintTensor
 
-/// Why a sequence stopped.
-public enum FinishReason: String, Codable, Sendable {
+/// What ended a generated sequence; `finishReason` folds it into OpenAI's two names.
+public enum SequenceEnd: String, Codable, Sendable {
     /// It produced an end-of-sequence token (included in its tokens).
     case endOfSequence
-    /// It reached the token limit.
+    /// It reached `maxTokens` or the model's context length.
     case length
     /// Its text reached a stop string (the string stays out of the reported text, not the tokens).
     case stopString
+
+    /// `stop` for an end-of-sequence token or a stop string, `length` for a limit.
+    public var finishReason: FinishReason { self == .length ? .length : .stop }
 }
 
 /// One generated completion.
@@ -20,7 +23,7 @@ public struct GeneratedSequence: Sendable, Equatable {
     public var tokens: [Int]
     /// `log p(token)` of each new token under `softmax(logits / temperature)` of the model.
     public var logProbabilities: [Float]
-    public var finishReason: FinishReason
+    public var end: SequenceEnd
 }
 
 /// Batched generation with a KV cache.
@@ -31,6 +34,11 @@ public struct GeneratedSequence: Sendable, Equatable {
 /// rows. Decoding advances all unfinished rows one token per step; a finished row leaves the
 /// batch, so it stops costing work. Each row samples with its own generator seeded from
 /// `parameters.seed` and its row index, so the same seed gives the same completions.
+///
+/// Prompt and completion together fit the model's context (`maxPositionEmbeddings`, a GGUF's
+/// `context_length`), so a completion can always be scored again by one forward pass: a row stops
+/// with `.length` after `min(maxTokens, context - promptLength)` tokens, and a prompt with no
+/// room left is refused.
 public final class Generator {
     public let model: TransformerDecoder
 
@@ -45,12 +53,19 @@ public final class Generator {
     ///   - decode: turns a row's new tokens into text, needed only for `parameters.stop` strings.
     ///   - onToken: called after every step for each row with `(rowIndex, token)`; rows are
     ///     numbered `promptIndex * completionsPerPrompt + completion`.
+    /// - Throws: `InvalidSamplingParameter` for parameters out of range; `GenerationError.promptTooLong`
+    ///   for a prompt of `contextLength` tokens or more.
     public func generate(prompts: [[Int]], parameters: SamplingParameters, completionsPerPrompt: Int = 1,
                          stopTokenIds: Set<Int>? = nil, decode: (([Int]) -> String)? = nil,
-                         onToken: ((Int, Int) -> Void)? = nil) -> [GeneratedSequence] {
+                         onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
         precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
         precondition(prompts.allSatisfy { !$0.isEmpty }, "every prompt needs at least one token")
         precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
+        try parameters.validate()
+        let contextLength = model.configuration.maxPositionEmbeddings
+        if let index = prompts.firstIndex(where: { $0.count >= contextLength }) {
+            throw GenerationError.promptTooLong(promptIndex: index, promptTokens: prompts[index].count, contextLength: contextLength)
+        }
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
         return withoutGradients {
@@ -79,8 +94,10 @@ public final class Generator {
                 TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15)
             }
             var results = (0..<rowCount).map {
-                GeneratedSequence(promptIndex: $0 / completionsPerPrompt, tokens: [], logProbabilities: [], finishReason: .length)
+                GeneratedSequence(promptIndex: $0 / completionsPerPrompt, tokens: [], logProbabilities: [], end: .length)
             }
+            // Each row's limit: its prompt and completion fill at most the context.
+            let tokenLimit = (0..<rowCount).map { min(parameters.maxTokens, contextLength - prompts[$0 / completionsPerPrompt].count) }
             var active = Array(0..<rowCount)           // result index of each cache row
             var nextPosition = (0..<rowCount).map { prompts[$0 / completionsPerPrompt].count }
             let vocabulary = model.configuration.vocabularySize
@@ -107,13 +124,13 @@ public final class Generator {
                     results[row].logProbabilities.append(logProbability)
                     onToken?(row, token)
                     if stops.contains(token) {
-                        results[row].finishReason = .endOfSequence
+                        results[row].end = .endOfSequence
                         finished.insert(cacheRow)
                     } else if let decode, !parameters.stop.isEmpty,
                               parameters.stop.contains(where: decode(results[row].tokens).contains) {
-                        results[row].finishReason = .stopString
+                        results[row].end = .stopString
                         finished.insert(cacheRow)
-                    } else if results[row].tokens.count >= parameters.maxTokens {
+                    } else if results[row].tokens.count >= tokenLimit[row] {
                         finished.insert(cacheRow)
                     }
                 }

@@ -10,8 +10,9 @@ import ImprintTokenizer
 /// Raw prompts are encoded as `tokenizer(prompt)` does (special tokens added by the
 /// post-processor); messages are rendered with the chat template and `add_generation_prompt`,
 /// then encoded without adding special tokens (as `apply_chat_template(tokenize=True)`).
-/// Generation stops at the tokenizer's and the model's end-of-sequence ids; completions are
-/// decoded without special tokens and cut at the first stop string.
+/// Generation stops at the tokenizer's and the model's end-of-sequence ids (finish reason `stop`)
+/// or at `maxTokens` or the model's context length (`length`); completions are decoded without
+/// special tokens and cut at the first stop string.
 public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     public let model: TransformerDecoder
     public let tokenizer: any Tokenizer
@@ -44,8 +45,12 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
         Set(model.configuration.eosTokenIds + (tokenizer.eosTokenId.map { [$0] } ?? []))
     }
 
-    /// Completions with their tokens, one per prompt, generated as one batch.
-    public func generateSequences(_ prompts: [GenerationPrompt], parameters: SamplingParameters) throws -> [(text: String, sequence: GeneratedSequence)] {
+    /// Completions, one per prompt, generated as one batch, with the sequences behind them (their
+    /// log-probabilities and what ended them).
+    ///
+    /// - Throws: `InvalidSamplingParameter`, `GenerationError.promptTooLong`, or a chat template's error.
+    public func generateSequences(_ prompts: [GenerationPrompt],
+                                  parameters: SamplingParameters) throws -> [(completion: Completion, sequence: GeneratedSequence)] {
         let ids = try prompts.map(encode)
         let tokenizer = self.tokenizer
         let decode: ([Int]) -> String = { tokenizer.decode($0, skipSpecialTokens: true) }
@@ -53,16 +58,18 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
         // but the machine's cores are.
         lock.lock()
         defer { lock.unlock() }
-        let sequences = Generator(model: model).generate(prompts: ids, parameters: parameters, stopTokenIds: stopTokenIds,
-                                                         decode: parameters.stop.isEmpty ? nil : decode)
+        let sequences = try Generator(model: model).generate(prompts: ids, parameters: parameters, stopTokenIds: stopTokenIds,
+                                                             decode: parameters.stop.isEmpty ? nil : decode)
         return sequences.map { sequence in
             var text = decode(sequence.tokens)
             if let cut = parameters.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() { text = String(text[..<cut]) }
-            return (text, sequence)
+            let completion = Completion(text: text, tokenIds: sequence.tokens, finishReason: sequence.end.finishReason,
+                                        promptTokenCount: ids[sequence.promptIndex].count)
+            return (completion, sequence)
         }
     }
 
-    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [String] {
-        try generateSequences(prompts, parameters: parameters).map(\.text)
+    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [Completion] {
+        try generateSequences(prompts, parameters: parameters).map(\.completion)
     }
 }

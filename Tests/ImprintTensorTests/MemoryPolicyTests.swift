@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ImprintTensor
+import XCTest
+
+/// The allocator setting is the host's choice: tensors never change it, `reuseLargeAllocations()` does.
+final class MemoryPolicyTests: XCTestCase {
+    #if canImport(Glibc)
+    /// Whether glibc serves a fresh block of `bytes` with its own `mmap`: bit 1 (`IS_MMAPPED`) of the chunk's
+    /// size word, the word before the pointer `malloc` returns (glibc malloc/malloc.c, "chunk representations").
+    func servedByMmap(bytes: Int) -> Bool {
+        let pointer = malloc(bytes)!
+        defer { free(pointer) }
+        return pointer.load(fromByteOffset: -MemoryLayout<Int>.size, as: UInt.self) & 2 != 0
+    }
+    #endif
+
+    func testTensorsLeaveTheAllocatorAloneUntilTheHostAsks() throws {
+        #if canImport(Glibc)
+        guard ProcessInfo.processInfo.environment["IMPRINT_SYSTEM_MALLOC"] == nil else {
+            throw XCTSkip("IMPRINT_SYSTEM_MALLOC is set: reuseLargeAllocations() leaves glibc alone by design")
+        }
+        // Library work of every kind: tensors built from values, uninitialized outputs, a large product.
+        let a = randomTensor([256, 256], seed: 1), b = randomTensor([256, 256], seed: 2)
+        let product = Tensor.matmul(a, b) + Tensor(shape: [256, 256], storage: [Float](repeating: 1, count: 256 * 256))
+        XCTAssertEqual(product.shape, [256, 256])
+        XCTAssertFalse(MemoryPolicy.isApplied)
+        // glibc's default: blocks above its largest mmap threshold (32 MiB on 64-bit) are mapped afresh.
+        XCTAssertTrue(servedByMmap(bytes: 64 << 20), "glibc's allocator settings were changed without being asked")
+
+        XCTAssertTrue(MemoryPolicy.reuseLargeAllocations())
+        XCTAssertTrue(MemoryPolicy.isApplied)
+        XCTAssertFalse(servedByMmap(bytes: 64 << 20), "large blocks should come from the heap once asked")
+        XCTAssertTrue(MemoryPolicy.reuseLargeAllocations(), "asking twice changes nothing")
+        #else
+        throw XCTSkip("MemoryPolicy tunes glibc's malloc only")
+        #endif
+    }
+}
