@@ -81,4 +81,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(text, prompt.replacingOccurrences(of: "<|im_start|>", with: "").replacingOccurrences(of: "<|im_end|>", with: ""))
         XCTAssertNotEqual(try imprint(["tokenize", "--model", path, "--jsonl"], input: "not json\n").status, 0)
     }
+
+    /// `imprint convert --adapter DIR`: the adapter merged into a GGUF file and an HF directory,
+    /// whose logits (`imprint logits`) are PEFT's with the adapter attached; Q8_0 only for GGUF.
+    func testConvertMergesAnAdapterIntoGGUFAndHFOutputs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-convert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = modelFixtures.appendingPathComponent("llama").path, adapter = modelFixtures.appendingPathComponent("llama/adapter").path
+        let ids = try Reference("llama/reference.safetensors").ints("input_ids").prefix(7).map(String.init).joined(separator: ",")
+        let expected = Array(try Reference("llama/adapter-reference.safetensors").tensor("logits").storage.prefix(7 * 101))
+        for output in ["merged.gguf", "merged"] {
+            let path = directory.appendingPathComponent(output).path
+            XCTAssertEqual(try imprint(["convert", "--model", model, "--adapter", adapter, "--output", path]).status, 0, output)
+            let logits = directory.appendingPathComponent("\(output).npy")
+            XCTAssertEqual(try imprint(["logits", "--model", path, "--tokens", ids, "--output", logits.path]).status, 0, output)
+            XCTAssertLessThanOrEqual(relativeError(try XCTUnwrap(try NPY.read(logits).floats), expected), 1e-4, output)
+        }
+        let quantized = directory.appendingPathComponent("merged-q8_0.gguf")
+        XCTAssertEqual(try imprint(["convert", "--model", model, "--adapter", adapter, "--output", quantized.path, "--type", "q8_0"]).status, 0)
+        XCTAssertEqual(try GGUFFile(contentsOf: quantized).requireTensor("blk.0.attn_q.weight").type, .q8_0)
+        XCTAssertNotEqual(try imprint(["convert", "--model", model, "--output", directory.appendingPathComponent("hf").path, "--type", "q8_0"]).status, 0)
+    }
 }
