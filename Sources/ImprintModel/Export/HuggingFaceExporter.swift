@@ -83,13 +83,18 @@ public enum HuggingFaceExporter {
 
     /// Every weight under its `transformers` key, quantized and bfloat16 layers converted to float32.
     static func tensors(of model: TransformerDecoder, dataType: SafetensorsDataType) -> [SafetensorsTensor] {
+        floatWeights(of: model).map { SafetensorsTensor(name: $0.key, shape: $0.shape, values: $0.values, dataType: dataType) }
+    }
+
+    /// Every weight as float32 values under its `transformers` key; quantized and bfloat16 layers
+    /// are converted to float32 parameters first, a quantized embedding table is dequantized.
+    static func floatWeights(of model: TransformerDecoder) -> [(key: String, shape: [Int], values: [Float])] {
         for case let linear as Linear in model.namedModules().map(\.module) where linear.isQuantized || linear.bfloat16Weight != nil {
             _ = linear.weight
         }
-        var result = model.namedParameters().map { SafetensorsTensor(name: $0.key, shape: $0.tensor.shape, values: $0.tensor.scalars, dataType: dataType) }
+        var result = model.namedParameters().map { (key: $0.key, shape: $0.tensor.shape, values: $0.tensor.scalars) }
         if let quantized = model.embedding.quantizedWeight {
-            result.append(SafetensorsTensor(name: "model.embed_tokens.weight", shape: quantized.shape,
-                                            values: quantized.dequantized().scalars, dataType: dataType))
+            result.append((key: "model.embed_tokens.weight", shape: quantized.shape, values: quantized.dequantized().scalars))
         }
         return result
     }
