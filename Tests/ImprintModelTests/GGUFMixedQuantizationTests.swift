@@ -38,6 +38,7 @@ final class GGUFMixedQuantizationTests: XCTestCase {
         let model = try ModelLoader.load(path: path)
         let logits = withoutGradients { model(batch) }
         XCTAssertEqual(logits.shape, expected.shape)
+        print("Q4_K_M fixture, dequantized: max |logit − transformers| / logit range = \(rangeError(logits, expected))")
         XCTAssertLessThanOrEqual(rangeError(logits, expected), 1e-3)
     }
 
@@ -52,6 +53,7 @@ final class GGUFMixedQuantizationTests: XCTestCase {
         XCTAssertEqual(Set(linears.compactMap { $0.quantizedWeight?.format }).count, 12)
         // Decoding (the small-batch kernels) and prefill (dequantized tiles) both match.
         let logits = withoutGradients { model(batch) }
+        print("Q4_K_M fixture, kept quantized: max |logit − transformers| / logit range = \(rangeError(logits, expected))")
         XCTAssertLessThanOrEqual(rangeError(logits, expected), 1e-3)
         XCTAssertLessThanOrEqual(relativeError(logits.storage, withoutGradients { dense(batch) }.storage), 1e-5)
         let prompts = [[1, 5, 17, 33], [1, 60]]
