@@ -102,24 +102,37 @@ if only == nil || only == "bf16" {
 }
 
 if only == nil || only == "decode" {
-    // Small-batch products x · Wᵀ (decoding: 1 or 16 rows of x) of SmolLM2's shapes: float32 W and
-    // W kept as GGUF blocks (Q4_1 projections, Q8_0 embedding), AVX-512 kernels next to the portable
-    // loops, alternating repetition by repetition. GFLOP/s and the weight bytes read per second.
+    // Small-batch products x · Wᵀ (decoding: 1 or 16 rows of x) of SmolLM2's shapes (Q4_1
+    // projections, Q8_0 embedding) and Gemma 3 270M's Q4_K_M ones (Q5_0 gate, Q4_K output
+    // projection, Q6_K down projection): float32 W and W kept as GGUF blocks, AVX-512 kernels next
+    // to the portable loops, alternating repetition by repetition. GFLOP/s and the weight bytes
+    // read per second.
     func randomBlocks(_ format: QuantizedMatrix.Format, rows: Int, columns: Int) -> QuantizedMatrix {
-        var bytes = [UInt8](repeating: 0, count: rows * columns / 32 * format.blockBytes)
+        // Byte offsets of the float16 fields (scales, and minimums) in a block.
+        let halfFields: [Int] = switch format {
+        case .q8_0, .q4_0, .q5_0, .iq4_NL, .iq4_XS: [0]
+        case .q4_1, .q5_1, .q4_K, .q5_K: [0, 2]
+        case .q2_K: [80, 82]
+        case .q3_K: [108]
+        case .q6_K: [208]
+        }
+        var bytes = [UInt8](repeating: 0, count: rows * format.rowBytes(columns: columns))
         for block in 0..<(bytes.count / format.blockBytes) {
             let base = block * format.blockBytes
             for offset in 0..<format.blockBytes { bytes[base + offset] = UInt8.random(in: 0...255, using: &generator) }
-            // Scales (and Q4_1's minimum) as small normal float16 values: 0x2000...0x23ff is about 0.0078.
-            for scale in 0..<(format == .q4_1 ? 2 : 1) {
-                bytes[base + 2 * scale] = UInt8.random(in: 0...255, using: &generator)
-                bytes[base + 2 * scale + 1] = 0x20 | (scale == 1 ? 0x80 : 0) | UInt8.random(in: 0...3, using: &generator)
+            // Scales (and minimums) as small normal float16 values: 0x2000...0x23ff is about 0.0078.
+            for (field, offset) in halfFields.enumerated() {
+                bytes[base + offset] = UInt8.random(in: 0...255, using: &generator)
+                bytes[base + offset + 1] = 0x20 | (field == 1 ? 0x80 : 0) | UInt8.random(in: 0...3, using: &generator)
             }
         }
         return QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
     }
     for (m, n, k, format) in [(1, 1536, 576, QuantizedMatrix.Format.q4_1), (16, 1536, 576, .q4_1), (16, 576, 1536, .q4_1),
-                              (1, 49152, 576, .q8_0), (16, 49152, 576, .q8_0)] {
+                              (1, 49152, 576, .q8_0), (16, 49152, 576, .q8_0),
+                              (1, 2048, 640, .q5_0), (1, 2048, 640, .q8_0), (1, 640, 1024, .q4_K), (1, 640, 1024, .q8_0),
+                              (1, 640, 2048, .q6_K), (1, 640, 2048, .q5_K), (1, 640, 2048, .q8_0), (16, 640, 2048, .q6_K),
+                              (16, 640, 1024, .q4_K)] {
         let x = Tensor.randomNormal([m, k], generator: &generator)
         let quantized = randomBlocks(format, rows: n, columns: k)
         let dense = quantized.dequantized()

@@ -50,7 +50,7 @@ let batch = Int(argument("--batch", default: "8"))!, length = Int(argument("--se
 let repetitions = Int(argument("--reps", default: "3"))!
 let only = Set(argument("--only", default: "load,prefill,train,lora,sample").split(separator: ",").map(String.init))
 
-// --quantized keeps the GGUF's Q8_0/Q4_x matrices quantized in memory (same values, less memory).
+// --quantized keeps the GGUF's block-quantized matrices (Q8_0, Q4_K, Q6_K, ...) quantized in memory (same values, less memory).
 let quantized = CommandLine.arguments.contains("--quantized")
 // --bf16: frozen weights in bfloat16 with float32 sums (BFloat16Matrix; AMX where the CPU has it).
 let bfloat16 = CommandLine.arguments.contains("--bf16")

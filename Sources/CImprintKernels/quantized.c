@@ -2,8 +2,9 @@
 // decodes four weight rows at a time into an L1-resident float32 panel (the exact dequantized
 // values) and multiplies the panel with four activation rows at a time, 16 accumulators in zmm
 // registers and one shared reduction; the portable path decodes one row and takes its dot
-// products with the activations.
+// products with the activations. Block decoders: quantized_blocks.h.
 #include "imprint_quantized.h"
+#include "quantized_blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,88 +15,77 @@
 #define IMPRINT_CLONES
 #endif
 
-static inline __attribute__((always_inline)) float half_to_float(uint16_t h) {
-    if (((h >> 10) & 0x1f) != 0 && ((h >> 10) & 0x1f) != 31) {  // normal numbers, the common case
-        uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((((h >> 10) & 0x1f) - 15 + 127) << 23) | ((uint32_t)(h & 0x3ff) << 13);
-        float result;
-        memcpy(&result, &bits, 4);
-        return result;
-    }
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
-    if (exponent == 0) {
-        if (mantissa == 0) {
-            bits = sign;
-        } else {  // subnormal: normalize
-            exponent = 127 - 15 + 1;
-            while ((mantissa & 0x400) == 0) { mantissa <<= 1; exponent--; }
-            bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
-        }
-    } else if (exponent == 31) {
-        bits = sign | 0x7f800000 | (mantissa << 13);
-    } else {
-        bits = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
-    }
-    float result;
-    memcpy(&result, &bits, 4);
-    return result;
-}
-
-static inline uint16_t read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-
 size_t imprint_quant_block_bytes(int format) {
     switch (format) {
     case IMPRINT_Q8_0: return 34;
     case IMPRINT_Q4_0: return 18;
-    default: return 20;
+    case IMPRINT_Q4_1: return 20;
+    case IMPRINT_Q5_0: return 22;
+    case IMPRINT_Q5_1: return 24;
+    case IMPRINT_Q2_K: return 84;
+    case IMPRINT_Q3_K: return 110;
+    case IMPRINT_Q4_K: return 144;
+    case IMPRINT_Q5_K: return 176;
+    case IMPRINT_Q6_K: return 210;
+    case IMPRINT_IQ4_NL: return 18;
+    case IMPRINT_IQ4_XS: return 136;
+    default: return 0;
     }
 }
 
-// Dequantizes one row of `columns` values. Always inlined, so each CPU clone of its callers
-// gets its own vectorized copy; the format test sits outside the block loop.
-static inline __attribute__((always_inline)) void dequantize_row(int format, const uint8_t *row, size_t columns, float *out) {
-    size_t blocks = columns / 32;
-    if (format == IMPRINT_Q8_0) {
-        for (size_t b = 0; b < blocks; b++) {
-            const uint8_t *block = row + b * 34;
-            float d = half_to_float(read_u16(block));
-            const int8_t *q = (const int8_t *)(block + 2);
-            float *o = out + b * 32;
-            for (int i = 0; i < 32; i++) o[i] = d * (float)q[i];
-        }
-    } else if (format == IMPRINT_Q4_0) {
-        for (size_t b = 0; b < blocks; b++) {
-            const uint8_t *block = row + b * 18;
-            float d = half_to_float(read_u16(block));
-            const uint8_t *q = block + 2;
-            float *o = out + b * 32;
-            for (int i = 0; i < 16; i++) o[i] = d * (float)((int)(q[i] & 0x0f) - 8);
-            for (int i = 0; i < 16; i++) o[i + 16] = d * (float)((int)(q[i] >> 4) - 8);
-        }
-    } else {
-        for (size_t b = 0; b < blocks; b++) {
-            const uint8_t *block = row + b * 20;
-            float d = half_to_float(read_u16(block)), m = half_to_float(read_u16(block + 2));
-            const uint8_t *q = block + 4;
-            float *o = out + b * 32;
-            for (int i = 0; i < 16; i++) o[i] = d * (float)(q[i] & 0x0f) + m;
-            for (int i = 0; i < 16; i++) o[i + 16] = d * (float)(q[i] >> 4) + m;
-        }
+size_t imprint_quant_block_values(int format) {
+    switch (format) {
+    case IMPRINT_Q2_K: case IMPRINT_Q3_K: case IMPRINT_Q4_K: case IMPRINT_Q5_K: case IMPRINT_Q6_K: case IMPRINT_IQ4_XS:
+        return 256;
+    default:
+        return 32;
     }
+}
+
+// Decodes `count` consecutive blocks of one format (a constant at every call site once inlined).
+#define DECODE_BLOCKS(decoder, bytes, values) \
+    for (size_t b = 0; b < count; b++) decoder(blocks + b * (bytes), out + b * (values))
+
+// Dequantizes `count` consecutive blocks. Always inlined, so each CPU clone of its callers (and
+// the AVX-512 kernels) gets its own vectorized copy; the format test sits outside the block loop.
+static inline __attribute__((always_inline)) void decode_blocks(int format, const uint8_t *blocks, size_t count, float *out) {
+    switch (format) {
+    case IMPRINT_Q8_0: DECODE_BLOCKS(decode_q8_0, 34, 32); break;
+    case IMPRINT_Q4_0: DECODE_BLOCKS(decode_q4_0, 18, 32); break;
+    case IMPRINT_Q4_1: DECODE_BLOCKS(decode_q4_1, 20, 32); break;
+    case IMPRINT_Q5_0: DECODE_BLOCKS(decode_q5_0, 22, 32); break;
+    case IMPRINT_Q5_1: DECODE_BLOCKS(decode_q5_1, 24, 32); break;
+    case IMPRINT_Q2_K: DECODE_BLOCKS(decode_q2_k, 84, 256); break;
+    case IMPRINT_Q3_K: DECODE_BLOCKS(decode_q3_k, 110, 256); break;
+    case IMPRINT_Q4_K: DECODE_BLOCKS(decode_q4_k, 144, 256); break;
+    case IMPRINT_Q5_K: DECODE_BLOCKS(decode_q5_k, 176, 256); break;
+    case IMPRINT_Q6_K: DECODE_BLOCKS(decode_q6_k, 210, 256); break;
+    case IMPRINT_IQ4_NL: DECODE_BLOCKS(decode_iq4_nl, 18, 32); break;
+    case IMPRINT_IQ4_XS: DECODE_BLOCKS(decode_iq4_xs, 136, 256); break;
+    default: break;
+    }
+}
+
+// The bytes of one row of `columns` weights.
+static inline size_t row_bytes_of(int format, size_t columns) {
+    return columns / imprint_quant_block_values(format) * imprint_quant_block_bytes(format);
 }
 
 IMPRINT_CLONES
 void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t columns, size_t row_start,
                                    size_t row_count, float *out) {
-    size_t row_bytes = columns / 32 * imprint_quant_block_bytes(format);
-    for (size_t r = 0; r < row_count; r++) {
-        dequantize_row(format, blocks + (row_start + r) * row_bytes, columns, out + r * columns);
-    }
+    size_t row_bytes = row_bytes_of(format, columns);
+    decode_blocks(format, blocks + row_start * row_bytes, row_count * (columns / imprint_quant_block_values(format)), out);
 }
 
-// Decodes one block's 32 codes as floats scaled by the block scale d (the offset is applied
-// separately: Q4_0's −8·d and Q4_1's minimum m multiply the block's sum of x).
+// Whether the portable product splits off a per-block offset (Q4_0's −8·d, Q4_1's minimum m),
+// which multiplies the block's sum of x; other formats decode their exact values.
+static inline int has_offsets(int format) { return format == IMPRINT_Q4_0 || format == IMPRINT_Q4_1; }
+
+// Decodes one 32-weight block of Q8_0, Q4_0 or Q4_1 as codes scaled by the block scale d, and
+// returns the block's offset (zero for Q8_0).
 static inline __attribute__((always_inline)) float decode_block(int format, const uint8_t *block, float *codes) {
+#pragma clang fp contract(off)
     if (format == IMPRINT_Q8_0) {
         float d = half_to_float(read_u16(block));
         const int8_t *q = (const int8_t *)(block + 2);
@@ -117,10 +107,10 @@ static inline __attribute__((always_inline)) float sum32(float *lanes) {
     return (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
 }
 
-// Σ_b offsets[b] · block_sums[b] (zero for Q8_0, which has no offsets).
+// Σ_b offsets[b] · block_sums[b] (zero for formats without offsets).
 static inline __attribute__((always_inline)) float offset_dot(int format, const float *offsets, const float *block_sums,
                                                              size_t block_count) {
-    if (format == IMPRINT_Q8_0) return 0.0f;
+    if (!has_offsets(format)) return 0.0f;
     float lanes[32] = {0};
     size_t b = 0;
     for (; b + 32 <= block_count; b += 32)
@@ -156,18 +146,19 @@ static inline __attribute__((always_inline)) float dot_one_row(const float *row,
     return sum32(a);
 }
 
-// For every output row n: y[i][n] = Σ_b Σ_l codes_b[l]·x_i[32b + l] + offset_b·Σ_l x_i[32b + l]. Each
-// weight row is decoded once into a small buffer (it stays in L1) and multiplied with the
-// activation rows four at a time; block sums of x are computed once per call.
+// For every output row n: y[i][n] = Σ_k w_n[k]·x_i[k]. Each weight row is decoded once into a
+// small buffer (it stays in L1) and multiplied with the activation rows four at a time. Q4_0 and
+// Q4_1 rows are decoded as scaled codes, their offsets times the block sums of x (computed once
+// per call) added after: y[i][n] = Σ_b Σ_l codes_b[l]·x_i[32b + l] + offset_b·Σ_l x_i[32b + l].
 IMPRINT_CLONES
 static void quant_matmul_portable(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                           const float *x, size_t m, float *y, size_t ldy) {
     size_t block_bytes = imprint_quant_block_bytes(format);
-    size_t block_count = columns / 32, row_bytes = block_count * block_bytes;
+    size_t block_count = columns / 32, row_bytes = row_bytes_of(format, columns);
     float *block_sums = (float *)malloc(sizeof(float) * (m * block_count + 1));
     float *row = (float *)malloc(sizeof(float) * (columns + block_count));
     float *offsets = row + columns;
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = 0; has_offsets(format) && i < m; i++) {
         for (size_t b = 0; b < block_count; b++) {
             float total = 0.0f;
             for (int l = 0; l < 32; l++) total += x[i * columns + b * 32 + l];
@@ -177,7 +168,11 @@ static void quant_matmul_portable(int format, const uint8_t *blocks, size_t colu
     float results[4];
     for (size_t n = row_start; n < row_end; n++) {
         const uint8_t *source = blocks + n * row_bytes;
-        for (size_t b = 0; b < block_count; b++) offsets[b] = decode_block(format, source + b * block_bytes, row + b * 32);
+        if (format == IMPRINT_Q8_0 || has_offsets(format)) {
+            for (size_t b = 0; b < block_count; b++) offsets[b] = decode_block(format, source + b * block_bytes, row + b * 32);
+        } else {
+            decode_blocks(format, source, columns / imprint_quant_block_values(format), row);
+        }
         size_t i = 0;
         for (; i + 4 <= m; i += 4) {
             dot_four_rows(row, columns, x + i * columns, columns, results);
@@ -354,11 +349,17 @@ AVX512 static inline __attribute__((always_inline)) void gather_halves(const uin
     }
 }
 
-/// One weight row as float32, exactly as `dequantize_row` computes it (a product, then for Q4_1 a
+/// One weight row as float32, exactly as `decode_blocks` computes it (a product, then for Q4_1 a
 /// separate sum: no fused multiply-add, so the values match the float32 model's). `scales` holds
-/// room for two floats per block.
+/// room for two floats per 32 weights. Q8_0, Q4_0 and Q4_1 have their own vector code here; the
+/// other formats' decoders are vectorized by the compiler for AVX-512.
 AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const int format, const uint8_t *row,
-                                                                           size_t block_count, float *scales, float *out) {
+                                                                           size_t columns, float *scales, float *out) {
+    if (format != IMPRINT_Q8_0 && format != IMPRINT_Q4_0 && format != IMPRINT_Q4_1) {
+        decode_blocks(format, row, columns / imprint_quant_block_values(format), out);
+        return;
+    }
+    size_t block_count = columns / 32;
     size_t block_bytes = imprint_quant_block_bytes(format);
     float *minimums = scales + block_count;
     gather_halves(row, block_bytes, block_count, scales);
@@ -393,11 +394,10 @@ AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(con
                                                                              size_t columns, size_t row_start, size_t row_end,
                                                                              const float *x, size_t m, float *y, size_t ldy,
                                                                              float *panel, float *scales) {
-    size_t block_bytes = imprint_quant_block_bytes(format), block_count = columns / 32;
-    size_t row_bytes = block_count * block_bytes;
+    size_t row_bytes = row_bytes_of(format, columns);
     for (size_t n = row_start; n < row_end; n += 4) {
         size_t count = row_end - n < 4 ? row_end - n : 4;
-        for (size_t j = 0; j < count; j++) decode_row_avx512(format, blocks + (n + j) * row_bytes, block_count, scales, panel + j * columns);
+        for (size_t j = 0; j < count; j++) decode_row_avx512(format, blocks + (n + j) * row_bytes, columns, scales, panel + j * columns);
         panel_product(x, m, columns, panel, columns, count, y + n, ldy);
     }
 }
@@ -406,11 +406,24 @@ AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t
                                        const float *x, size_t m, float *y, size_t ldy) {
     float *panel = (float *)aligned_alloc(64, (sizeof(float) * (4 * columns + 2 * (columns / 32) + 16) + 63) & ~(size_t)63);
     float *scales = panel + 4 * columns;
+#define FORMAT_CASE(name) \
+    case name: quant_matmul_format(name, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break
     switch (format) {
-    case IMPRINT_Q8_0: quant_matmul_format(IMPRINT_Q8_0, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
-    case IMPRINT_Q4_0: quant_matmul_format(IMPRINT_Q4_0, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
-    default: quant_matmul_format(IMPRINT_Q4_1, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break;
+    FORMAT_CASE(IMPRINT_Q8_0);
+    FORMAT_CASE(IMPRINT_Q4_0);
+    FORMAT_CASE(IMPRINT_Q4_1);
+    FORMAT_CASE(IMPRINT_Q5_0);
+    FORMAT_CASE(IMPRINT_Q5_1);
+    FORMAT_CASE(IMPRINT_Q2_K);
+    FORMAT_CASE(IMPRINT_Q3_K);
+    FORMAT_CASE(IMPRINT_Q4_K);
+    FORMAT_CASE(IMPRINT_Q5_K);
+    FORMAT_CASE(IMPRINT_Q6_K);
+    FORMAT_CASE(IMPRINT_IQ4_NL);
+    FORMAT_CASE(IMPRINT_IQ4_XS);
+    default: break;
     }
+#undef FORMAT_CASE
     free(panel);
 }
 

@@ -19,8 +19,15 @@ public enum GGMLDequantization {
         case .q8_0: q8_0(source, blockCount: blockCount, into: destination)
         case .q4_0: q4_0(source, blockCount: blockCount, into: destination)
         case .q4_1: q4_1(source, blockCount: blockCount, into: destination)
+        case .q5_0: q5_0(source, blockCount: blockCount, into: destination)
+        case .q5_1: q5_1(source, blockCount: blockCount, into: destination)
+        case .iq4_NL: iq4_NL(source, blockCount: blockCount, into: destination)
+        case .q2_K: q2_K(source, blockCount: blockCount, into: destination)
+        case .q3_K: q3_K(source, blockCount: blockCount, into: destination)
         case .q4_K: q4_K(source, blockCount: blockCount, into: destination)
+        case .q5_K: q5_K(source, blockCount: blockCount, into: destination)
         case .q6_K: q6_K(source, blockCount: blockCount, into: destination)
+        case .iq4_XS: iq4_XS(source, blockCount: blockCount, into: destination)
         default: preconditionFailure("GGMLDequantization: unsupported type \(type)")
         }
     }
@@ -87,63 +94,56 @@ public enum GGMLDequantization {
         }
     }
 
-    /// The 6-bit scale and min of sub-block `j` (0..<8) of a Q4_K block (`get_scale_min_k4`).
-    @inline(__always)
-    static func scaleMinK4(_ j: Int, _ scales: UnsafePointer<UInt8>) -> (scale: UInt8, min: UInt8) {
-        if j < 4 {
-            return (scales[j] & 63, scales[j + 4] & 63)
-        }
-        return ((scales[j + 4] & 0x0F) | ((scales[j - 4] >> 6) << 4),
-                (scales[j + 4] >> 4) | ((scales[j] >> 6) << 4))
-    }
-
-    /// Q4_K: 144-byte super-blocks of 256 weights: `d: f16, dmin: f16, scales: u8[12], qs: u8[128]`.
-    /// Each 64-weight chunk `c` uses `qs[32c..<32c+32]`: low nibbles with sub-block `2c`, high
-    /// nibbles with `2c+1`; `y = (d * scale) * q - (dmin * min)`.
-    static func q4_K(_ source: UnsafeRawPointer, blockCount: Int, into destination: UnsafeMutablePointer<Float>) {
+    /// Q5_0: 22-byte blocks `d: f16, qh: u32, qs: u8[16]`; element `j` takes its low four bits
+    /// from the nibbles as in Q4_0 and its fifth bit from bit `j` of `qh`; `y = d * (q - 16)`.
+    static func q5_0(_ source: UnsafeRawPointer, blockCount: Int, into destination: UnsafeMutablePointer<Float>) {
         for block in 0..<blockCount {
-            let base = source + block * 144
+            let base = source + block * 22
             let d = half(base, 0)
-            let dmin = half(base, 2)
-            let scales = (base + 4).assumingMemoryBound(to: UInt8.self)
-            let quants = (base + 16).assumingMemoryBound(to: UInt8.self)
-            let output = destination + block * 256
-            for chunk in 0..<4 {
-                let (scale1, min1) = scaleMinK4(2 * chunk, scales)
-                let (scale2, min2) = scaleMinK4(2 * chunk + 1, scales)
-                let d1 = d * Float(scale1), m1 = dmin * Float(min1)
-                let d2 = d * Float(scale2), m2 = dmin * Float(min2)
-                let q = quants + 32 * chunk
-                let y = output + 64 * chunk
-                for l in 0..<32 {
-                    y[l] = d1 * Float(q[l] & 0x0F) - m1
-                    y[l + 32] = d2 * Float(q[l] >> 4) - m2
-                }
+            let high = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+            let quants = (base + 6).assumingMemoryBound(to: UInt8.self)
+            let output = destination + block * 32
+            for j in 0..<16 {
+                let low = Int(quants[j] & 0x0F) | Int((high >> UInt32(j)) & 1) << 4
+                let upper = Int(quants[j] >> 4) | Int((high >> UInt32(j + 16)) & 1) << 4
+                output[j] = d * Float(low - 16)
+                output[j + 16] = d * Float(upper - 16)
             }
         }
     }
 
-    /// Q6_K: 210-byte super-blocks of 256 weights: `ql: u8[128]` (low 4 bits), `qh: u8[64]`
-    /// (high 2 bits), `scales: i8[16]`, `d: f16`; `y = (d * scale) * (q - 32)`.
-    static func q6_K(_ source: UnsafeRawPointer, blockCount: Int, into destination: UnsafeMutablePointer<Float>) {
+    /// Q5_1: 24-byte blocks `d: f16, m: f16, qh: u32, qs: u8[16]`, codes as in Q5_0; `y = d * q + m`.
+    static func q5_1(_ source: UnsafeRawPointer, blockCount: Int, into destination: UnsafeMutablePointer<Float>) {
         for block in 0..<blockCount {
-            let base = source + block * 210
-            let d = half(base, 208)
-            for halfIndex in 0..<2 {
-                let ql = (base + 64 * halfIndex).assumingMemoryBound(to: UInt8.self)
-                let qh = (base + 128 + 32 * halfIndex).assumingMemoryBound(to: UInt8.self)
-                let scales = (base + 192 + 8 * halfIndex).assumingMemoryBound(to: Int8.self)
-                let y = destination + block * 256 + 128 * halfIndex
-                for l in 0..<32 {
-                    let group = l / 16
-                    let q1 = Int((ql[l] & 0x0F) | ((qh[l] & 3) << 4)) - 32
-                    let q2 = Int((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32
-                    let q3 = Int((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32
-                    let q4 = Int((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32
-                    y[l] = (d * Float(scales[group])) * Float(q1)
-                    y[l + 32] = (d * Float(scales[group + 2])) * Float(q2)
-                    y[l + 64] = (d * Float(scales[group + 4])) * Float(q3)
-                    y[l + 96] = (d * Float(scales[group + 6])) * Float(q4)
+            let base = source + block * 24
+            let d = half(base, 0)
+            let m = half(base, 2)
+            let high = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            let quants = (base + 8).assumingMemoryBound(to: UInt8.self)
+            let output = destination + block * 32
+            for j in 0..<16 {
+                let low = quants[j] & 0x0F | UInt8((high >> UInt32(j)) & 1) << 4
+                let upper = quants[j] >> 4 | UInt8((high >> UInt32(j + 16)) & 1) << 4
+                output[j] = d * Float(low) + m
+                output[j + 16] = d * Float(upper) + m
+            }
+        }
+    }
+
+    /// The 16 values of IQ4_NL's and IQ4_XS's non-linear 4-bit codes (`kvalues_iq4nl`).
+    static let iq4Values: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
+    /// IQ4_NL: 18-byte blocks `d: f16, qs: u8[16]`, nibbles as in Q4_0; `y = d * iq4Values[q]`.
+    static func iq4_NL(_ source: UnsafeRawPointer, blockCount: Int, into destination: UnsafeMutablePointer<Float>) {
+        iq4Values.withUnsafeBufferPointer { values in
+            for block in 0..<blockCount {
+                let base = source + block * 18
+                let d = half(base, 0)
+                let quants = (base + 2).assumingMemoryBound(to: UInt8.self)
+                let output = destination + block * 32
+                for j in 0..<16 {
+                    output[j] = d * Float(values[Int(quants[j] & 0x0F)])
+                    output[j + 16] = d * Float(values[Int(quants[j] >> 4)])
                 }
             }
         }

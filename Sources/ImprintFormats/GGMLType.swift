@@ -95,7 +95,8 @@ public enum GGMLType: UInt32, CaseIterable, Sendable, CustomStringConvertible {
     public var description: String { name }
 
     /// The types `GGUFFile.dequantize` converts to Float32.
-    public static let dequantizable: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+    public static let dequantizable: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K,
+                                                   .q4_K, .q5_K, .q6_K, .iq4_NL, .iq4_XS]
 
     /// Whether `GGUFFile.dequantize` supports this type.
     public var isDequantizable: Bool { Self.dequantizable.contains(self) }

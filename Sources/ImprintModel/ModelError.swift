@@ -11,6 +11,9 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
     case missingTensor(file: String, key: String, expectedShape: [Int])
     /// The checkpoint has a tensor the model does not know (strict loading).
     case unexpectedTensor(file: String, key: String)
+    /// A GGUF file of a supported architecture holds tensors that Imprint's model of it does not
+    /// have: a variant it does not implement (mixture of experts, extra projections).
+    case unsupportedTensors(file: String, architecture: String, names: [String])
     /// A tensor's shape differs from the model's.
     case shapeMismatch(file: String, key: String, expected: [Int], found: [Int])
     /// A path that is neither a GGUF file nor a model directory.
@@ -26,6 +29,10 @@ public enum ModelError: Error, CustomStringConvertible, LocalizedError, Equatabl
             return "\(file): missing tensor '\(key)' (expected shape \(shape))"
         case let .unexpectedTensor(file, key):
             return "\(file): unexpected tensor '\(key)' that the model does not use"
+        case let .unsupportedTensors(file, architecture, names):
+            let shown = names.prefix(6).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 6 ? ", …" : "")
+            return "\(file): \(names.count) tensor(s) that Imprint's \(architecture) model does not have, "
+                + "so this variant of \(architecture) is not supported: \(shown)"
         case let .shapeMismatch(file, key, expected, found):
             return "\(file): tensor '\(key)' has shape \(found), expected \(expected)"
         case let .unrecognizedModelPath(path):

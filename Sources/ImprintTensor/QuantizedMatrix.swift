@@ -1,21 +1,28 @@
 import CImprintKernels
 
-/// A frozen weight matrix kept block-quantized in memory (llama.cpp's Q8_0, Q4_0 or Q4_1), and
-/// multiplied by dequantizing on the fly.
+/// A frozen weight matrix kept block-quantized in memory (llama.cpp's Q8_0, Q4_0, Q4_1, Q5_0,
+/// Q5_1, IQ4_NL blocks of 32 weights, or Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS super-blocks of 256),
+/// and multiplied by dequantizing on the fly.
 ///
-/// Values are exactly those of the dequantized float32 matrix, so products agree with the float32
-/// model up to the order of float additions. Memory per weight: Q8_0 1.06 bytes, Q4_0 0.56,
-/// Q4_1 0.63 (float32: 4). Small batches (decoding, up to `BLAS.smallBatchRows` rows) use a kernel
-/// that reads every weight byte once; larger ones dequantize `tileRows` rows at a time into a
-/// float32 tile and call `sgemm`.
+/// Values are exactly those of the dequantized float32 matrix (gguf-py's `gguf.quants.dequantize`),
+/// so products agree with the float32 model up to the order of float additions. Memory per weight:
+/// Q8_0 1.06 bytes, Q6_K 0.82, Q5_0 0.69, Q5_K 0.69, Q4_1 0.63, Q4_0 0.56, Q4_K 0.56 (float32: 4).
+/// Small batches (decoding, up to `BLAS.smallBatchRows` rows) use a kernel that reads every weight
+/// byte once; larger ones dequantize `tileRows` rows at a time into a float32 tile and call `sgemm`.
 public final class QuantizedMatrix: @unchecked Sendable {
     public enum Format: Int32, Sendable, CaseIterable {
-        case q8_0 = 0
-        case q4_0 = 1
-        case q4_1 = 2
+        case q8_0 = 0, q4_0 = 1, q4_1 = 2, q5_0 = 3, q5_1 = 4
+        case q2_K = 5, q3_K = 6, q4_K = 7, q5_K = 8, q6_K = 9
+        case iq4_NL = 10, iq4_XS = 11
 
-        /// Bytes per block of 32 values.
+        /// Bytes per block.
         public var blockBytes: Int { Int(imprint_quant_block_bytes(rawValue)) }
+
+        /// Weights per block: 32, or 256 for the K-quants and IQ4_XS.
+        public var blockValues: Int { Int(imprint_quant_block_values(rawValue)) }
+
+        /// Bytes of one row of `columns` weights.
+        public func rowBytes(columns: Int) -> Int { columns / blockValues * blockBytes }
     }
 
     public let format: Format
@@ -28,11 +35,12 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// packs the activations only a few times.
     var tileRows: Int { Swift.max(64, (1 << 22) / Swift.max(columns, 1)) }
 
-    /// Wraps raw blocks; `columns` must be a multiple of 32 and `blocks` exactly `rows` rows long.
+    /// Wraps raw blocks; `columns` must be a multiple of `format.blockValues` and `blocks` exactly
+    /// `rows` rows long.
     public init(format: Format, rows: Int, columns: Int, blocks: [UInt8]) {
-        precondition(columns % 32 == 0, "quantized rows must be a multiple of 32 values, got \(columns)")
-        precondition(blocks.count == rows * columns / 32 * format.blockBytes,
-                     "\(format) matrix [\(rows), \(columns)] needs \(rows * columns / 32 * format.blockBytes) bytes, got \(blocks.count)")
+        precondition(columns % format.blockValues == 0, "\(format) rows must be a multiple of \(format.blockValues) values, got \(columns)")
+        precondition(blocks.count == rows * format.rowBytes(columns: columns),
+                     "\(format) matrix [\(rows), \(columns)] needs \(rows * format.rowBytes(columns: columns)) bytes, got \(blocks.count)")
         self.format = format
         self.rows = rows
         self.columns = columns

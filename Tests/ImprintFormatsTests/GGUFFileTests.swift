@@ -69,15 +69,32 @@ final class GGUFFileTests: XCTestCase {
         XCTAssertEqual(try file.requireTensor("tensor.Q6_K").rowByteCount, 210)
     }
 
-    /// Every type dequantizes bitwise identically to `gguf.quants.dequantize` (gguf-py 0.19).
+    /// The tensors gguf-py wrote dequantize bitwise identically to `gguf.quants.dequantize` (gguf-py 0.19).
     func testDequantizationMatchesGGUFPyBitwise() throws {
         let file = try GGUFFile(contentsOf: Fixtures.url("quants.gguf"))
-        for type in GGMLType.dequantizable {
-            let reference = try Fixtures.floats("quant_\(type.name).npy")
-            let info = try file.requireTensor("tensor.\(type.name)")
+        XCTAssertEqual(file.tensors.count, 8)
+        for info in file.tensors {
+            let reference = try Fixtures.floats("quant_\(info.type.name).npy")
+            XCTAssertEqual(info.shape, reference.shape, info.name)
+            let values = try file.dequantize(info)
+            XCTAssertEqual(bits(values), bits(reference.values), "\(info.type.name) differs from gguf-py")
+        }
+    }
+
+    /// Every quantized type dequantizes random blocks, extreme float16 scales included (max, -max,
+    /// subnormals, ±0), bitwise identically to `gguf.quants.dequantize` (Fixtures/make_block_fixtures.py).
+    func testEveryQuantizedTypeMatchesGGUFPyOnRandomBlocks() throws {
+        let file = try GGUFFile(contentsOf: Fixtures.url("blocks.gguf"))
+        let quantizedTypes = GGMLType.dequantizable.filter { $0.blockSize > 1 }
+        XCTAssertEqual(Set(file.tensors.map(\.type)), Set(quantizedTypes))
+        for type in quantizedTypes {
+            let reference = try Fixtures.floats("blocks_\(type.name).npy")
+            let info = try file.requireTensor("blocks.\(type.name)")
+            XCTAssertEqual(info.type, type)
             XCTAssertEqual(info.shape, reference.shape, type.name)
             let values = try file.dequantize(info)
-            XCTAssertEqual(bits(values), bits(reference.values), "\(type.name) differs from gguf-py")
+            let mismatches = zip(bits(values), bits(reference.values)).filter { $0 != $1 }.count
+            XCTAssertEqual(mismatches, 0, "\(type.name): \(mismatches) of \(values.count) values differ from gguf-py")
         }
     }
 
@@ -131,11 +148,11 @@ final class GGUFFileTests: XCTestCase {
     }
 
     func testUnsupportedTypeThrowsOnDequantization() throws {
-        let url = try temporaryDirectory(self).appendingPathComponent("q5k.gguf")
-        try GGUFBuilder.singleTensor(type: .q5_K, rowLength: 256, rows: 1, data: [UInt8](repeating: 0, count: 176)).write(to: url)
+        let url = try temporaryDirectory(self).appendingPathComponent("iq2xxs.gguf")
+        try GGUFBuilder.singleTensor(type: .iq2_XXS, rowLength: 256, rows: 1, data: [UInt8](repeating: 0, count: 66)).write(to: url)
         let file = try GGUFFile(contentsOf: url)
-        XCTAssertEqual(file.rawBytes(try file.requireTensor("weight")).count, 176)
-        assertFormatError(try file.dequantize("weight"), mentions: ["q5k.gguf", "weight", "Q5_K", "Q4_K"])
+        XCTAssertEqual(file.rawBytes(try file.requireTensor("weight")).count, 66)
+        assertFormatError(try file.dequantize("weight"), mentions: ["iq2xxs.gguf", "weight", "IQ2_XXS", "Q4_K", "Q5_0", "IQ4_XS"])
     }
 
     func testHalfPrecisionConversions() {

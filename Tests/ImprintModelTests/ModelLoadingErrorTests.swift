@@ -118,6 +118,54 @@ final class ModelLoadingErrorTests: XCTestCase {
         }
     }
 
+    /// A Llama-architecture file with mixture-of-experts tensors (Fixtures/make_q4_k_m_fixture.py) names them.
+    func testUnsupportedGGUFTensorSetIsNamed() throws {
+        let path = modelFixtures.appendingPathComponent("gguf-q4_k_m/llama-moe.gguf").path
+        for keepQuantized in [false, true] {
+            XCTAssertThrowsError(try ModelLoader.load(path: path, keepQuantized: keepQuantized)) { error in
+                XCTAssertEqual(error as? ModelError, .unsupportedTensors(file: path, architecture: "llama", names: [
+                    "blk.0.ffn_gate_inp.weight", "blk.0.ffn_gate_exps.weight", "blk.0.ffn_up_exps.weight", "blk.0.ffn_down_exps.weight",
+                ]))
+                XCTAssertTrue("\(error)".contains("blk.0.ffn_gate_exps.weight") && "\(error)".contains("llama"), "\(error)")
+            }
+        }
+    }
+
+    /// A GGUF whose metadata promises a layer it does not hold names the missing GGUF tensor.
+    func testMissingGGUFTensorIsNamed() throws {
+        // block_count 2 → 3 in place: the key, its value type (uint32, 4) and the value.
+        var gguf = try Data(contentsOf: modelFixtures.appendingPathComponent("llama/llama-f32.gguf"))
+        let key = gguf.range(of: Data("llama.block_count".utf8))!
+        XCTAssertEqual(Array(gguf[key.upperBound..<(key.upperBound + 8)]), [4, 0, 0, 0, 2, 0, 0, 0])
+        gguf[key.upperBound + 4] = 3
+        let path = directory.appendingPathComponent("three-layers.gguf").path
+        try gguf.write(to: URL(fileURLWithPath: path))
+        for keepQuantized in [false, true] {
+            XCTAssertThrowsError(try ModelLoader.load(path: path, keepQuantized: keepQuantized)) { error in
+                guard case let ModelError.missingTensor(file, key, _) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(file, path)
+                XCTAssertTrue(key.hasPrefix("blk.2."), key)
+            }
+        }
+    }
+
+    /// A quantized matrix whose shape does not fit the configuration is refused before any use.
+    func testKeptQuantizedShapeMismatchIsNamed() throws {
+        // feed_forward_length 128 → 96 in place: the kept-quantized gate projection no longer fits.
+        var gguf = try Data(contentsOf: modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf"))
+        let key = gguf.range(of: Data("llama.feed_forward_length".utf8))!
+        XCTAssertEqual(Array(gguf[key.upperBound..<(key.upperBound + 8)]), [4, 0, 0, 0, 128, 0, 0, 0])
+        gguf[key.upperBound + 4] = 96
+        let path = directory.appendingPathComponent("narrow.gguf").path
+        try gguf.write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ModelLoader.load(path: path, keepQuantized: true)) { error in
+            guard case let ModelError.shapeMismatch(_, key, expected, found) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(key.hasSuffix("ffn_gate.weight"), key)
+            XCTAssertEqual(expected, [96, 64])
+            XCTAssertEqual(found, [128, 64])
+        }
+    }
+
     func testNotAModelPath() {
         XCTAssertThrowsError(try ModelLoader.load(path: "/nonexistent/model.gguf")) { error in
             XCTAssertEqual(error as? ModelError, .unrecognizedModelPath(path: "/nonexistent/model.gguf"))

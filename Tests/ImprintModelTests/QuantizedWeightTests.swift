@@ -8,31 +8,43 @@ import XCTest
 /// Weights kept quantized in memory compute the same values as their float32 dequantization.
 final class QuantizedWeightTests: XCTestCase {
     let formatsFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("ImprintFormatsTests/Fixtures/quants.gguf")
+        .deletingLastPathComponent().appendingPathComponent("ImprintFormatsTests/Fixtures")
 
-    /// Each format's matrix from the gguf-py written fixture: dequantization, both product paths and the input gradient.
+    /// The ggml type each in-memory format keeps.
+    static let types: [QuantizedMatrix.Format: GGMLType] = [
+        .q8_0: .q8_0, .q4_0: .q4_0, .q4_1: .q4_1, .q5_0: .q5_0, .q5_1: .q5_1, .q2_K: .q2_K, .q3_K: .q3_K,
+        .q4_K: .q4_K, .q5_K: .q5_K, .q6_K: .q6_K, .iq4_NL: .iq4_NL, .iq4_XS: .iq4_XS,
+    ]
+
+    /// Each format's random blocks (extreme float16 scales included, Fixtures/make_block_fixtures.py):
+    /// the C kernels' dequantization is bitwise gguf-py's, and both product paths and the input
+    /// gradient match the dense products.
     func testQuantizedProductsMatchDenseProducts() throws {
-        let file = try GGUFFile(contentsOf: formatsFixtures)
-        for (name, format) in [("tensor.Q8_0", QuantizedMatrix.Format.q8_0), ("tensor.Q4_0", .q4_0), ("tensor.Q4_1", .q4_1)] {
-            let info = try file.requireTensor(name)
+        let file = try GGUFFile(contentsOf: formatsFixtures.appendingPathComponent("blocks.gguf"))
+        XCTAssertEqual(Set(Self.types.keys), Set(QuantizedMatrix.Format.allCases))
+        for format in QuantizedMatrix.Format.allCases {
+            let type = Self.types[format]!
+            XCTAssertEqual(GGUFModelLoader.quantizationFormat(type), format)
+            let info = try file.requireTensor("blocks.\(type.name)")
             let matrix = QuantizedMatrix(format: format, rows: info.shape[0], columns: info.shape[1], blocks: [UInt8](file.rawBytes(info)))
-            let reference = try file.dequantize(info)
-            XCTAssertEqual(matrix.dequantized().storage, reference, name)
+            let reference = try NPY.readFloats(formatsFixtures.appendingPathComponent("blocks_\(type.name).npy")).values
+            XCTAssertEqual(matrix.dequantized().storage.map(\.bitPattern), reference.map(\.bitPattern), "\(format) differs from gguf-py")
             let dense = Tensor(shape: info.shape, storage: reference)
             for rows in [1, 3, 16, 17, 40] {  // both sides of the small-batch kernel limit
                 let x = randomTensor([rows, info.shape[1]], seed: UInt64(rows))
                 let expected = Tensor.linear(x, weight: dense)
                 let input = Tensor(shape: x.shape, storage: x.storage, requiresGrad: true)
                 let actual = Tensor.linear(input, quantized: matrix)
-                XCTAssertLessThanOrEqual(relativeError(actual.storage, expected.storage), 1e-5, "\(name) rows \(rows)")
+                XCTAssertLessThanOrEqual(relativeError(actual.storage, expected.storage), 1e-5, "\(format) rows \(rows)")
                 let cotangent = randomTensor(actual.shape, seed: 99)
                 (actual * cotangent).sum().backward()
                 let expectedGradient = Tensor.matmul(cotangent, dense)
-                XCTAssertLessThanOrEqual(relativeError(input.grad!.storage, expectedGradient.storage), 1e-5, "\(name) gradient rows \(rows)")
+                XCTAssertLessThanOrEqual(relativeError(input.grad!.storage, expectedGradient.storage), 1e-5, "\(format) gradient rows \(rows)")
             }
-            XCTAssertEqual(matrix.gatherRows([2, 0, 2]).storage,
-                           Array(reference[(2 * info.shape[1])..<(3 * info.shape[1])]) + Array(reference[0..<info.shape[1]])
-                           + Array(reference[(2 * info.shape[1])..<(3 * info.shape[1])]))
+            let width = info.shape[1]
+            XCTAssertEqual(matrix.gatherRows([2, 0, 2]).storage.map(\.bitPattern),
+                           (Array(reference[(2 * width)..<(3 * width)]) + Array(reference[0..<width])
+                            + Array(reference[(2 * width)..<(3 * width)])).map(\.bitPattern), "\(format)")
         }
     }
 

@@ -68,16 +68,27 @@ final class SmallBatchProductTests: XCTestCase {
         }
     }
 
-    /// Random blocks with small normal float16 scales (and Q4_1 minimums).
+    /// Byte offsets of each format's float16 fields in a block (ggml-common.h's `block_*` structs).
+    static func halfFields(_ format: QuantizedMatrix.Format) -> [Int] {
+        switch format {
+        case .q8_0, .q4_0, .q5_0, .iq4_NL, .iq4_XS: return [0]
+        case .q4_1, .q5_1, .q4_K, .q5_K: return [0, 2]
+        case .q2_K: return [80, 82]
+        case .q3_K: return [108]
+        case .q6_K: return [208]
+        }
+    }
+
+    /// Random blocks with small normal float16 scales (negative for the second field, a minimum).
     func randomBlocks(_ format: QuantizedMatrix.Format, rows: Int, columns: Int, generator: inout RandomGenerator) -> QuantizedMatrix {
-        var bytes = [UInt8](repeating: 0, count: rows * columns / 32 * format.blockBytes)
+        var bytes = [UInt8](repeating: 0, count: rows * format.rowBytes(columns: columns))
         for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
         for block in 0..<(bytes.count / format.blockBytes) {
             let base = block * format.blockBytes
-            for field in 0..<(format == .q4_1 ? 2 : 1) {
+            for (field, offset) in Self.halfFields(format).enumerated() {
                 let value = Float16(Float(generator.next() % 1000 + 1) / 1e5 * (field == 1 ? -1 : 1))
-                bytes[base + 2 * field] = UInt8(value.bitPattern & 0xff)
-                bytes[base + 2 * field + 1] = UInt8(value.bitPattern >> 8)
+                bytes[base + offset] = UInt8(value.bitPattern & 0xff)
+                bytes[base + offset + 1] = UInt8(value.bitPattern >> 8)
             }
         }
         return QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
@@ -87,7 +98,9 @@ final class SmallBatchProductTests: XCTestCase {
         var generator = RandomGenerator(seed: 5)
         forBothKernels { kernel in
             for format in QuantizedMatrix.Format.allCases {
-                for (n, k) in [(1, 32), (7, 96), (10, 576)] {
+                // One block, a few, and a wide row (576 = SmolLM2's hidden size for blocks of 32; 2560 for 256).
+                let widths = format.blockValues == 32 ? [32, 96, 576] : [256, 768, 2560]
+                for (n, k) in zip([1, 7, 10], widths) {
                     let matrix = randomBlocks(format, rows: n, columns: k, generator: &generator)
                     let w = matrix.dequantized().storage
                     for m in [1, 3, 4, 5, 16] {
@@ -98,6 +111,31 @@ final class SmallBatchProductTests: XCTestCase {
                             imprint_quant_matmul(format.rawValue, blocks.baseAddress!, k, n / 2, n, x, m, &y, n)
                         }
                         XCTAssertLessThanOrEqual(worstError(y, x: x, w: w, m: m, n: n, k: k), 1e-6, "\(kernel) \(format) m \(m) n \(n) k \(k)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every format's blocks decode to one value per weight, the same in the portable and AVX-512
+    /// products: a product with one-hot rows of x picks single weights out of the matrix.
+    func testOneHotProductsPickTheDequantizedWeights() {
+        var generator = RandomGenerator(seed: 6)
+        forBothKernels { kernel in
+            for format in QuantizedMatrix.Format.allCases {
+                let (n, k) = (5, 2 * format.blockValues)
+                let matrix = randomBlocks(format, rows: n, columns: k, generator: &generator)
+                let w = matrix.dequantized().storage
+                let columns = [0, 1, 17, k / 2 + 3, k - 1]
+                var x = [Float](repeating: 0, count: columns.count * k)
+                for (row, column) in columns.enumerated() { x[row * k + column] = 1 }
+                var y = [Float](repeating: .nan, count: columns.count * n)
+                matrix.blocks.withUnsafeBufferPointer { blocks in
+                    imprint_quant_matmul(format.rawValue, blocks.baseAddress!, k, 0, n, x, columns.count, &y, n)
+                }
+                for (row, column) in columns.enumerated() {
+                    for output in 0..<n {
+                        XCTAssertEqual(y[row * n + output], w[output * k + column], "\(kernel) \(format) W[\(output), \(column)]")
                     }
                 }
             }

@@ -1,7 +1,8 @@
-// Block-quantized weight matrices as llama.cpp stores them (ggml Q8_0, Q4_0, Q4_1): each row is
-// `columns / 32` blocks; a block holds a float16 scale (and, for Q4_1, a float16 minimum) and 32
-// codes. Values: Q8_0 d·q; Q4_0 d·(q − 8); Q4_1 d·q + m (low nibbles are elements 0–15, high
-// nibbles 16–31).
+// Block-quantized weight matrices as llama.cpp stores them (ggml's Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+// IQ4_NL in blocks of 32 weights; Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS in super-blocks of 256):
+// each row is `columns / imprint_quant_block_values(format)` blocks. Values are bitwise those of
+// gguf-py's `gguf.quants.dequantize` (e.g. Q8_0 d·q; Q4_0 d·(q − 8); Q4_1 d·q + m; Q4_K
+// (d·sc)·q − dmin·m per sub-block of 32); layouts in quantized_blocks.h.
 #ifndef IMPRINT_QUANTIZED_H
 #define IMPRINT_QUANTIZED_H
 
@@ -12,10 +13,17 @@
 extern "C" {
 #endif
 
-enum imprint_quant_format { IMPRINT_Q8_0 = 0, IMPRINT_Q4_0 = 1, IMPRINT_Q4_1 = 2 };
+enum imprint_quant_format {
+    IMPRINT_Q8_0 = 0, IMPRINT_Q4_0 = 1, IMPRINT_Q4_1 = 2, IMPRINT_Q5_0 = 3, IMPRINT_Q5_1 = 4,
+    IMPRINT_Q2_K = 5, IMPRINT_Q3_K = 6, IMPRINT_Q4_K = 7, IMPRINT_Q5_K = 8, IMPRINT_Q6_K = 9,
+    IMPRINT_IQ4_NL = 10, IMPRINT_IQ4_XS = 11
+};
 
-/// Bytes of one 32-value block of `format`.
+/// Bytes of one block of `format` (0 for an unknown format).
 size_t imprint_quant_block_bytes(int format);
+
+/// Weights in one block of `format`: 32, or 256 for the K-quants and IQ4_XS.
+size_t imprint_quant_block_values(int format);
 
 /// Dequantizes rows [row_start, row_start + row_count) of a `columns`-wide matrix into `out`
 /// (row-major, `columns` floats per row).

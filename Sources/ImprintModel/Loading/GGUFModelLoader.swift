@@ -87,35 +87,48 @@ public enum GGUFModelLoader {
 
     /// Loads every parameter with llama.cpp's conversions undone.
     ///
-    /// - Parameter keepQuantized: keep Q8_0/Q4_0/Q4_1 matrices (projections, embeddings) quantized
-    ///   in memory as frozen weights (`QuantizedMatrix`) instead of dequantizing them to float32:
-    ///   the same values, a quarter to a sixth of the memory, faster decoding. Other tensors are
+    /// - Parameter keepQuantized: keep block-quantized matrices (projections, embeddings: any
+    ///   `QuantizedMatrix.Format`, i.e. Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K, IQ4_NL, IQ4_XS)
+    ///   as they are in the file, as frozen weights, instead of dequantizing them to float32: the
+    ///   same values, a quarter to a seventh of the memory, faster decoding. Other tensors are
     ///   dequantized to float32 parameters.
+    /// - Throws: `ModelError.unknownArchitecture`; `.unsupportedTensors` for tensors the
+    ///   architecture does not have (a variant Imprint does not implement, e.g. mixture of experts);
+    ///   `.missingTensor` / `.shapeMismatch` naming the GGUF tensor; `FormatError` for bad bytes or
+    ///   a tensor type that cannot be dequantized.
     public static func load(_ file: GGUFFile, keepQuantized: Bool = false) throws -> TransformerDecoder {
         let configuration = try configuration(file)
         let architecture = configuration.architecture
         var quantized: [String: QuantizedMatrix] = [:]
         if keepQuantized {
-            for key in matrixKeys(configuration) {
+            for (key, shape) in matrixShapes(configuration) {
                 guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name),
-                      let format = quantizationFormat(info.type), info.shape.count == 2 else { continue }
-                var bytes = [UInt8](file.rawBytes(info))
-                let (rows, columns) = (info.shape[0], info.shape[1])
-                let rowBytes = columns / 32 * format.blockBytes
-                guard bytes.count == rows * rowBytes else {
-                    throw ModelError.shapeMismatch(file: file.url.path, key: name, expected: [rows, columns], found: [bytes.count])
+                      let format = quantizationFormat(info.type) else { continue }
+                guard info.shape == shape else {
+                    throw ModelError.shapeMismatch(file: file.url.path, key: name, expected: shape, found: info.shape)
                 }
+                var bytes = [UInt8](file.rawBytes(info))
+                let rowBytes = format.rowBytes(columns: shape[1])
                 if architecture == .llama && name.hasSuffix("attn_q.weight") {
                     bytes = unpermuteRows(bytes, heads: configuration.attentionHeadCount, rowLength: rowBytes)
                 } else if architecture == .llama && name.hasSuffix("attn_k.weight") {
                     bytes = unpermuteRows(bytes, heads: configuration.keyValueHeadCount, rowLength: rowBytes)
                 }
-                quantized[key] = QuantizedMatrix(format: format, rows: rows, columns: columns, blocks: bytes)
+                quantized[key] = QuantizedMatrix(format: format, rows: shape[0], columns: shape[1], blocks: bytes)
             }
         }
         let model = TransformerDecoder(configuration: configuration, quantized: quantized)
+        let used = Set((model.namedParameters().map(\.key) + quantized.keys).compactMap { ggufName($0, architecture: architecture) })
+        let unexpected = file.tensors.map(\.name).filter { !used.contains($0) && !ignoredTensors.contains($0) }
+        guard unexpected.isEmpty else {
+            throw ModelError.unsupportedTensors(file: file.url.path, architecture: try file.metadata.string("general.architecture"),
+                                                names: unexpected)
+        }
         try model.loadParameters(file: file.url.path) { key, shape in
-            guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name) else { return nil }
+            guard let name = ggufName(key, architecture: architecture), let info = file.tensorInfo(name) else {
+                throw ModelError.missingTensor(file: file.url.path, key: ggufName(key, architecture: architecture) ?? key,
+                                               expectedShape: shape)
+            }
             guard info.shape == shape else {
                 throw ModelError.shapeMismatch(file: file.url.path, key: name, expected: shape, found: info.shape)
             }
@@ -133,20 +146,42 @@ public enum GGUFModelLoader {
         return model
     }
 
-    /// The checkpoint keys of every matrix that may stay quantized: embeddings and projections.
-    static func matrixKeys(_ configuration: ModelConfiguration) -> [String] {
-        let projections = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                           "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
-        return ["model.embed_tokens.weight", "lm_head.weight"] + (0..<configuration.layerCount).flatMap { layer in
-            projections.map { "model.layers.\(layer).\($0).weight" }
+    /// Tensors a file may hold beyond the model's parameters: Llama 3.1's RoPE frequency factors,
+    /// read by `configuration(_:)`.
+    static let ignoredTensors: Set<String> = ["rope_freqs.weight"]
+
+    /// The `[rows, columns]` shape of every matrix that may stay quantized (embeddings and
+    /// projections), by checkpoint key.
+    static func matrixShapes(_ configuration: ModelConfiguration) -> [(key: String, shape: [Int])] {
+        let c = configuration
+        let (hidden, queries, keyValues) = (c.hiddenSize, c.attentionHeadCount * c.headDimension, c.keyValueHeadCount * c.headDimension)
+        let projections: [(String, [Int])] = [
+            ("self_attn.q_proj", [queries, hidden]), ("self_attn.k_proj", [keyValues, hidden]),
+            ("self_attn.v_proj", [keyValues, hidden]), ("self_attn.o_proj", [hidden, queries]),
+            ("mlp.gate_proj", [c.intermediateSize, hidden]), ("mlp.up_proj", [c.intermediateSize, hidden]),
+            ("mlp.down_proj", [hidden, c.intermediateSize]),
+        ]
+        let embeddings = [("model.embed_tokens.weight", [c.vocabularySize, hidden]), ("lm_head.weight", [c.vocabularySize, hidden])]
+        return embeddings + (0..<c.layerCount).flatMap { layer in
+            projections.map { ("model.layers.\(layer).\($0.0).weight", $0.1) }
         }
     }
 
+    /// The in-memory format that keeps a GGUF tensor of `type` as it is, if there is one.
     static func quantizationFormat(_ type: GGMLType) -> QuantizedMatrix.Format? {
         switch type {
         case .q8_0: return .q8_0
         case .q4_0: return .q4_0
         case .q4_1: return .q4_1
+        case .q5_0: return .q5_0
+        case .q5_1: return .q5_1
+        case .q2_K: return .q2_K
+        case .q3_K: return .q3_K
+        case .q4_K: return .q4_K
+        case .q5_K: return .q5_K
+        case .q6_K: return .q6_K
+        case .iq4_NL: return .iq4_NL
+        case .iq4_XS: return .iq4_XS
         default: return nil
         }
     }

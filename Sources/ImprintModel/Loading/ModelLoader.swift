@@ -30,8 +30,9 @@ public enum ModelLoader {
 
     /// The model at `path` (GGUF file or HF directory).
     ///
-    /// - Parameter keepQuantized: for GGUF files, keep Q8_0/Q4_0/Q4_1 matrices quantized in memory
-    ///   as frozen weights (for inference and LoRA training); otherwise every weight is float32.
+    /// - Parameter keepQuantized: for GGUF files, keep block-quantized matrices (Q8_0, Q4_K, Q6_K,
+    ///   Q5_0, … every `QuantizedMatrix.Format`) quantized in memory as frozen weights (for inference
+    ///   and LoRA training); otherwise every weight is float32.
     public static func load(path: String, keepQuantized: Bool = false) throws -> TransformerDecoder {
         switch try source(of: path) {
         case .gguf(let url): return try GGUFModelLoader.load(GGUFFile(contentsOf: url), keepQuantized: keepQuantized)
