@@ -1,4 +1,5 @@
 import Foundation
+import ImprintFormats
 
 extension PretrainedTokenizer {
     /// Loads a Hugging Face tokenizer directory: `tokenizer.json`, plus `tokenizer_config.json` (special tokens,
@@ -20,7 +21,7 @@ extension PretrainedTokenizer {
         var chatTemplate: String?
         if let config { chatTemplate = try Self.chatTemplate(in: config) }
         let templateURL = directory.appendingPathComponent("chat_template.jinja")
-        if chatTemplate == nil, let template = try? String(contentsOf: templateURL, encoding: .utf8) {
+        if chatTemplate == nil, let template = ExactUTF8.contents(of: templateURL) {
             chatTemplate = template
         }
         try self.init(tokenizerJSON: tokenizerData, file: tokenizerURL.path, config: config, chatTemplate: chatTemplate)
