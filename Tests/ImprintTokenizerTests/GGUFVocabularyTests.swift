@@ -63,7 +63,7 @@ final class GGUFVocabularyTests: XCTestCase {
 
     /// An unknown `tokenizer.ggml.pre` is a typed error naming the file and the key.
     func testUnknownPreTokenizerIsTypedError() throws {
-        XCTAssertThrowsError(try PretrainedTokenizer.ggufPreTokenizer("no-such-pre", file: "x.gguf")) { error in
+        XCTAssertThrowsError(try GGUFBytePairFamily("no-such-pre", file: "x.gguf")) { error in
             XCTAssertEqual(error as? TokenizerError,
                            .unsupportedType(file: "x.gguf", field: "tokenizer.ggml.pre", type: "no-such-pre"))
         }
