@@ -14,6 +14,16 @@ public enum ExactUTF8 {
         String(validating: bytes, as: UTF8.self)
     }
 
+    /// The text of raw bytes (a GGUF string), every scalar kept; nil when they are not valid UTF-8. Decoding
+    /// replaces invalid sequences with U+FFFD, so the bytes are valid exactly when the text spells them unchanged.
+    public static func string(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var text = String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self)
+        let unchanged = text.withUTF8 { decoded in
+            decoded.count == bytes.count && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+        return unchanged ? text : nil
+    }
+
     /// The text of the file at `url`, every scalar kept; nil when it cannot be read or is not valid UTF-8.
     public static func contents(of url: URL) -> String? {
         guard let data = try? Data(contentsOf: url) else { return nil }

@@ -43,7 +43,8 @@ final class BytePairModel: @unchecked Sendable {
         self.fuseUnknown = fuseUnknown
         var merges: [UInt64: Merge] = [:]
         merges.reserveCapacity(mergePairs.count)
-        for (rank, pair) in mergePairs.enumerated() {
+        for rank in 0..<mergePairs.count {
+            let pair = mergePairs[rank]
             guard let left = vocabulary[pair.0], let right = vocabulary[pair.1],
                   let merged = vocabulary[pair.0 + pair.1] else { continue }
             let key = Self.key(Int32(left), Int32(right))

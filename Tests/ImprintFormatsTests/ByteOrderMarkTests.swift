@@ -13,6 +13,12 @@ final class ByteOrderMarkTests: XCTestCase {
         XCTAssertEqual(scalars(ExactUTF8.string([0x61, 0xEF, 0xBB, 0xBF])), [0x61, 0xFEFF])
         XCTAssertNil(ExactUTF8.string([0xEF, 0xBB]))
         XCTAssertNil(ExactUTF8.string([0xFF, 0x23]))
+        // The raw-buffer form (GGUF strings) agrees, including on invalid bytes whose repair has the same length.
+        for bytes: [UInt8] in [[0xEF, 0xBB, 0xBF, 0x23], [], [0x61], [0xED, 0xA0, 0x80], [0xEF, 0xBB], [0xC3, 0x28, 0x61]] {
+            let raw = bytes.withUnsafeBytes { ExactUTF8.string($0) }
+            XCTAssertEqual(raw.map(scalars), ExactUTF8.string(bytes).map(scalars), "\(bytes)")
+        }
+        XCTAssertNil([UInt8]([0xED, 0xA0, 0x80]).withUnsafeBytes { ExactUTF8.string($0) })
     }
 
     func testGGUFStringsKeepByteOrderMarks() throws {
