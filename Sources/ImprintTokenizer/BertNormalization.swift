@@ -15,6 +15,7 @@ struct BertNormalization: Sendable, Equatable {
     var lowercase = true
 
     func apply(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return applyToASCII(text) }
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if cleanText {
@@ -49,6 +50,25 @@ struct BertNormalization: Sendable, Equatable {
             result = String(lowered)
         }
         return result
+    }
+
+    /// The same steps on ASCII text, byte by byte: no CJK, no accents, controls dropped, whitespace to spaces.
+    private func applyToASCII(_ text: String) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            var byte = byte
+            if cleanText {
+                if byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x20 {
+                    byte = 0x20
+                } else if byte < 0x20 || byte == 0x7F {
+                    continue
+                }
+            }
+            if lowercase && byte >= 0x41 && byte <= 0x5A { byte += 32 }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// HF `is_whitespace`: tab, line feed, carriage return or the White_Space property.

@@ -60,25 +60,40 @@ struct GGUFBytePairFamily {
         addsBOSByDefault = addsBOS
     }
 
+    /// The pattern of a fixed regex source (a hand-written matcher where there is one).
     private static func regex(_ source: String) -> SplitPattern {
-        // The sources are fixed and known to compile.
-        .regex(try! NSRegularExpression(pattern: source))
+        // The sources below are fixed and compile.
+        try! SplitPattern.regex(source: source, file: "(built in)", field: "tokenizer.ggml.pre")
     }
 
-    static let lineBreak = regex("[\r\n]")
-    static let trailingWhitespace = regex(#"\s+$"#)
+    static let lineBreak = regex(lineBreakSource)
+    static let trailingWhitespace = regex(trailingWhitespaceSource)
     static let falconThreeDigits = regex("[0-9][0-9][0-9]")
+    static let deepSeekCJK = regex(deepSeekCJKSource)
+    static let deepSeekCoderLetters = regex(deepSeekCoderLettersSource)
+    static let deepSeekCoderPunctuation = regex(deepSeekCoderPunctuationSource)
+    static let deepSeekLLMPunctuation = regex(deepSeekLLMPunctuationSource)
+    static let deepSeekLLMLetters = regex(deepSeekLLMLettersSource)
+
+    /// The DeepSeek regexes, which `ScalarRunPattern` matches by hand.
+    static var scalarRunSources: [String] {
+        [lineBreakSource, trailingWhitespaceSource, deepSeekCJKSource, deepSeekCoderLettersSource,
+         deepSeekCoderPunctuationSource, deepSeekLLMPunctuationSource, deepSeekLLMLettersSource]
+    }
+
+    static let lineBreakSource = "[\r\n]"
+    static let trailingWhitespaceSource = #"\s+$"#
     /// CJK ideographs, U+0800 to U+4E00 and Hangul, as DeepSeek's tokenizers split them.
-    static let deepSeekCJK = regex("[\u{4E00}-\u{9FA5}\u{0800}-\u{4E00}\u{AC00}-\u{D7FF}]+")
-    static let deepSeekCoderLetters = regex(#"\s?\p{L}+"#)
-    static let deepSeekCoderPunctuation = regex(#"\s?\p{P}+"#)
-    static let deepSeekLLMPunctuation = regex(#"\s?[!-/:-~\#u{FF01}-\#u{FF0F}\#u{FF1A}-\#u{FF5E}\#u{2018}-\#u{201F}\#u{3000}-\#u{3002}]+"#)
+    static let deepSeekCJKSource = "[\u{4E00}-\u{9FA5}\u{0800}-\u{4E00}\u{AC00}-\u{D7FF}]+"
+    static let deepSeekCoderLettersSource = #"\s?\p{L}+"#
+    static let deepSeekCoderPunctuationSource = #"\s?\p{P}+"#
+    static let deepSeekLLMPunctuationSource = #"\s?[!-/:-~\#u{FF01}-\#u{FF0F}\#u{FF1A}-\#u{FF5E}\#u{2018}-\#u{201F}\#u{3000}-\#u{3002}]+"#
     /// DeepSeek LLM's letter class: cased letters of many scripts. Six of its code points change under NFC
     /// (U+1F7D, U+1FD3, U+1FDB, U+1FBE, U+2126, U+212A); they are escaped so that no editor or copy normalizes them.
-    static let deepSeekLLMLetters = regex(
+    static let deepSeekLLMLettersSource =
         #"\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝ"#
             + "\u{1F5F}-\u{1F7D}"
             + #"ᾀ-ᾴᾶ-ᾼ"# + "\u{1FBE}" + #"ῂ-ῄῆ-ῌ"# + "\u{1FD0}-\u{1FD3}\u{1FD6}-\u{1FDB}"
             + #"ῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ"# + "\u{2126}" + #"ℨ"# + "\u{212A}-\u{212D}"
-            + #"ℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+"#)
+            + #"ℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+"#
 }

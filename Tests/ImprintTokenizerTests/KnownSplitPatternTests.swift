@@ -36,6 +36,23 @@ final class KnownSplitPatternTests: XCTestCase {
     func testQwen2() throws { try check(KnownSplitPattern.qwen2Source) }
     func testQwen35() throws { try check(KnownSplitPattern.qwen35Source) }
 
+    /// DeepSeek's character-class regexes, matched by `ScalarRunPattern`.
+    func testScalarRunPatterns() throws {
+        let extra = ["Ὗώ ΐ Ί Ω K ι", "ＡＢ！？　。x", "a\r\nb\n", "  trailing \t ", "中文 한국어 ࠀ", "x ‘quoted’ y", "  "]
+        for source in GGUFBytePairFamily.scalarRunSources {
+            let run = try XCTUnwrap(ScalarRunPattern(source: source), source)
+            let reference = try NSRegularExpression(pattern: source)
+            for sample in Self.samples + extra {
+                let scalars = Array(sample.unicodeScalars)
+                XCTAssertEqual(run.matches(in: scalars), SplitPattern.regex(reference).matches(in: scalars) { [] },
+                               "\(source.prefix(20)) on \(sample.debugDescription)")
+            }
+        }
+        XCTAssertNil(ScalarRunPattern(source: "[0-9][0-9][0-9]"))
+        XCTAssertNil(ScalarRunPattern(source: #"[^\s]+"#))
+        XCTAssertNil(ScalarRunPattern(source: #"\s?[a-z]"#))
+    }
+
     /// The raw-text byte-level path gives the same ids as encoding the byte-level-mapped word.
     func testByteLevelFastPathMatchesPlainPath() throws {
         let directory = TestResources.fixtures.appendingPathComponent("tokenizer-json/gpt2")
