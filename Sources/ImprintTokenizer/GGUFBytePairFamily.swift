@@ -68,19 +68,20 @@ struct GGUFBytePairFamily {
 
     static let lineBreak = regex(lineBreakSource)
     static let trailingWhitespace = regex(trailingWhitespaceSource)
-    static let falconThreeDigits = regex("[0-9][0-9][0-9]")
+    static let falconThreeDigits = regex(falconThreeDigitsSource)
     static let deepSeekCJK = regex(deepSeekCJKSource)
     static let deepSeekCoderLetters = regex(deepSeekCoderLettersSource)
     static let deepSeekCoderPunctuation = regex(deepSeekCoderPunctuationSource)
     static let deepSeekLLMPunctuation = regex(deepSeekLLMPunctuationSource)
     static let deepSeekLLMLetters = regex(deepSeekLLMLettersSource)
 
-    /// The DeepSeek regexes, which `ScalarRunPattern` matches by hand.
+    /// The DeepSeek and Falcon regexes, which `ScalarRunPattern` matches by hand.
     static var scalarRunSources: [String] {
-        [lineBreakSource, trailingWhitespaceSource, deepSeekCJKSource, deepSeekCoderLettersSource,
+        [falconThreeDigitsSource, lineBreakSource, trailingWhitespaceSource, deepSeekCJKSource, deepSeekCoderLettersSource,
          deepSeekCoderPunctuationSource, deepSeekLLMPunctuationSource, deepSeekLLMLettersSource]
     }
 
+    static let falconThreeDigitsSource = "[0-9][0-9][0-9]"
     static let lineBreakSource = "[\r\n]"
     static let trailingWhitespaceSource = #"\s+$"#
     /// CJK ideographs, U+0800 to U+4E00 and Hangul, as DeepSeek's tokenizers split them.

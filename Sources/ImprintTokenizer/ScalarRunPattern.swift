@@ -1,5 +1,6 @@
-/// Hand-written matchers for the character-class regexes DeepSeek's pre-tokenizers split with:
-/// `[...]` (one scalar of a class), `[...]+`, `\s?[...]+`, `\s?\p{L}+`, `\s?\p{P}+` and `\s+$`.
+/// Hand-written matchers for the character-class regexes DeepSeek's and Falcon's pre-tokenizers split with:
+/// `[...]` (one scalar of a class), `[...]+`, `\s?[...]+`, `\s?\p{L}+`, `\s?\p{P}+`, `\s+$` and `[...]` repeated
+/// (`[0-9][0-9][0-9]`).
 /// They find the matches Oniguruma finds (leftmost, greedy; `\s` is White_Space), without a regex engine;
 /// `KnownSplitPatternTests` checks them against `NSRegularExpression`.
 struct ScalarRunPattern: Sendable, Equatable {
@@ -10,6 +11,8 @@ struct ScalarRunPattern: Sendable, Equatable {
         case run(optionalLeadingWhitespace: Bool)
         /// `\s+$`: the whitespace that ends the text.
         case trailingWhitespace
+        /// `[class]` written `length` times: non-overlapping windows of `length` members, leftmost first.
+        case window(length: Int)
     }
 
     let shape: Shape
@@ -19,6 +22,10 @@ struct ScalarRunPattern: Sendable, Equatable {
     init?(source: String) {
         if source == #"\s+$"# {
             self.init(shape: .trailingWhitespace, members: .whitespace)
+            return
+        }
+        if let window = Self.repeatedBracketExpression(source) {
+            self.init(shape: .window(length: window.count), members: window.members)
             return
         }
         var body = Substring(source)
@@ -42,6 +49,16 @@ struct ScalarRunPattern: Sendable, Equatable {
         }
     }
 
+    /// `[class]` written two or more times in a row, as the class and the count.
+    private static func repeatedBracketExpression(_ source: String) -> (members: ScalarSet, count: Int)? {
+        guard let close = source.firstIndex(of: "]") else { return nil }
+        let unit = source[...close]
+        let length = source.utf8.count / unit.utf8.count
+        guard length >= 2, source == String(repeating: String(unit), count: length),
+              let members = ScalarSet(bracketExpression: unit) else { return nil }
+        return (members, length)
+    }
+
     init(shape: Shape, members: ScalarSet) {
         self.shape = shape
         self.members = members
@@ -56,6 +73,16 @@ struct ScalarRunPattern: Sendable, Equatable {
             var start = count
             while start > 0 && ScalarSet.whitespace.contains(scalars[start - 1]) { start -= 1 }
             if start < count { ranges.append(start..<count) }
+        case .window(let length):
+            var position = 0
+            while position + length <= count {
+                if (position..<(position + length)).allSatisfy({ members.contains(scalars[$0]) }) {
+                    ranges.append(position..<(position + length))
+                    position += length
+                } else {
+                    position += 1
+                }
+            }
         case .single:
             for index in 0..<count where members.contains(scalars[index]) { ranges.append(index..<(index + 1)) }
         case .run(let optionalLeadingWhitespace):
