@@ -4,7 +4,7 @@
 # into ${IMPRINT_CACHE:-$HOME/.cache/imprint}/llama-cpp-vocab/. Idempotent: does nothing when present.
 # Third-party files are never committed; ImprintTokenizerTests locate them through this cache path.
 set -euo pipefail
-version="0.3.16"
+version="0.3.36"
 cache="${IMPRINT_CACHE:-$HOME/.cache/imprint}"
 destination="$cache/llama-cpp-vocab"
 if [ -f "$destination/.complete-$version" ]; then

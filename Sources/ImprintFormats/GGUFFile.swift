@@ -187,7 +187,7 @@ public final class GGUFFile: @unchecked Sendable {
                                         needed: Int(clamping: length), fileSize: reader.bytes.count)
         }
         let bytes = try reader.readBytes(Int(length), field())
-        guard let string = String(bytes: bytes, encoding: .utf8) else {
+        guard let string = ExactUTF8.string(bytes) else {
             throw FormatError.invalidValue(path: reader.path, field: field(), expected: "UTF-8 text",
                                            found: "\(bytes.count) bytes that are not valid UTF-8")
         }

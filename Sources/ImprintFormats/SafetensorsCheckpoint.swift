@@ -75,7 +75,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         } catch {
             throw FormatError.cannotOpen(path: index.path, reason: error.localizedDescription)
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let object = (try? ExactUTF8.jsonObject(with: data)) as? [String: Any] else {
             throw FormatError.invalidValue(path: index.path, field: "JSON", expected: "a JSON object", found: "other content")
         }
         guard let rawMap = object["weight_map"] else {

@@ -57,7 +57,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: Data(headerBytes))
+            json = try ExactUTF8.jsonObject(with: Data(headerBytes))
         } catch {
             throw FormatError.invalidValue(path: path, field: "JSON header", expected: "valid JSON",
                                            found: "a parse error (\(error.localizedDescription))")

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintFormats
 
 /// The rows of an SFT dataset with where each came from, so that a row that cannot be encoded is reported by line.
 ///
@@ -29,17 +30,17 @@ public struct SFTDataset: Sendable {
         }
         var rows: [(line: Int, object: Any?)] = []
         if path.hasSuffix(".json") {
-            guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+            guard let array = try? ExactUTF8.jsonObject(with: data) as? [Any] else {
                 throw SFTFileError(path: path, reason: "a .json dataset must be a JSON array of rows")
             }
             rows = array.enumerated().map { ($0.offset + 1, $0.element) }
         } else {
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard let text = ExactUTF8.string(data) else {
                 throw SFTFileError(path: path, reason: "the dataset is not UTF-8 text")
             }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             where !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                rows.append((index + 1, try? JSONSerialization.jsonObject(with: Data(line.utf8))))
+                rows.append((index + 1, try? ExactUTF8.jsonObject(with: Data(line.utf8))))
             }
         }
         records = []

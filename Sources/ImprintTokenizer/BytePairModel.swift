@@ -27,6 +27,9 @@ final class BytePairModel: @unchecked Sendable {
     private var byteLevelCache: [ExactText: [Int32]] = [:]
     private let cacheLock = NSLock()
     private static let cacheCapacity = 10_000
+    /// Words longer than this (in UTF-8 bytes) are not cached, as HF's BPE cache skips them: whole texts reach the
+    /// model as one word in Gemma-style vocabularies.
+    private static let longestCachedWord = 256
 
     /// Builds the model from `tokens` (by id) and merges given as pairs of token strings, in rank order.
     /// Merges whose parts or result are not in the vocabulary are skipped, as HF does with `ignore`-less loads.
@@ -40,7 +43,8 @@ final class BytePairModel: @unchecked Sendable {
         self.fuseUnknown = fuseUnknown
         var merges: [UInt64: Merge] = [:]
         merges.reserveCapacity(mergePairs.count)
-        for (rank, pair) in mergePairs.enumerated() {
+        for rank in 0..<mergePairs.count {
+            let pair = mergePairs[rank]
             guard let left = vocabulary[pair.0], let right = vocabulary[pair.1],
                   let merged = vocabulary[pair.0 + pair.1] else { continue }
             let key = Self.key(Int32(left), Int32(right))
@@ -76,9 +80,11 @@ final class BytePairModel: @unchecked Sendable {
             return
         }
         let ids = merge(word)
-        cacheLock.lock()
-        if cache.count < Self.cacheCapacity { cache[ExactText(word)] = ids }
-        cacheLock.unlock()
+        if word.utf8.count <= Self.longestCachedWord {
+            cacheLock.lock()
+            if cache.count < Self.cacheCapacity { cache[ExactText(word)] = ids }
+            cacheLock.unlock()
+        }
         for id in ids { output.append(Int(id)) }
     }
 
@@ -95,14 +101,16 @@ final class BytePairModel: @unchecked Sendable {
         let encoded = ByteLevelAlphabet.encode(word[...])
         let ids: [Int32]
         if ignoreMerges, let id = vocabulary[encoded] { ids = [Int32(id)] } else { ids = merge(encoded) }
-        cacheLock.lock()
-        if byteLevelCache.count < Self.cacheCapacity { byteLevelCache[ExactText(word)] = ids }
-        cacheLock.unlock()
+        if word.utf8.count <= Self.longestCachedWord {
+            cacheLock.lock()
+            if byteLevelCache.count < Self.cacheCapacity { byteLevelCache[ExactText(word)] = ids }
+            cacheLock.unlock()
+        }
         for id in ids { output.append(Int(id)) }
     }
 
     /// The initial symbols of `word`: one per scalar, byte tokens or the unknown token for missing scalars.
-    private func initialSymbols(_ word: String) -> [Int32] {
+    func initialSymbols(_ word: String) -> [Int32] {
         var symbols: [Int32] = []
         symbols.reserveCapacity(word.utf8.count)
         var previousWasUnknown = false
@@ -129,9 +137,20 @@ final class BytePairModel: @unchecked Sendable {
     }
 
     /// Merges the symbols of `word` by rank; the plain quadratic scan is fastest for the short words
-    /// pre-tokenizers produce.
+    /// pre-tokenizers produce, a priority queue (`mergeWithQueue`) takes long ones.
     func merge(_ word: String) -> [Int32] {
-        var symbols = initialSymbols(word)
+        let symbols = initialSymbols(word)
+        if symbols.count > Self.longestScannedWord { return mergeWithQueue(symbols) }
+        return mergeByScanning(symbols)
+    }
+
+    /// Words of more symbols than this merge through the priority queue.
+    static let longestScannedWord = 48
+
+    /// The quadratic merge: repeatedly merges the leftmost pair of lowest rank. The plain reference of
+    /// `mergeWithQueue`.
+    func mergeByScanning(_ initial: [Int32]) -> [Int32] {
+        var symbols = initial
         guard symbols.count > 1 else { return symbols }
         // ranks[i]: merge of symbols[i], symbols[i + 1].
         var ranks = [Merge?](repeating: nil, count: symbols.count - 1)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Turns token strings back into text (HF `tokenizers` decoders, applied with `decode_chain`).
 ///
-/// Supported: `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`, `Metaspace`, `Sequence`.
+/// Supported: `ByteLevel`, `Replace`, `ByteFallback`, `Fuse`, `Strip`, `Metaspace`, `WordPiece`, `Sequence`.
 indirect enum Decoder: Sendable {
     /// Maps byte-level characters back to bytes and decodes them as UTF-8, invalid sequences as U+FFFD.
     case byteLevel
@@ -15,6 +15,9 @@ indirect enum Decoder: Sendable {
     case strip(content: Unicode.Scalar, start: Int, stop: Int)
     /// `▁` back to spaces, dropping the prepended one of the first token unless `prependScheme` is never.
     case metaspace(replacement: String, prependScheme: PreTokenizer.PrependScheme)
+    /// WordPiece pieces back to words: a piece after the first loses `prefix` (`##`) or gains a leading space;
+    /// `cleanup` then removes spaces before punctuation and contractions in every piece.
+    case wordPiece(prefix: String, cleanup: Bool)
     case sequence([Decoder])
 
     /// The decoded text of `tokens`.
@@ -74,9 +77,27 @@ indirect enum Decoder: Sendable {
             return tokens.enumerated().map { index, token in
                 LiteralText.replacing(replacement, with: index == 0 && prependScheme != .never ? "" : " ", in: token)
             }
+        case .wordPiece(let prefix, let cleanup):
+            return tokens.enumerated().map { index, token in
+                var piece = token
+                if index > 0 {
+                    piece = LiteralText.hasPrefix(token, prefix) ? String(decoding: token.utf8.dropFirst(prefix.utf8.count), as: UTF8.self) : " " + token
+                }
+                return cleanup ? Self.wordPieceCleanup(piece) : piece
+            }
         case .sequence(let steps):
             return steps.reduce(tokens) { $1.decodeChain($0) }
         }
+    }
+
+    /// HF `decoders::wordpiece::cleanup`: transformers' `clean_up_tokenization` plus `" do not"` -> `" don't"`.
+    static func wordPieceCleanup(_ text: String) -> String {
+        var result = text
+        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+                           (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            result = LiteralText.replacing(from, with: to, in: result)
+        }
+        return result
     }
 
     /// The byte of a `<0xNN>` token.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dictionary key that compares text byte for byte. Swift's `String` equality and hashing follow canonical
 /// equivalence (`"é"` == `"e\u{301}"`), but the two spell different bytes and so different tokens; caches keyed by
 /// raw input text must tell them apart.
@@ -7,7 +9,14 @@ struct ExactText: Hashable, Sendable {
     init(_ text: String) { self.text = text }
 
     static func == (lhs: ExactText, rhs: ExactText) -> Bool {
-        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        var left = lhs.text
+        var right = rhs.text
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in
+                leftBytes.count == rightBytes.count
+                    && (leftBytes.isEmpty || memcmp(leftBytes.baseAddress!, rightBytes.baseAddress!, leftBytes.count) == 0)
+            }
+        }
     }
 
     func hash(into hasher: inout Hasher) {

@@ -7,10 +7,14 @@ enum KnownSplitPattern: Sendable {
     /// Llama 3 (`numberRun` 3) and Qwen2 (`numberRun` 1):
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     case llama3(numberRun: Int)
+    /// Qwen3.5: Qwen2's pattern with marks joined to letters:
+    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+    case qwen35
 
     static let gpt2Source = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
     static let llama3Source = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2Source = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let qwen35Source = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The hand-written matcher for a regex source, when there is one.
     init?(source: String) {
@@ -18,6 +22,7 @@ enum KnownSplitPattern: Sendable {
         case Self.gpt2Source: self = .gpt2
         case Self.llama3Source: self = .llama3(numberRun: 3)
         case Self.qwen2Source: self = .llama3(numberRun: 1)
+        case Self.qwen35Source: self = .qwen35
         default: return nil
         }
     }
@@ -32,7 +37,9 @@ enum KnownSplitPattern: Sendable {
             let end: Int
             switch self {
             case .gpt2: end = gpt2Match(at: position, scalars, classes)
-            case .llama3(let numberRun): end = llama3Match(at: position, scalars, classes, numberRun: numberRun)
+            case .llama3(let numberRun):
+                end = llama3Match(at: position, scalars, classes, numberRun: numberRun, marksJoinLetters: false)
+            case .qwen35: end = llama3Match(at: position, scalars, classes, numberRun: 1, marksJoinLetters: true)
             }
             ends.append(end)
             position = end
@@ -89,20 +96,29 @@ enum KnownSplitPattern: Sendable {
         switch current {
         case .letter: return runEnd(from: start, classes) { $0 == .letter }
         case .number: return runEnd(from: start, classes) { $0 == .number }
-        case .other: return runEnd(from: start, classes) { $0 == .other }
+        case .other, .mark: return runEnd(from: start, classes) { $0.isOtherOrMark }
         case .whitespace, .newline: return whitespaceMatch(at: position, classes)
         }
     }
 
-    private func llama3Match(at position: Int, _ scalars: [Unicode.Scalar], _ classes: [ScalarClass], numberRun: Int) -> Int {
+    /// Llama 3 / Qwen2 (`numberRun` 3 or 1); with `marksJoinLetters` (Qwen3.5) `\p{M}` counts as a letter in the
+    /// letter run and is not part of the punctuation run.
+    private func llama3Match(at position: Int, _ scalars: [Unicode.Scalar], _ classes: [ScalarClass], numberRun: Int,
+                             marksJoinLetters: Bool) -> Int {
         let contractionLength = contraction(at: position, scalars, caseInsensitive: true)
         if contractionLength > 0 { return position + contractionLength }
+        @inline(__always) func isLetter(_ scalarClass: ScalarClass) -> Bool {
+            scalarClass == .letter || (marksJoinLetters && scalarClass == .mark)
+        }
+        @inline(__always) func isOther(_ scalarClass: ScalarClass) -> Bool {
+            scalarClass == .other || (!marksJoinLetters && scalarClass == .mark)
+        }
         let current = classes[position]
         let count = classes.count
-        // [^\r\n\p{L}\p{N}]?\p{L}+
-        if current == .letter { return runEnd(from: position, classes) { $0 == .letter } }
-        if current != .newline && current != .number && position + 1 < count && classes[position + 1] == .letter {
-            return runEnd(from: position + 1, classes) { $0 == .letter }
+        // [^\r\n\p{L}\p{N}]?\p{L}+ (a mark that joins letters may start the run itself)
+        if isLetter(current) { return runEnd(from: position, classes, where: isLetter) }
+        if current != .newline && current != .number && position + 1 < count && isLetter(classes[position + 1]) {
+            return runEnd(from: position + 1, classes, where: isLetter)
         }
         // \p{N}{1,n}
         if current == .number {
@@ -112,9 +128,9 @@ enum KnownSplitPattern: Sendable {
         }
         // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
         var otherStart = position
-        if scalars[position] == " ", position + 1 < count, classes[position + 1] == .other { otherStart = position + 1 }
-        if classes[otherStart] == .other {
-            let otherEnd = runEnd(from: otherStart, classes) { $0 == .other }
+        if scalars[position] == " ", position + 1 < count, isOther(classes[position + 1]) { otherStart = position + 1 }
+        if isOther(classes[otherStart]) {
+            let otherEnd = runEnd(from: otherStart, classes, where: isOther)
             return runEnd(from: otherEnd, classes) { $0 == .newline }
         }
         // \s*[\r\n]+ : up to and including the last newline of the whitespace run

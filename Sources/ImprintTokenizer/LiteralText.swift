@@ -33,8 +33,11 @@ enum LiteralText {
 
     /// Splits `line` at its first space byte (merges written as `"left right"`).
     static func splitAtFirstSpace(_ line: String) -> (String, String)? {
-        let utf8 = line.utf8
-        guard let space = utf8.firstIndex(of: UInt8(ascii: " ")) else { return nil }
-        return (String(line[..<space]), String(line[utf8.index(after: space)...]))
+        var copy = line
+        return copy.withUTF8 { bytes in
+            guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+            return (String(decoding: UnsafeBufferPointer(rebasing: bytes[..<space]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[(space + 1)...]), as: UTF8.self))
+        }
     }
 }

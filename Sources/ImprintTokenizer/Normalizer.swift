@@ -2,7 +2,7 @@ import Foundation
 
 /// Rewrites text before pre-tokenization (HF `tokenizers` normalizers).
 ///
-/// Supported: `NFC`, `NFD`, `NFKC`, `NFKD`, `Lowercase`, `Prepend`, `Replace`, `Strip`, `Sequence`.
+/// Supported: `NFC`, `NFD`, `NFKC`, `NFKD`, `Lowercase`, `Prepend`, `Replace`, `Strip`, `BertNormalizer`, `Sequence`.
 indirect enum Normalizer: Sendable {
     case nfc, nfd, nfkc, nfkd
     case lowercase
@@ -12,6 +12,8 @@ indirect enum Normalizer: Sendable {
     case replace(pattern: SplitPattern, content: String)
     /// Strips whitespace on the left and/or right.
     case strip(left: Bool, right: Bool)
+    /// BERT's cleaning, CJK spacing, accent stripping and lowercasing (see `BertNormalization`).
+    case bert(BertNormalization)
     case sequence([Normalizer])
 
     func apply(_ text: String) -> String {
@@ -35,6 +37,8 @@ indirect enum Normalizer: Sendable {
             if left { while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() } }
             if right { while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() } }
             return String(scalars)
+        case .bert(let normalization):
+            return normalization.apply(text)
         case .sequence(let steps):
             return steps.reduce(text) { $1.apply($0) }
         }

@@ -12,8 +12,8 @@ indirect enum PreTokenizer: Sendable {
     case metaspace(replacement: String, prependScheme: PrependScheme, split: Bool)
     /// Split on whitespace, dropping it.
     case whitespaceSplit
-    /// Isolate each punctuation character.
-    case punctuation
+    /// Split at punctuation characters (HF `is_punc`): each alone (`isolated`, the default), runs (`contiguous`), ...
+    case punctuation(behavior: SplitBehavior)
     case sequence([PreTokenizer])
 
     /// When Metaspace prepends its replacement character (HF `PrependScheme`).
@@ -47,9 +47,9 @@ indirect enum PreTokenizer: Sendable {
             return pieces.flatMap { piece in
                 Self.split(piece, predicate: { $0.properties.isWhitespace }, behavior: .removed)
             }
-        case .punctuation:
+        case .punctuation(let behavior):
             return pieces.flatMap { piece in
-                Self.split(piece, predicate: Self.isPunctuation, behavior: .isolated)
+                Self.split(piece, predicate: Self.isPunctuation, behavior: behavior)
             }
         case .metaspace(let replacement, let prependScheme, let shouldSplit):
             var result: [String] = []

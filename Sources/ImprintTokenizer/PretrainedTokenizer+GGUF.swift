@@ -13,37 +13,36 @@ extension PretrainedTokenizer {
     }
 
     /// Builds the tokenizer from `tokenizer.ggml.*` metadata, reproducing the Hugging Face tokenizer the file
-    /// was converted from.
+    /// was converted from, with the special tokens llama.cpp's `llama_vocab` adds.
     ///
-    /// `tokenizer.ggml.model` `gpt2` is byte-level BPE whose pre-tokenizer `tokenizer.ggml.pre` selects:
-    /// `default`/`gpt-2` (GPT-2 regex), `llama-bpe` (Llama 3 regex, `ignore_merges`), `qwen2` (Qwen2 regex),
-    /// `smollm`/`starcoder`/`refact` (every digit alone, then the GPT-2 regex). `llama` is SentencePiece BPE:
-    /// merges follow the scores, `▁` for spaces, `<0xNN>` byte fallback, as transformers' `LlamaConverter` builds it.
+    /// `tokenizer.ggml.model`:
+    /// - `gpt2`: byte-level BPE; `tokenizer.ggml.pre` selects the family's pre-tokenizer (`GGUFBytePairFamily`).
+    /// - `llama`: SentencePiece BPE: merges follow the scores, `▁` for spaces, `<0xNN>` byte fallback, as
+    ///   transformers' `LlamaConverter` builds it.
+    /// - `gemma4`: BPE over raw UTF-8 with the file's merges, spaces as `▁`, no prefix space, `<0xNN>` byte
+    ///   fallback (transformers' `GemmaTokenizer`).
+    /// - `bert`: WordPiece with BERT's normalizer and pre-tokenizer (`PretrainedTokenizer+GGUFWordPiece.swift`).
     ///
-    /// - Throws: `TokenizerError.unsupportedType` naming `tokenizer.ggml.model` or `tokenizer.ggml.pre`;
-    ///   `FormatError` for missing or mistyped keys.
+    /// Special tokens follow llama.cpp (src/llama-vocab.cpp): `tokenizer.ggml.add_bos_token` and `add_eos_token`
+    /// when present; otherwise SentencePiece adds BOS, byte-level BPE adds BOS only for the pre-tokenizers llama.cpp
+    /// names (Llama 3), and neither adds EOS. Gemma 4 always adds BOS. WordPiece adds CLS before and SEP after.
+    ///
+    /// - Throws: `TokenizerError.unsupportedType` naming the file and `tokenizer.ggml.model` or
+    ///   `tokenizer.ggml.pre`; `FormatError` for missing or mistyped keys.
     public convenience init(gguf file: GGUFFile) throws {
         let metadata = file.metadata
         let path = file.url.path
         let modelType = try metadata.string("tokenizer.ggml.model")
-        let tokens = try metadata.strings("tokenizer.ggml.tokens")
-        let types = try metadata.contains("tokenizer.ggml.token_type")
-            ? metadata.ints("tokenizer.ggml.token_type") : Array(repeating: 1, count: tokens.count)
-        guard types.count == tokens.count else {
-            throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.token_type",
-                                              expected: "\(tokens.count) entries, one per token (found \(types.count))")
+        if modelType == "bert" {
+            try self.init(ggufWordPiece: file)
+            return
         }
+        let tokens = try metadata.strings("tokenizer.ggml.tokens")
+        let types = try Self.ggufTokenTypes(metadata, count: tokens.count, file: path)
         var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(tokens.count)
         for (id, token) in tokens.enumerated() where vocabulary[token] == nil { vocabulary[token] = id }
 
-        var addedTokens: [AddedToken] = []
-        for (id, token) in tokens.enumerated() {
-            let type = GGUFTokenType(rawValue: types[id])
-            if type == .control || type == .userDefined {
-                addedTokens.append(AddedToken(id: id, content: token, special: type == .control, normalized: false))
-            }
-        }
         func tokenString(_ key: String) throws -> String? {
             guard let id = try metadata.intIfPresent(key), id >= 0, id < tokens.count else { return nil }
             return tokens[id]
@@ -58,21 +57,16 @@ extension PretrainedTokenizer {
         let normalizer: Normalizer?
         let preTokenizer: PreTokenizer?
         let decoder: Decoder
-        let addsBOSByDefault: Bool
+        var addsBOS: Bool
         switch modelType {
         case "gpt2":
-            let merges = try metadata.strings("tokenizer.ggml.merges").map { line in
-                LiteralText.splitAtFirstSpace(line) ?? (line, "")
-            }
-            let pre = try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default"
-            let ignoreMerges: Bool
-            (preTokenizer, ignoreMerges) = try Self.ggufPreTokenizer(pre, file: path)
-            // Qwen2's tokenizer.json normalizes to NFC; llama.cpp skips it, transformers does not.
-            normalizer = pre.hasPrefix("qwen2") || pre == "deepseek-r1-qwen" ? .nfc : nil
-            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: merges, ignoreMerges: ignoreMerges,
-                                  byteFallback: false, unknownId: nil, fuseUnknown: false)
+            let family = try GGUFBytePairFamily(try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default", file: path)
+            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata),
+                                  ignoreMerges: family.ignoreMerges, byteFallback: false, unknownId: nil, fuseUnknown: false)
+            normalizer = family.normalizer
+            preTokenizer = family.preTokenizer
             decoder = .byteLevel
-            addsBOSByDefault = false
+            addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? family.addsBOSByDefault
         case "llama":
             let scores = try metadata.floats("tokenizer.ggml.scores")
             model = BytePairModel(tokens: tokens, vocabulary: vocabulary,
@@ -86,41 +80,55 @@ extension PretrainedTokenizer {
             var steps: [Decoder] = [.replace(pattern: .literal("▁"), content: " "), .byteFallback, .fuse]
             if addsSpacePrefix { steps.append(.strip(content: " ", start: 1, stop: 0)) }
             decoder = .sequence(steps)
-            addsBOSByDefault = true
+            addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? true
+        case "gemma4":
+            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata),
+                                  ignoreMerges: false, byteFallback: true,
+                                  unknownId: unknownToken.flatMap { vocabulary[$0] }, fuseUnknown: true)
+            normalizer = .replace(pattern: .literal(" "), content: "▁")
+            // Splits at spaces, which the normalizer has already replaced: the whole text is one word, as in HF.
+            preTokenizer = .split(pattern: .literal(" "), behavior: .mergedWithPrevious, invert: false)
+            decoder = .sequence([.replace(pattern: .literal("▁"), content: " "), .byteFallback, .fuse])
+            // llama.cpp overrides add_bos_token to true for Gemma 4 (ggml-org/llama.cpp#21500).
+            addsBOS = true
         default:
             throw TokenizerError.unsupportedType(file: path, field: "tokenizer.ggml.model", type: modelType)
         }
 
-        var template: [PostProcessor.Piece] = []
-        if try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? addsBOSByDefault, let bosToken {
-            template.append(.special([vocabulary[bosToken]!]))
+        var addedTokens: [AddedToken] = []
+        for (id, token) in tokens.enumerated() {
+            let type = GGUFTokenType(rawValue: types[id])
+            if type == .control || type == .userDefined {
+                addedTokens.append(AddedToken(id: id, content: token, special: type == .control, normalized: false))
+            }
         }
+        var template: [PostProcessor.Piece] = []
+        if addsBOS, let bosToken { template.append(.special([vocabulary[bosToken]!])) }
         template.append(.sequence)
         if try metadata.boolIfPresent("tokenizer.ggml.add_eos_token") ?? false, let eosToken {
             template.append(.special([vocabulary[eosToken]!]))
         }
-        self.init(model: model, normalizer: normalizer, preTokenizer: preTokenizer,
+        self.init(model: .bytePair(model), normalizer: normalizer, preTokenizer: preTokenizer,
                   postProcessor: template.count > 1 ? .template(template) : nil, decoder: decoder,
                   addedTokens: addedTokens, bosToken: bosToken, eosToken: eosToken,
                   padToken: try tokenString("tokenizer.ggml.padding_token_id"), unknownToken: unknownToken,
                   chatTemplate: chatTemplate, cleansUpTokenizationSpaces: false)
     }
 
-    /// The pre-tokenizer (and whether merges are skipped for whole-vocabulary words) a `tokenizer.ggml.pre` names.
-    static func ggufPreTokenizer(_ name: String, file: String) throws -> (PreTokenizer, ignoreMerges: Bool) {
-        let byteLevel = PreTokenizer.byteLevel(addPrefixSpace: false, useRegex: false)
-        switch name {
-        case "default", "gpt-2", "gpt2":
-            return (.byteLevel(addPrefixSpace: false, useRegex: true), false)
-        case "llama-bpe", "llama3", "llama-v3":
-            return (.sequence([.split(pattern: .known(.llama3(numberRun: 3)), behavior: .isolated, invert: false), byteLevel]), true)
-        case "qwen2", "deepseek-r1-qwen":
-            return (.sequence([.split(pattern: .known(.llama3(numberRun: 1)), behavior: .isolated, invert: false), byteLevel]), false)
-        case "smollm", "starcoder", "refact":
-            return (.sequence([.digits(individual: true), .byteLevel(addPrefixSpace: false, useRegex: true)]), false)
-        default:
-            throw TokenizerError.unsupportedType(file: file, field: "tokenizer.ggml.pre", type: name)
+    /// `tokenizer.ggml.token_type`, one per token (all normal when absent).
+    static func ggufTokenTypes(_ metadata: GGUFMetadata, count: Int, file: String) throws -> [Int] {
+        let types = try metadata.contains("tokenizer.ggml.token_type")
+            ? metadata.ints("tokenizer.ggml.token_type") : Array(repeating: GGUFTokenType.normal.rawValue, count: count)
+        guard types.count == count else {
+            throw TokenizerError.invalidField(file: file, field: "tokenizer.ggml.token_type",
+                                              expected: "\(count) entries, one per token (found \(types.count))")
         }
+        return types
+    }
+
+    /// `tokenizer.ggml.merges` as pairs, each `"left right"` split at its first space.
+    static func ggufMerges(_ metadata: GGUFMetadata) throws -> [(String, String)] {
+        try metadata.strings("tokenizer.ggml.merges").map { line in LiteralText.splitAtFirstSpace(line) ?? (line, "") }
     }
 
     /// Merges for a SentencePiece vocabulary, as transformers' `SentencePieceExtractor` derives them: every split

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintFormats
 
 extension PretrainedTokenizer {
     /// Loads a Hugging Face tokenizer directory: `tokenizer.json`, plus `tokenizer_config.json` (special tokens,
@@ -20,7 +21,7 @@ extension PretrainedTokenizer {
         var chatTemplate: String?
         if let config { chatTemplate = try Self.chatTemplate(in: config) }
         let templateURL = directory.appendingPathComponent("chat_template.jinja")
-        if chatTemplate == nil, let template = try? String(contentsOf: templateURL, encoding: .utf8) {
+        if chatTemplate == nil, let template = ExactUTF8.contents(of: templateURL) {
             chatTemplate = template
         }
         try self.init(tokenizerJSON: tokenizerData, file: tokenizerURL.path, config: config, chatTemplate: chatTemplate)
@@ -35,9 +36,6 @@ extension PretrainedTokenizer {
         let root = try JSONFields(data: data, file: file)
         let modelFields = try root.object("model")
         let modelType = try modelFields.optionalString("type") ?? "BPE"
-        guard modelType == "BPE" else {
-            throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
-        }
         let addedTokens: [AddedToken] = try root.has("added_tokens") ? root.objects("added_tokens").map { fields -> AddedToken in
             let id = try fields.int("id")
             guard id >= 0 else { throw TokenizerError.invalidField(file: file, field: fields.fieldPath("id"), expected: "a non-negative id") }
@@ -48,7 +46,12 @@ extension PretrainedTokenizer {
                        rightStrip: try fields.bool("rstrip", default: false),
                        normalized: try fields.bool("normalized", default: true))
         } : []
-        let model = try Self.bytePairModel(modelFields)
+        let model: TokenizerModel
+        switch modelType {
+        case "BPE": model = .bytePair(try Self.bytePairModel(modelFields))
+        case "WordPiece": model = .wordPiece(try Self.wordPieceModel(modelFields))
+        default: throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
+        }
         let normalizer = try root.optionalObject("normalizer").map(Self.normalizer)
         let preTokenizer = try root.optionalObject("pre_tokenizer").map(Self.preTokenizer)
         let postProcessor = try root.optionalObject("post_processor").map(Self.postProcessor)
@@ -76,7 +79,8 @@ extension PretrainedTokenizer {
         return try named.first?.string("template")
     }
 
-    static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
+    /// `model.vocab`: the tokens by id and the token-to-id map.
+    static func vocabulary(_ fields: JSONFields) throws -> (tokens: [String], vocabulary: Vocabulary) {
         let vocabularyFields = try fields.object("vocab")
         var vocabulary = Vocabulary()
         vocabulary.reserveCapacity(vocabularyFields.object.count)
@@ -90,6 +94,24 @@ extension PretrainedTokenizer {
         }
         var tokens = [String](repeating: "", count: maximumId + 1)
         for (token, id) in vocabulary.entries { tokens[id] = token }
+        return (tokens, vocabulary)
+    }
+
+    /// A `WordPiece` model (BERT).
+    static func wordPieceModel(_ fields: JSONFields) throws -> WordPieceModel {
+        let (tokens, vocabulary) = try vocabulary(fields)
+        let unknownToken = try fields.string("unk_token")
+        guard let unknownId = vocabulary[unknownToken] else {
+            throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath("unk_token"), expected: "a token of model.vocab")
+        }
+        let maximumCharacters = try fields.has("max_input_chars_per_word") ? fields.int("max_input_chars_per_word") : 100
+        return WordPieceModel(tokens: tokens, vocabulary: vocabulary, unknownId: unknownId,
+                              continuingSubwordPrefix: try fields.optionalString("continuing_subword_prefix") ?? "##",
+                              maxInputCharactersPerWord: maximumCharacters)
+    }
+
+    static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
+        let (tokens, vocabulary) = try vocabulary(fields)
         var merges: [(String, String)] = []
         if fields.has("merges") {
             let entries = try fields.array("merges")
@@ -144,6 +166,12 @@ extension PretrainedTokenizer {
         case "NFKC": return .nfkc
         case "NFKD": return .nfkd
         case "Lowercase": return .lowercase
+        case "BertNormalizer":
+            let lowercase = try fields.bool("lowercase", default: true)
+            let stripAccents = try fields.bool("strip_accents", default: lowercase)
+            return .bert(BertNormalization(cleanText: try fields.bool("clean_text", default: true),
+                                           handleChineseCharacters: try fields.bool("handle_chinese_chars", default: true),
+                                           stripAccents: stripAccents, lowercase: lowercase))
         case "Prepend": return .prepend(try fields.string("prepend"))
         case "Replace": return .replace(pattern: try pattern(fields), content: try fields.string("content"))
         case "Strip":
@@ -163,6 +191,18 @@ extension PretrainedTokenizer {
         return try fields.bool("add_prefix_space", default: true) ? .always : .never
     }
 
+    /// The `behavior` field of `Split` and `Punctuation` (required when `defaultBehavior` is nil).
+    static func splitBehavior(_ fields: JSONFields, default defaultBehavior: SplitBehavior?) throws -> SplitBehavior {
+        guard let name = try fields.optionalString("behavior") else {
+            if let defaultBehavior { return defaultBehavior }
+            throw TokenizerError.missingField(file: fields.file, field: fields.fieldPath("behavior"))
+        }
+        guard let behavior = SplitBehavior(rawValue: name) else {
+            throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("behavior"), type: name)
+        }
+        return behavior
+    }
+
     static func preTokenizer(_ fields: JSONFields) throws -> PreTokenizer {
         let type = try fields.string("type")
         switch type {
@@ -170,21 +210,19 @@ extension PretrainedTokenizer {
             return .byteLevel(addPrefixSpace: try fields.bool("add_prefix_space", default: true),
                               useRegex: try fields.bool("use_regex", default: true))
         case "Split":
-            let behaviorName = try fields.string("behavior")
-            guard let behavior = SplitBehavior(rawValue: behaviorName) else {
-                throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("behavior"), type: behaviorName)
-            }
-            return .split(pattern: try pattern(fields), behavior: behavior, invert: try fields.bool("invert", default: false))
+            return .split(pattern: try pattern(fields), behavior: try splitBehavior(fields, default: nil),
+                          invert: try fields.bool("invert", default: false))
         case "Digits": return .digits(individual: try fields.bool("individual_digits", default: false))
         case "Metaspace":
             return .metaspace(replacement: try fields.string("replacement"), prependScheme: try prependScheme(fields),
                               split: try fields.bool("split", default: true))
         case "WhitespaceSplit": return .whitespaceSplit
+        case "BertPreTokenizer": return .sequence([.whitespaceSplit, .punctuation(behavior: .isolated)])
         case "Whitespace":
             // HF: keep the matches of `\w+|[^\w\s]+`, drop the rest.
             return .split(pattern: try SplitPattern.regex(source: #"\w+|[^\w\s]+"#, file: fields.file, field: fields.fieldPath("type")),
                           behavior: .removed, invert: true)
-        case "Punctuation": return .punctuation
+        case "Punctuation": return .punctuation(behavior: try splitBehavior(fields, default: .isolated))
         case "Sequence": return .sequence(try fields.objects("pretokenizers").map(preTokenizer))
         default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
         }
@@ -197,6 +235,8 @@ extension PretrainedTokenizer {
         case "Replace": return .replace(pattern: try pattern(fields), content: try fields.string("content"))
         case "ByteFallback": return .byteFallback
         case "Fuse": return .fuse
+        case "WordPiece":
+            return .wordPiece(prefix: try fields.optionalString("prefix") ?? "##", cleanup: try fields.bool("cleanup", default: true))
         case "Strip":
             let content = try fields.string("content")
             guard content.unicodeScalars.count == 1 else {

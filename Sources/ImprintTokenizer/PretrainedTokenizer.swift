@@ -5,7 +5,7 @@ import Foundation
 /// special tokens. Built from `tokenizer.json` (`PretrainedTokenizer(directory:)`) or from GGUF metadata
 /// (`PretrainedTokenizer(gguf:)`).
 public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
-    let model: BytePairModel
+    let model: TokenizerModel
     let normalizer: Normalizer?
     let preTokenizer: PreTokenizer?
     let postProcessor: PostProcessor?
@@ -18,9 +18,9 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
     private let addedTokensByContent: [String: AddedToken]
     /// `tokenStrings[id]`: the token of every id, added tokens included ("" for holes).
     private let tokenStrings: [String]
-    /// When the pre-tokenizer ends with `ByteLevel` (every byte-level family): the steps before it and its options,
-    /// so that words reach the model as raw text (`BytePairModel.encodeByteLevel`).
-    private let byteLevelTail: (leading: PreTokenizer?, addPrefixSpace: Bool, useRegex: Bool)?
+    /// When the pre-tokenizer ends with `ByteLevel` (most byte-level families): the steps before it, its options and
+    /// the BPE model, so that words reach the model as raw text (`BytePairModel.encodeByteLevel`).
+    private let byteLevelTail: (leading: PreTokenizer?, addPrefixSpace: Bool, useRegex: Bool, model: BytePairModel)?
     /// Whether `decode` applies transformers' `clean_up_tokenization` (`" ."` -> `"."`, ...).
     let cleansUpTokenizationSpaces: Bool
 
@@ -34,17 +34,17 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
     /// The chat template, parsed once (nil when there is none).
     let cachedChatTemplate: Result<ChatTemplate, Error>?
 
-    init(model: BytePairModel, normalizer: Normalizer?, preTokenizer: PreTokenizer?, postProcessor: PostProcessor?,
+    init(model: TokenizerModel, normalizer: Normalizer?, preTokenizer: PreTokenizer?, postProcessor: PostProcessor?,
          decoder: Decoder?, addedTokens: [AddedToken], bosToken: String?, eosToken: String?, padToken: String?,
          unknownToken: String?, chatTemplate: String?, cleansUpTokenizationSpaces: Bool) {
         self.model = model
-        switch preTokenizer {
-        case .byteLevel(let addPrefixSpace, let useRegex)?:
-            byteLevelTail = (nil, addPrefixSpace, useRegex)
-        case .sequence(let steps)? where steps.count > 1:
+        switch (preTokenizer, model.bytePair) {
+        case (.byteLevel(let addPrefixSpace, let useRegex)?, let bytePair?):
+            byteLevelTail = (nil, addPrefixSpace, useRegex, bytePair)
+        case (.sequence(let steps)?, let bytePair?) where steps.count > 1:
             if case .byteLevel(let addPrefixSpace, let useRegex) = steps.last!,
                !steps.dropLast().contains(where: { if case .byteLevel = $0 { return true } else { return false } }) {
-                byteLevelTail = (steps.count == 2 ? steps[0] : .sequence(Array(steps.dropLast())), addPrefixSpace, useRegex)
+                byteLevelTail = (steps.count == 2 ? steps[0] : .sequence(Array(steps.dropLast())), addPrefixSpace, useRegex, bytePair)
             } else {
                 byteLevelTail = nil
             }
@@ -141,10 +141,10 @@ public final class PretrainedTokenizer: Tokenizer, @unchecked Sendable {
                 if byteLevelTail.addPrefixSpace && !LiteralText.hasPrefix(piece, " ") { piece = " " + piece }
                 if byteLevelTail.useRegex {
                     for word in PreTokenizer.split(piece, pattern: .known(.gpt2), behavior: .isolated, invert: false) {
-                        model.encodeByteLevel(word, into: &ids)
+                        byteLevelTail.model.encodeByteLevel(word, into: &ids)
                     }
                 } else {
-                    model.encodeByteLevel(piece, into: &ids)
+                    byteLevelTail.model.encodeByteLevel(piece, into: &ids)
                 }
             }
             return

@@ -1,7 +1,8 @@
-/// The character classes the GPT-2 family of pre-tokenizer regexes distinguish: `\p{L}`, `\p{N}`, `\s` and
-/// everything else, with `\r`/`\n` flagged because the Llama 3 and Qwen2 patterns treat them specially.
+/// The character classes the GPT-2 family of pre-tokenizer regexes distinguish: `\p{L}`, `\p{N}`, `\s`, `\p{M}`
+/// and everything else, with `\r`/`\n` flagged because the Llama 3 and Qwen2 patterns treat them specially.
+/// Marks are `[^\s\p{L}\p{N}]` to every pattern but Qwen3.5's, which joins them to letters.
 enum ScalarClass: UInt8 {
-    case letter, number, whitespace, newline, other
+    case letter, number, whitespace, newline, mark, other
 
     /// Whether the class is `\s` (carriage return and line feed included).
     @inline(__always) var isWhitespace: Bool { self == .whitespace || self == .newline }
@@ -15,7 +16,10 @@ enum ScalarClass: UInt8 {
         return .other
     }
 
-    /// The class of `scalar`, matching Oniguruma's Unicode `\p{L}`, `\p{N}` and `\s` (White_Space).
+    /// Whether the class is `[^\s\p{L}\p{N}]` (marks included).
+    @inline(__always) var isOtherOrMark: Bool { self == .other || self == .mark }
+
+    /// The class of `scalar`, matching Oniguruma's Unicode `\p{L}`, `\p{N}`, `\p{M}` and `\s` (White_Space).
     @inline(__always) static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
         let value = scalar.value
         if value < 128 { return asciiClasses[Int(value)] }
@@ -26,6 +30,8 @@ enum ScalarClass: UInt8 {
             return .letter
         case .decimalNumber, .letterNumber, .otherNumber:
             return .number
+        case .nonspacingMark, .spacingMark, .enclosingMark:
+            return .mark
         default:
             return .other
         }

@@ -1,15 +1,18 @@
 import Foundation
 
 /// What a `Split` pre-tokenizer or a `Replace` normalizer/decoder looks for: a literal string, a regex with a
-/// hand-written matcher (`KnownSplitPattern`), or any other regex, compiled with `NSRegularExpression`.
+/// hand-written matcher (`KnownSplitPattern`, `ScalarRunPattern`), or any other regex, compiled with
+/// `NSRegularExpression`.
 enum SplitPattern: @unchecked Sendable {
     case literal(String)
     case known(KnownSplitPattern)
+    case scalarRun(ScalarRunPattern)
     case regex(NSRegularExpression)
 
     /// Builds the pattern of a `{"String": ...}` or `{"Regex": ...}` JSON object.
     static func regex(source: String, file: String, field: String) throws -> SplitPattern {
         if let known = KnownSplitPattern(source: source) { return .known(known) }
+        if let run = ScalarRunPattern(source: source) { return .scalarRun(run) }
         do {
             return .regex(try NSRegularExpression(pattern: source, options: []))
         } catch {
@@ -28,6 +31,8 @@ enum SplitPattern: @unchecked Sendable {
                 start = end
             }
             return ranges
+        case .scalarRun(let run):
+            return run.matches(in: scalars)
         case .literal(let literal):
             let needle = Array(literal.unicodeScalars)
             guard !needle.isEmpty, needle.count <= scalars.count else { return [] }

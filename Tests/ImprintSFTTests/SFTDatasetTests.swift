@@ -20,6 +20,17 @@ final class SFTDatasetTests: XCTestCase {
         }
     }
 
+    /// U+FEFF inside a row is text (Python's `json` keeps it); only a signature before the first row is skipped.
+    func testByteOrderMarksInRowsAreKept() throws {
+        let path = try SFTFixtures.jsonl(["\u{FEFF}{\"text\": \"\u{FEFF}#\"}", "{\"text\": \"b\u{FEFF}\u{FEFF}\"}"])
+        let records = try SFTDataset(path: path).records
+        guard records.count == 2, case .text(let first) = records[0], case .text(let second) = records[1] else {
+            return XCTFail("unexpected records \(records)")
+        }
+        XCTAssertEqual(first.unicodeScalars.map(\.value), [0xFEFF, 0x23])
+        XCTAssertEqual(second.unicodeScalars.map(\.value), [0x62, 0xFEFF, 0xFEFF])
+    }
+
     func testMalformedLineIsReportedWithItsNumber() throws {
         let good = #"{"prompt": "a", "completion": "b"}"#
         let path = try SFTFixtures.jsonl([good, "", good, #"{"prompt": "a", "completion": "b""#, good])

@@ -61,9 +61,53 @@ final class GGUFVocabularyTests: XCTestCase {
         try check("refact", gguf: "llama-cpp-vocab/ggml-vocab-refact.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
     }
 
+    func testCommandR() throws {
+        try check("command-r", gguf: "llama-cpp-vocab/ggml-vocab-command-r.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    /// DeepSeek's byte-level vocabularies lack some byte tokens (HF drops those bytes too), so they are not lossless.
+    func testDeepSeekCoder() throws {
+        try check("deepseek-coder", gguf: "llama-cpp-vocab/ggml-vocab-deepseek-coder.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testDeepSeekLLM() throws {
+        try check("deepseek-llm", gguf: "llama-cpp-vocab/ggml-vocab-deepseek-llm.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testFalcon() throws {
+        try check("falcon", gguf: "llama-cpp-vocab/ggml-vocab-falcon.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+    }
+
+    func testMPT() throws {
+        try check("mpt", gguf: "llama-cpp-vocab/ggml-vocab-mpt.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testQwen35() throws {
+        try check("qwen35", gguf: "llama-cpp-vocab/ggml-vocab-qwen35.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+    }
+
+    func testGemma4() throws {
+        try check("gemma-4", gguf: "llama-cpp-vocab/ggml-vocab-gemma-4.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    func testBertWordPiece() throws {
+        try check("bert-bge", gguf: "llama-cpp-vocab/ggml-vocab-bert-bge.gguf", script: "scripts/fetch-test-vocabularies.sh")
+    }
+
+    /// A vocabulary piece that begins with U+FEFF is that piece, not byte fallback (the GGUF string keeps it).
+    func testByteOrderMarkPieces() throws {
+        let llama = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-llama-spm.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
+        XCTAssertEqual(llama.idToToken(30143)?.unicodeScalars.map(\.value), [0xFEFF])
+        XCTAssertTrue(llama.encode("joiner\u{FEFF}bom", addSpecialTokens: false).contains(30143))
+        let gemma = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-gemma-4.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
+        XCTAssertEqual(gemma.idToToken(135260)?.unicodeScalars.map(\.value), [0xFEFF, 0x2F, 0x2F])
+        XCTAssertEqual(gemma.encode("\u{FEFF}//", addSpecialTokens: false), [135260])
+        XCTAssertNotEqual(gemma.encode("//", addSpecialTokens: false), [135260])
+    }
+
     /// An unknown `tokenizer.ggml.pre` is a typed error naming the file and the key.
     func testUnknownPreTokenizerIsTypedError() throws {
-        XCTAssertThrowsError(try PretrainedTokenizer.ggufPreTokenizer("no-such-pre", file: "x.gguf")) { error in
+        XCTAssertThrowsError(try GGUFBytePairFamily("no-such-pre", file: "x.gguf")) { error in
             XCTAssertEqual(error as? TokenizerError,
                            .unsupportedType(file: "x.gguf", field: "tokenizer.ggml.pre", type: "no-such-pre"))
         }

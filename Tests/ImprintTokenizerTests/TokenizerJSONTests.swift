@@ -56,6 +56,22 @@ final class TokenizerJSONTests: XCTestCase {
         XCTAssertEqual(tokenizer.vocabularySize, 4)
     }
 
+    /// A token that begins with U+FEFF (Gemma 3's "\u{FEFF}#") is its own token, and chat_template.jinja keeps a
+    /// leading U+FEFF, as Python's `utf-8` codec does.
+    func testByteOrderMarkTokensAndTemplatesAreKept() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-bom-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"#\": 0, \"\u{FEFF}\": 1, \"\u{FEFF}#\": 2, \"a\": 3}, \"merges\": [[\"\u{FEFF}\", \"#\"]]}}"
+        try Data(json.utf8).write(to: directory.appendingPathComponent("tokenizer.json"))
+        try Data("\u{FEFF}{{ messages }}".utf8).write(to: directory.appendingPathComponent("chat_template.jinja"))
+        let tokenizer = try PretrainedTokenizer(directory: directory)
+        XCTAssertEqual(tokenizer.encode("#", addSpecialTokens: false), [0])
+        XCTAssertEqual(tokenizer.encode("\u{FEFF}#a", addSpecialTokens: false), [2, 3])
+        XCTAssertEqual(tokenizer.idToToken(2)?.unicodeScalars.map(\.value), [0xFEFF, 0x23])
+        XCTAssertEqual(tokenizer.chatTemplate?.unicodeScalars.first, "\u{FEFF}")
+    }
+
     /// The parallel batch form gives the ids of encoding each text alone, in order.
     func testParallelBatchMatchesSequentialEncoding() throws {
         let tokenizer = try PretrainedTokenizer(directory: TestResources.fixtures.appendingPathComponent("tokenizer-json/llama3"))

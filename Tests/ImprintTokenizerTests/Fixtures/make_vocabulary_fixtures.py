@@ -3,13 +3,18 @@
 
 Pinned reference stack: Python 3.11, tokenizers==0.23.3, transformers==5.23.0, gguf==0.19.0.
 
-For every GGUF vocabulary (the default model SmolLM2-135M-Instruct and llama.cpp's ggml-vocab-*.gguf, fetched by
-scripts/fetch-default-model.sh and scripts/fetch-test-vocabularies.sh) this rebuilds, with HF `tokenizers`, the
-Hugging Face tokenizer the file was converted from (the family's original tokenizer.json components, vocabulary
-and merges read from the GGUF), checks it against llama.cpp's recorded `.inp`/`.out` vectors (which were made with
-the original HF tokenizers), then records ids for corpus.json and for the .inp texts:
+For every GGUF vocabulary (the default model SmolLM2-135M-Instruct and the 15 llama.cpp ggml-vocab-*.gguf with test
+vectors, fetched by scripts/fetch-default-model.sh and scripts/fetch-test-vocabularies.sh) this rebuilds, with HF
+`tokenizers`, the Hugging Face tokenizer the file was converted from (the family's original tokenizer.json
+components as transformers' tokenizer classes build them, vocabulary and merges read from the GGUF), checks it
+against llama.cpp's recorded `.inp`/`.out` vectors (which were made with the original HF tokenizers) and stops
+unless every vector agrees, then records ids for corpus.json and for the .inp texts:
 `expected/<vocabulary>.json` = {"texts": [...], "ids": [...], "ids_with_special": [...], "decoded": [...],
 "decoded_skipping_special": [...]}. Third-party vocabularies are never committed, only these ids.
+
+`ids_with_special` carries the special tokens llama.cpp adds (src/llama-vocab.cpp), not transformers' GGUF
+conversion (which drops Llama 3's BOS): tokenizer.ggml.add_bos_token/add_eos_token when present, otherwise BOS for
+SentencePiece, for the Llama 3 pre-tokenizer and for Gemma 4 (always), and CLS ... SEP for WordPiece.
 
 Run from the repository root: /work/.venv-ref/bin/python Tests/ImprintTokenizerTests/Fixtures/make_vocabulary_fixtures.py
 """
@@ -28,6 +33,55 @@ SEPARATOR = "\n__ggml_vocab_test__\n"
 
 LLAMA3 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 QWEN2 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+QWEN35 = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+CJK = "[\u4e00-\u9fa5\u0800-\u4e00\uac00-\ud7ff]+"
+# DeepSeek LLM's letter class, with the six code points that NFC changes written as escapes.
+DEEPSEEK_LLM_LETTERS = (
+    "[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝ"
+    "\u1f5f-\u1f7dᾀ-ᾴᾶ-ᾼ\u1fbeῂ-ῄῆ-ῌ\u1fd0-\u1fd3\u1fd6-\u1fdbῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212a-\u212d"
+    "ℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+")
+LLAMA3_PRE = ("llama-bpe", "llama3", "llama-v3")
+
+
+def split(pattern):
+    return pre_tokenizers.Split(Regex(pattern), "isolated")
+
+
+def byte_level_pre(pre):
+    """(pre-tokenizer, normalizer) of a byte-level family, as GGUFBytePairFamily.swift maps tokenizer.ggml.pre."""
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    gpt2 = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    if pre in ("default", "gpt-2"):
+        return gpt2, None
+    if pre == "mpt":
+        return gpt2, normalizers.NFC()
+    if pre in LLAMA3_PRE:
+        return pre_tokenizers.Sequence([split(LLAMA3), byte_level]), None
+    if pre == "qwen2":
+        return pre_tokenizers.Sequence([split(QWEN2), byte_level]), normalizers.NFC()
+    if pre == "qwen35":
+        return pre_tokenizers.Sequence([split(QWEN35), byte_level]), None
+    if pre in ("smollm", "starcoder", "refact", "command-r"):
+        digits = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), gpt2])
+        return digits, normalizers.NFC() if pre == "command-r" else None
+    if pre == "falcon":
+        return pre_tokenizers.Sequence([pre_tokenizers.Punctuation("contiguous"), gpt2,
+                                        pre_tokenizers.Digits(individual_digits=False), split("[0-9][0-9][0-9]")]), None
+    if pre == "deepseek-coder":
+        return pre_tokenizers.Sequence([split("[\r\n]"), split(r"\s?\p{L}+"), split(r"\s?\p{P}+"), split(CJK),
+                                        pre_tokenizers.Digits(individual_digits=True), byte_level]), None
+    if pre == "deepseek-llm":
+        return pre_tokenizers.Sequence([split("[\r\n]"), split(r"\s?" + DEEPSEEK_LLM_LETTERS),
+                                        split(r"\s?[!-/:-~！-／：-～‘-‟　-。]+"), split(r"\s+$"), split(CJK),
+                                        pre_tokenizers.Digits(individual_digits=False), byte_level]), None
+    raise SystemExit(f"unsupported pre {pre}")
+
+
+def word_piece_spelling(token):
+    """llama.cpp stores BERT's vocabulary with a phantom space: ▁p for a word start, p for ##p."""
+    if token.startswith("[") and token.endswith("]"):
+        return token
+    return token[1:] if token.startswith("\u2581") else "##" + token
 
 
 def field(reader, key, default=None):
@@ -58,27 +112,39 @@ def build(path):
     added = [(i, t, ty == 3) for i, (t, ty) in enumerate(zip(tokens, types)) if ty in (3, 4)]
     bos_id = field(reader, "tokenizer.ggml.bos_token_id")
     eos_id = field(reader, "tokenizer.ggml.eos_token_id")
+    if kind == "bert":
+        pieces = [word_piece_spelling(t) for t in tokens]
+        vocab = {}
+        for i, t in enumerate(pieces):
+            vocab.setdefault(t, i)
+        tok = Tokenizer(models.WordPiece(vocab, unk_token=pieces[field(reader, "tokenizer.ggml.unknown_token_id")]))
+        tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=None,
+                                                    lowercase=True)
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        tok.decoder = decoders.WordPiece(prefix="##")
+        tok.add_tokens([AddedToken(pieces[i], special=s, normalized=False) for i, _, s in added])
+        cls_id = field(reader, "tokenizer.ggml.cls_token_id")
+        sep_id = field(reader, "tokenizer.ggml.seperator_token_id")
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{pieces[cls_id]} $A {pieces[sep_id]}", special_tokens=[(pieces[cls_id], cls_id), (pieces[sep_id], sep_id)])
+        return tok
     if kind == "gpt2":
         merges = [tuple(m.split(" ", 1)) for m in field(reader, "tokenizer.ggml.merges")]
         pre = field(reader, "tokenizer.ggml.pre", "default")
-        ignore = pre in ("llama-bpe",)
-        tok = Tokenizer(models.BPE(vocab, merges, ignore_merges=ignore))
-        byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
-        if pre in ("default", "gpt-2"):
-            tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-        elif pre == "llama-bpe":
-            tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"), byte_level])
-        elif pre == "qwen2":
-            tok.normalizer = normalizers.NFC()
-            tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(QWEN2), "isolated"), byte_level])
-        elif pre in ("smollm", "starcoder", "refact"):
-            tok.pre_tokenizer = pre_tokenizers.Sequence([
-                pre_tokenizers.Digits(individual_digits=True),
-                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
-        else:
-            raise SystemExit(f"{path}: unsupported pre {pre}")
+        tok = Tokenizer(models.BPE(vocab, merges, ignore_merges=pre in LLAMA3_PRE))
+        tok.pre_tokenizer, normalizer = byte_level_pre(pre)
+        if normalizer is not None:
+            tok.normalizer = normalizer
         tok.decoder = decoders.ByteLevel()
-        add_bos = field(reader, "tokenizer.ggml.add_bos_token", False)
+        add_bos = field(reader, "tokenizer.ggml.add_bos_token", pre in LLAMA3_PRE)
+    elif kind == "gemma4":
+        merges = [tuple(m.split(" ", 1)) for m in field(reader, "tokenizer.ggml.merges")]
+        unk = field(reader, "tokenizer.ggml.unknown_token_id")
+        tok = Tokenizer(models.BPE(vocab, merges, fuse_unk=True, unk_token=tokens[unk], byte_fallback=True))
+        tok.pre_tokenizer = pre_tokenizers.Split(pattern=" ", behavior="merged_with_previous", invert=False)
+        tok.normalizer = normalizers.Replace(" ", "▁")
+        tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
+        add_bos = True
     elif kind == "llama":
         scores = field(reader, "tokenizer.ggml.scores")
         unk = field(reader, "tokenizer.ggml.unknown_token_id")
@@ -128,7 +194,8 @@ def main():
     with open(os.path.join(HERE, "corpus.json"), encoding="utf-8") as f:
         corpus = json.load(f)
     vocabularies = {"smollm2-135m-instruct": os.path.join(CACHE, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-    for name in ["gpt-2", "llama-bpe", "qwen2", "llama-spm", "phi-3", "starcoder", "refact"]:
+    for name in ["bert-bge", "command-r", "deepseek-coder", "deepseek-llm", "falcon", "gemma-4", "gpt-2", "llama-bpe",
+                 "llama-spm", "mpt", "phi-3", "qwen2", "qwen35", "refact", "starcoder"]:
         vocabularies[name] = os.path.join(VOCAB_DIR, f"ggml-vocab-{name}.gguf")
     os.makedirs(os.path.join(HERE, "expected"), exist_ok=True)
     for name, path in vocabularies.items():
@@ -138,6 +205,8 @@ def main():
             vector_texts, outs = read_vectors(path)
             agree = sum(tok.encode(t, add_special_tokens=False).ids == o for t, o in zip(vector_texts, outs))
             print(f"{name}: reference rebuild agrees with llama.cpp vectors on {agree}/{len(outs)}", file=sys.stderr)
+            if agree != len(outs):
+                raise SystemExit(f"{name}: the reference rebuild does not reproduce llama.cpp's vectors")
             texts += [t for t in vector_texts if t not in texts]
         ids = [tok.encode(t, add_special_tokens=False).ids for t in texts]
         record = {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Encoding throughput on every llama.cpp test vocabulary, ImprintTokenizer vs HF `tokenizers` (Rust, one thread),
+# same tokenizer, same text, same run.
+#
+# Usage: Benchmarks/tokenizer_vocabularies_vs_python.sh [TEXT_FILE] [PASSES] [VOCABULARY...]
+# SWIFT_SCRATCH_PATH selects SwiftPM's build folder. Defaults: the seed stories
+# (/work/shared/seed-data/story_experience/stories.txt), 100 passes, the 15 vocabularies with test vectors
+# (scripts/fetch-test-vocabularies.sh). ImprintTokenizer reads each GGUF itself; the HF side is the tokenizer
+# Tests/ImprintTokenizerTests/Fixtures/make_vocabulary_fixtures.py rebuilds from it (checked there against
+# llama.cpp's vectors). Both encode the file line by line, without special tokens, after one warm-up pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+text="${1:-/work/shared/seed-data/story_experience/stories.txt}"
+passes="${2:-100}"
+shift $(( $# > 2 ? 2 : $# ))
+vocabularies=("$@")
+if [ ${#vocabularies[@]} -eq 0 ]; then
+    vocabularies=(bert-bge command-r deepseek-coder deepseek-llm falcon gemma-4 gpt-2 llama-bpe llama-spm mpt phi-3 qwen2
+                  qwen35 refact starcoder)
+fi
+folder="${IMPRINT_CACHE:-$HOME/.cache/imprint}/llama-cpp-vocab"
+python="${PYTHON:-/work/.venv-ref/bin/python}"
+directory="$(mktemp -d)"
+trap 'rm -rf "$directory"' EXIT
+
+scratch=(${SWIFT_SCRATCH_PATH:+--scratch-path "$SWIFT_SCRATCH_PATH"})
+swift build -c release --product TokenizerBenchmark "${scratch[@]}" >&2
+benchmark="$(swift build -c release "${scratch[@]}" --show-bin-path)/TokenizerBenchmark"
+
+for name in "${vocabularies[@]}"; do
+    gguf="$folder/ggml-vocab-$name.gguf"
+    echo "== $name"
+    "$benchmark" "$gguf" "$text" "$passes"
+    RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false "$python" - "$gguf" "$text" "$passes" <<'PY'
+import sys, time
+sys.path.insert(0, "Tests/ImprintTokenizerTests/Fixtures")
+import tokenizers
+from make_vocabulary_fixtures import build
+tokenizer = build(sys.argv[1])
+lines = [line for line in open(sys.argv[2], encoding="utf-8").read().split("\n") if line]
+passes = int(sys.argv[3])
+size = sum(len(line.encode("utf-8")) for line in lines)
+tokens = sum(len(tokenizer.encode(line, add_special_tokens=False).ids) for line in lines)  # warm-up
+rates = []
+for _ in range(passes):
+    start = time.perf_counter()
+    for line in lines:
+        tokenizer.encode(line, add_special_tokens=False)
+    rates.append(size / 1e6 / (time.perf_counter() - start))
+rates.sort()
+median = rates[len(rates) // 2]
+print(f"tokenizers {tokenizers.__version__} encode: {median:.2f} MB/s median (min {rates[0]:.2f}, max {rates[-1]:.2f}) "
+      f"over {passes} passes of {len(lines)} lines, {size} bytes, {tokens} tokens; {median * 1e6 / size * tokens:.0f} tokens/s")
+PY
+done
