@@ -95,13 +95,7 @@ extension PretrainedTokenizer {
             throw TokenizerError.unsupportedType(file: path, field: "tokenizer.ggml.model", type: modelType)
         }
 
-        var addedTokens: [AddedToken] = []
-        for (id, token) in tokens.enumerated() {
-            let type = GGUFTokenType(rawValue: types[id])
-            if type == .control || type == .userDefined {
-                addedTokens.append(AddedToken(id: id, content: token, special: type == .control, normalized: false))
-            }
-        }
+        let addedTokens = Self.ggufAddedTokens(tokens, types: types)
         var template: [PostProcessor.Piece] = []
         if addsBOS, let bosToken { template.append(.special([vocabulary[bosToken]!])) }
         template.append(.sequence)
@@ -124,6 +118,15 @@ extension PretrainedTokenizer {
                                               expected: "\(count) entries, one per token (found \(types.count))")
         }
         return types
+    }
+
+    /// The control and user-defined tokens, matched before the model runs (control ones are special).
+    static func ggufAddedTokens(_ tokens: [String], types: [Int]) -> [AddedToken] {
+        tokens.indices.compactMap { id in
+            let type = GGUFTokenType(rawValue: types[id])
+            guard type == .control || type == .userDefined else { return nil }
+            return AddedToken(id: id, content: tokens[id], special: type == .control, normalized: false)
+        }
     }
 
     /// `tokenizer.ggml.merges` as pairs, each `"left right"` split at its first space.

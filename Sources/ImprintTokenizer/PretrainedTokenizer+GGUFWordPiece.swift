@@ -38,13 +38,7 @@ extension PretrainedTokenizer {
         let lowercase = try metadata.boolIfPresent("tokenizer.ggml.normalizer.lowercase") ?? true
         let stripAccents = try metadata.boolIfPresent("tokenizer.ggml.normalizer.strip_accents") ?? lowercase
 
-        var addedTokens: [AddedToken] = []
-        for (id, token) in tokens.enumerated() {
-            let type = GGUFTokenType(rawValue: types[id])
-            if type == .control || type == .userDefined {
-                addedTokens.append(AddedToken(id: id, content: token, special: type == .control, normalized: false))
-            }
-        }
+        let addedTokens = Self.ggufAddedTokens(tokens, types: types)
         var template: [PostProcessor.Piece] = []
         if let classifierId { template.append(.special([classifierId])) }
         template.append(.sequence)
