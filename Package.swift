@@ -27,9 +27,9 @@ let package = Package(
         // Float32 tensors, reverse-mode autodiff, fused kernels, optimizers, schedules, RNG.
         .target(name: "ImprintTensor", dependencies: ["COpenBLAS", "CImprintKernels"]),
         // File containers shared by tokenizers and models: GGUF, safetensors, .npy. Foundation only.
-        .target(name: "ImprintFormats"),
+        .target(name: "ImprintFormats", dependencies: ["ImprintCore"]),
         // Tokenizers (tokenizer.json, GGUF vocabularies) and chat templates.
-        .target(name: "ImprintTokenizer", dependencies: ["ImprintFormats"]),
+        .target(name: "ImprintTokenizer", dependencies: ["ImprintFormats", "ImprintCore"]),
         // Shared vocabulary: chat messages, the TextGenerator protocol, dataset records, JSONL.
         .target(name: "ImprintCore"),
         // Modules, decoders (Llama, Qwen2, Gemma 3), LoRA, loaders, generation.
@@ -79,7 +79,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor", "CImprintKernels"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats", "ImprintCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// One tensor's entry in a GGUF file's tensor-info table.
 public struct GGUFTensorInfo: Sendable, Equatable {

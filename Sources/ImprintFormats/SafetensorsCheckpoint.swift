@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// The weights of a Hugging Face model directory: `model.safetensors`, or shards listed in
 /// `model.safetensors.index.json` (`{"metadata": {...}, "weight_map": {"name": "shard file"}}`).

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// One tensor's entry in a safetensors header.
 public struct SafetensorsTensorInfo: Sendable, Equatable {

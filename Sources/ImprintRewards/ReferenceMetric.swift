@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// The reference-based metrics the CLI scores line by line: `imprint reward NAME --jsonl`.
 ///
@@ -52,7 +53,7 @@ public struct JSONLRewardScorer: Sendable {
         if line.allSatisfy(\.isWhitespace) { return nil }
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+            object = try ExactUTF8.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
         } catch {
             throw JSONLError(lineNumber: lineNumber, message: "not valid JSON")
         }

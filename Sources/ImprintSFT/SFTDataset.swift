@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 import ImprintFormats
 
 /// The rows of an SFT dataset with where each came from, so that a row that cannot be encoded is reported by line.

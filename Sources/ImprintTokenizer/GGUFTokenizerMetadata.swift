@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 import ImprintFormats
 
 /// The GGUF `tokenizer.*` metadata of a Hugging Face tokenizer directory (`tokenizer.json`,
@@ -143,7 +144,7 @@ public enum GGUFTokenizerMetadata {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadable(file: url.path, reason: error.localizedDescription)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = try? ExactUTF8.jsonObject(with: data) as? [String: Any] else {
             throw TokenizerError.invalidField(file: url.path, field: "(file)", expected: "a JSON object")
         }
         return object

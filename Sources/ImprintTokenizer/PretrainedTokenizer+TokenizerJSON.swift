@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 import ImprintFormats
 
 extension PretrainedTokenizer {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import ImprintCore
 import XCTest
 @testable import ImprintFormats
 

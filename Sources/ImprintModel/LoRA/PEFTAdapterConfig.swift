@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// PEFT's `adapter_config.json` for LoRA: the serialized `LoraConfig` (`peft/tuners/lora/config.py`,
 /// PEFT 0.21.2).
@@ -20,7 +21,7 @@ enum PEFTAdapterConfig {
     static func read(_ url: URL) throws -> (configuration: LoRAConfiguration, baseModelNameOrPath: String?) {
         let file = url.path
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) } catch {
+        do { parsed = try ExactUTF8.jsonObject(with: Data(contentsOf: url)) } catch {
             throw ModelError.invalidConfiguration(file: file, key: "(file)",
                                                   expected: "a readable JSON object: \(error.localizedDescription)")
         }
