@@ -57,7 +57,7 @@ final class GGUFMixedQuantizationTests: XCTestCase {
         XCTAssertLessThanOrEqual(rangeError(logits, expected), 1e-3)
         XCTAssertLessThanOrEqual(relativeError(logits.storage, withoutGradients { dense(batch) }.storage), 1e-5)
         let prompts = [[1, 5, 17, 33], [1, 60]]
-        XCTAssertEqual(Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 6), stopTokenIds: []).map(\.tokens),
-                       Generator(model: dense).generate(prompts: prompts, parameters: .greedy(maxTokens: 6), stopTokenIds: []).map(\.tokens))
+        XCTAssertEqual(try Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 6), stopTokenIds: []).map(\.tokens),
+                       try Generator(model: dense).generate(prompts: prompts, parameters: .greedy(maxTokens: 6), stopTokenIds: []).map(\.tokens))
     }
 }

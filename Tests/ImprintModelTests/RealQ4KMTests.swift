@@ -46,7 +46,7 @@ final class RealQ4KMTests: XCTestCase {
             return row.indices.max { row[$0] < row[$1] }! - position * vocabulary
         }
         XCTAssertEqual(argmax, try reference.ints("argmax"))
-        let generated = Generator(model: model).generate(prompts: [Array(ids.prefix(6))], parameters: .greedy(maxTokens: 8),
+        let generated = try Generator(model: model).generate(prompts: [Array(ids.prefix(6))], parameters: .greedy(maxTokens: 8),
                                                          stopTokenIds: [])[0]
         XCTAssertEqual(generated.tokens, try reference.ints("generated_ids"))
     }
