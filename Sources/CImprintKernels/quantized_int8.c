@@ -1,15 +1,23 @@
-// See imprint_int8.h. The portable product decodes one weight row into int8 codes and block scales
-// and takes, per activation row and block, the exact int32 dot and d_w·d_x times it, summed in
-// float in block order as ggml's scalar code does. The AVX-512 products (quantized_int8_kernel.h)
-// take the same int32 dots 64 codes (two blocks) at a time: |q_w| times q_x with q_w's sign
-// (as ggml's mul_sum_i8_pairs_float), eight int32 partial sums per block, each converted to
-// float and multiplied by the block's d_w·d_x into float accumulators (ggml's AVX2 order).
+// See imprint_int8.h. Every kernel sums in the order of ggml's x86 `vec_dot` kernels (AVX2 path)
+// and of llamafile's tinyBLAS, which llama.cpp uses for prompts: per block eight int32 sums of four
+// consecutive code products, each converted to float and accumulated into its own float lane as
+// lane = fma(d_w·d_x, sum, lane), block after block; then the lanes summed as hsum_float_8, and
+// for Q4_1 / Q5_1 the Σ m_w·s_x (fused multiply-adds, as GCC contracts ggml's `summs += m*s`)
+// added. So each output is bitwise ggml's, and the same with every kernel. The portable kernel
+// decodes one weight row into int8 codes and scales and loops; the AVX-512 ones
+// (quantized_int8_kernel.h) take 64 codes (two blocks) per instruction.
 #include "imprint_int8.h"
 #include "imprint_quantized.h"
 #include "quantized_blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+#define IMPRINT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define IMPRINT_CLONES
+#endif
 
 int imprint_int8_supported(int format) {
     switch (format) {
@@ -115,6 +123,10 @@ static inline __attribute__((always_inline)) void decode_code_row(int format, co
     for (size_t b = 0; b < block_count; b++) decode_codes(format, row + b * block_bytes, codes + 32 * b, scales + b, minimums + b);
 }
 
+// ggml's hsum_float_8 of eight lanes: ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3)).
+static inline float sum_lanes(const float *a) { return ((a[4] + a[0]) + (a[6] + a[2])) + ((a[5] + a[1]) + (a[7] + a[3])); }
+
+IMPRINT_CLONES
 static void int8_matmul_portable(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                                  const int8_t *codes, const float *scales, const float *sums, size_t m, float *y, size_t ldy) {
 #pragma clang fp contract(off)
@@ -125,14 +137,17 @@ static void int8_matmul_portable(int format, const uint8_t *blocks, size_t colum
         decode_code_row(format, blocks + n * row_bytes, block_count, row, weight_scales, minimums);
         for (size_t i = 0; i < m; i++) {
             const int8_t *x = codes + i * columns;
-            float total = 0.0f, minimum_total = 0.0f;
+            float lanes[8] = {0}, minimum_total = 0.0f;
             for (size_t b = 0; b < block_count; b++) {
-                int dot = 0;
-                for (int l = 0; l < 32; l++) dot += (int)row[32 * b + l] * (int)x[32 * b + l];
-                total += (weight_scales[b] * scales[i * block_count + b]) * (float)dot;
-                if (has_minimum(format)) minimum_total += minimums[b] * sums[i * block_count + b];
+                float product = weight_scales[b] * scales[i * block_count + b];
+                for (int l = 0; l < 8; l++) {
+                    int partial = 0;
+                    for (int t = 0; t < 4; t++) partial += (int)row[32 * b + 4 * l + t] * (int)x[32 * b + 4 * l + t];
+                    lanes[l] = __builtin_fmaf(product, (float)partial, lanes[l]);
+                }
+                if (has_minimum(format)) minimum_total = __builtin_fmaf(minimums[b], sums[i * block_count + b], minimum_total);
             }
-            y[i * ldy + n] = total + minimum_total;
+            y[i * ldy + n] = sum_lanes(lanes) + minimum_total;
         }
     }
     free(weight_scales);

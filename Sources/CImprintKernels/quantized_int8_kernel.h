@@ -5,17 +5,19 @@
 //
 // Four weight rows at a time are decoded into a panel of signed codes (each row padded with
 // zeros to whole pairs of blocks) and block scales; activation rows go four at a time through
-// `tile`, which keeps 4 × 4 float accumulators: per pair of blocks and pair of rows,
-// Σ |q_w| · (q_x with q_w's sign) in int32 (lanes 0–7: the first block, 8–15: the second), converted
-// to float and added times d_w·d_x (ggml's `acc = fmadd(d, q, acc)`).
+// `tile`, which keeps 4 × 4 accumulators of eight float lanes: per pair of blocks and pair of
+// rows, Σ |q_w| · (q_x with q_w's sign) in int32 (lanes 0–7: the first block, 8–15: the second),
+// each block's eight sums converted to float and added times d_w·d_x with a fused multiply-add,
+// block after block, then the lanes summed as ggml's hsum_float_8: the order of ggml's AVX2
+// `vec_dot` and of llamafile's tinyBLAS, so the outputs are bitwise theirs.
 
 /// out[4i + j] for activation rows i < MR and the panel's four weight rows j.
 INT8_TARGET static inline __attribute__((always_inline)) void INT8_NAME(tile)(
     const int8_t *panel, size_t panel_stride, const float *panel_scales, size_t scale_stride, const int8_t *codes,
     size_t columns, const float *scales, size_t block_count, float *out, const int MR) {
-    __m512 sum[4][4];
+    __m256 sum[4][4];
     for (int i = 0; i < MR; i++)
-        for (int j = 0; j < 4; j++) sum[i][j] = _mm512_setzero_ps();
+        for (int j = 0; j < 4; j++) sum[i][j] = _mm256_setzero_ps();
     const __m512i zero = _mm512_setzero_si512();
     for (size_t p = 0; 2 * p < block_count; p++) {
         int both = 2 * p + 1 < block_count;  // the last pair may hold one block
@@ -37,12 +39,21 @@ INT8_TARGET static inline __attribute__((always_inline)) void INT8_NAME(tile)(
             for (int j = 0; j < 4; j++) {
                 __m512i signed_x = _mm512_mask_sub_epi8(x, negative[j], zero, x);
                 __m512 dots = _mm512_cvtepi32_ps(INT8_DOT(magnitude[j], signed_x));
-                sum[i][j] = _mm512_fmadd_ps(_mm512_mul_ps(weight_scale[j], x_scale), dots, sum[i][j]);
+                __m512 products = _mm512_mul_ps(weight_scale[j], x_scale);  // d_w·d_x of each block
+                // One block after the other into eight lanes, as ggml's acc = fmadd(d, q, acc).
+                sum[i][j] = _mm256_fmadd_ps(_mm512_castps512_ps256(products), _mm512_castps512_ps256(dots), sum[i][j]);
+                if (both)
+                    sum[i][j] = _mm256_fmadd_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(products), 1)),
+                                                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dots), 1)), sum[i][j]);
             }
         }
     }
     for (int i = 0; i < MR; i++)
-        for (int j = 0; j < 4; j++) out[4 * i + j] = _mm512_reduce_add_ps(sum[i][j]);
+        for (int j = 0; j < 4; j++) {  // ggml's hsum_float_8: ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3))
+            __m128 half = _mm_add_ps(_mm256_extractf128_ps(sum[i][j], 1), _mm256_castps256_ps128(sum[i][j]));
+            half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+            out[4 * i + j] = _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)));
+        }
 }
 
 INT8_TARGET static void INT8_NAME(int8_matmul)(int format, const uint8_t *blocks, size_t columns, size_t row_start,
@@ -72,7 +83,7 @@ INT8_TARGET static void INT8_NAME(int8_matmul)(int format, const uint8_t *blocks
                 for (size_t j = 0; j < count; j++) {
                     float minimum_total = 0.0f;
                     for (size_t b = 0; has_minimum(format) && b < block_count; b++)
-                        minimum_total += minimums[j * block_count + b] * sums[(i + r) * block_count + b];
+                        minimum_total = __builtin_fmaf(minimums[j * block_count + b], sums[(i + r) * block_count + b], minimum_total);
                     y[(i + r) * ldy + n + j] = out[4 * r + j] + minimum_total;
                 }
         }

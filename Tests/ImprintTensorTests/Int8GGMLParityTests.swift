@@ -79,9 +79,11 @@ final class Int8GGMLParityTests: XCTestCase {
         XCTAssertGreaterThan(differences, 0, "the fixture's row 0 is made of halves")
     }
 
-    /// Imprint's int8 products equal ggml's `vec_dot` on the same blocks within 1e-6 of the largest
-    /// output (the same int32 dots; float sums in another order), with every kernel this CPU has.
-    func testProductsMatchGGMLVecDot() throws {
+    /// Imprint's int8 products are bitwise those of ggml's `vec_dot` on the same blocks, with every
+    /// kernel this CPU has (the same int32 sums, float lanes and lane sum). IQ4_NL only within 1e-6
+    /// of the largest output: ggml's AVX2 `vec_dot_iq4_nl_q8_0` keeps even and odd blocks in two
+    /// accumulators (its tinyBLAS prompt path, which Imprint follows, does not).
+    func testProductsAreGGMLVecDots() throws {
         let f = try fixture()
         let previous = imprint_int8_kernel(-1)
         defer { _ = imprint_int8_kernel(previous) }
@@ -98,8 +100,12 @@ final class Int8GGMLParityTests: XCTestCase {
                 f.x.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { matrix.frozenProduct(x.baseAddress!, m: f.m, into: $0.baseAddress!) } }
                 let scale = recorded.products.map { Swift.abs($0) }.max()!
                 let worst = zip(out, recorded.products).map { Swift.abs($0 - $1) }.max()!
-                XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "kernel \(kernel) \(name)")
                 print("kernel \(kernel) \(name): max |Imprint − ggml vec_dot| = \(worst) (\(worst / scale) of the largest)")
+                if format == .iq4_NL {
+                    XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "kernel \(kernel) \(name)")
+                } else {
+                    XCTAssertEqual(out.map(\.bitPattern), recorded.products.map(\.bitPattern), "kernel \(kernel) \(name)")
+                }
             }
         }
     }

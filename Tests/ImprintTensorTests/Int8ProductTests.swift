@@ -55,6 +55,26 @@ final class Int8ProductTests: XCTestCase {
 
     func testPortableKernelMatchesReference() throws { try checkKernelAgainstReference(0) }
 
+    /// The kernels sum in the same order (ggml's), so their outputs are the same bits.
+    func testKernelsAgreeBitwise() throws {
+        let previous = imprint_int8_kernel(-1)
+        defer { _ = imprint_int8_kernel(previous) }
+        guard imprint_int8_kernel(2) > 0 else { throw XCTSkip("this CPU has no AVX-512 F/BW/VL: only the portable kernel runs") }
+        var generator = RandomGenerator(seed: 5)
+        for format in Self.formats {
+            let (m, rows, columns) = (6, 11, 32 * 7)
+            let x = (0..<(m * columns)).map { _ in Float.random(in: -3...3, using: &generator) }
+            let blocks = Int8Reference.randomBlocks(format, rows: rows, columns: columns, generator: &generator)
+            var outputs: [[UInt32]] = []
+            for kernel: Int32 in [0, 1, 2] {
+                _ = imprint_int8_kernel(kernel)
+                outputs.append(try int8Product(format, blocks: blocks, rows: rows, columns: columns, x: x, m: m).map(\.bitPattern))
+            }
+            XCTAssertEqual(outputs[1], outputs[0], "\(format): AVX-512 BW vs portable")
+            XCTAssertEqual(outputs[2], outputs[0], "\(format): VNNI (or the best below it) vs portable")
+        }
+    }
+
     func testAVX512BWKernelMatchesReference() throws { try checkKernelAgainstReference(1) }
 
     func testVNNIKernelMatchesReference() throws { try checkKernelAgainstReference(2) }
