@@ -37,11 +37,15 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Mixed precision: weights in bfloat16 with float32 sums (faster on CPUs with AMX; not bit-equal to float32).")
     var bf16 = false
 
+    @Option(name: .long, help: decodeOptionHelp)
+    var decode: DecodingPrecision = .float32
+
     @Option(name: .long, help: "Seed of the sampler; the same seed gives the same completions.")
     var seed: UInt64 = 0
 
     func validate() throws {
         guard jsonl else { throw ValidationError("imprint generate reads JSONL; pass --jsonl") }
+        if bf16 && decode != .float32 { throw ValidationError("--bf16 and --decode \(decode.rawValue) cannot be combined") }
         do {
             try parameters.validate()
         } catch let error as InvalidSamplingParameter {
@@ -105,7 +109,7 @@ struct GenerateCommand: ParsableCommand {
             promptLines.append(lineNumber)
         }
         guard !prompts.isEmpty else { return }
-        let model = try modelOptions.loadModel(keepQuantized: true)
+        let model = try modelOptions.loadModel(keepQuantized: true, decoding: decode)
         if bf16 { model.useBFloat16FrozenWeights() }
         let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath))
         let encoder = JSONEncoder()

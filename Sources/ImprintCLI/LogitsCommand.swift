@@ -16,6 +16,9 @@ struct LogitsCommand: ParsableCommand {
     @Option(name: .long, help: "The .npy file to write.")
     var output: String
 
+    @Option(name: .long, help: decodeOptionHelp)
+    var decode: DecodingPrecision = .float32
+
     func validate() throws {
         guard !parsedTokens.isEmpty, parsedTokens.count == tokens.split(separator: ",").count else {
             throw ValidationError("--tokens must be comma-separated non-negative integers, got '\(tokens)'")
@@ -27,7 +30,7 @@ struct LogitsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try modelOptions.loadModel()
+        let model = try modelOptions.loadModel(decoding: decode)
         let ids = parsedTokens
         let vocabulary = model.configuration.vocabularySize
         if let bad = ids.first(where: { $0 >= vocabulary }) {

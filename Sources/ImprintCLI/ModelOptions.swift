@@ -26,17 +26,33 @@ struct ModelOptions: ParsableArguments {
         return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 
-    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's Q8_0/Q4_x matrices quantized.
-    func loadModel(keepQuantized: Bool = false) throws -> TransformerDecoder {
+    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's Q8_0/Q4_x matrices
+    /// quantized, as `decoding` other than float32 does (`--decode int8`: llama.cpp's int8 activations).
+    func loadModel(keepQuantized: Bool = false, decoding: DecodingPrecision = .float32) throws -> TransformerDecoder {
         let path = modelPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("model not found at \(path); pass --model or run scripts/fetch-default-model.sh")
         }
-        let model = try ModelLoader.load(path: path, keepQuantized: keepQuantized)
+        let model = try ModelLoader.load(path: path, keepQuantized: keepQuantized || decoding != .float32)
         if let adapter { try LoRA.load(from: URL(fileURLWithPath: adapter), into: model) }
+        if decoding != .float32 {
+            do {
+                try model.useDecodingPrecision(decoding)
+            } catch let error as DecodingPrecisionError {
+                throw ValidationError("--decode \(decoding.rawValue): \(path): \(error)")
+            }
+        }
         return model
     }
 }
+
+extension DecodingPrecision: ExpressibleByArgument {}
+
+/// The help of `--decode`, shared by `imprint generate` and `imprint logits`.
+let decodeOptionHelp = ArgumentHelp(
+    "Products with block-quantized weights: float32 (exact dequantized weights) or int8 (activations quantized to Q8_0/Q8_1 "
+        + "blocks as llama.cpp's CPU backend does, for its logits on the same file; Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL).",
+    valueName: "float32|int8")
 
 /// Standard error output for diagnostics.
 var standardError = FileHandle.standardError

@@ -30,6 +30,10 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public let columns: Int
     /// The raw blocks, row after row.
     public let blocks: [UInt8]
+    /// How products treat the activations: exact float32 (the default), or quantized to int8 blocks
+    /// as llama.cpp's CPU backend does (`setDecodingPrecision(_:)`, QuantizedMatrix+Int8.swift).
+    /// Set it before products run, not during them.
+    public internal(set) var decodingPrecision: DecodingPrecision = .float32
 
     /// Rows per float32 tile: about 4M values (16 MB), so most matrices are one tile and `sgemm`
     /// packs the activations only a few times.
@@ -89,6 +93,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// `out[i, n] = Σ_k x[i, k] · W[n, k]` for `m` rows of `x` (`[m, columns]`), `out` `[m, rows]`.
     func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
+        if decodingPrecision == .int8 { return multiplyInt8(x, m: m, into: out) }
         if m <= BLAS.smallBatchRows {
             blocks.withUnsafeBufferPointer { source in
                 parallelFor(rows, grain: 256) { range in

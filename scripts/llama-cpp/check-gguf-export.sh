@@ -12,13 +12,17 @@
 #     difference), then NEW_TOKENS greedy tokens from llama.cpp (argmax of the logits) and from
 #     `imprint generate --temperature 0` on the same file, and for F32 also from the original
 #     model with `--adapter` (adapter unmerged, Q4_1 weights); counts the prompts whose tokens
-#     agree and the tokens before the first difference.
+#     agree and the tokens before the first difference;
+#  5. with Imprint's int8 decoding (`--decode int8`: activations quantized as llama.cpp's CPU
+#     backend does), the same comparison for the Q8_0 file and for the base model itself (Q4_1).
 #
 # Environment:
 #   IMPRINT     the imprint binary (default: .build/release/imprint; build with swift build -c release)
 #   MODEL       the base model (default: the default model, scripts/fetch-default-model.sh)
 #   WORK        the working folder (default: /tmp/imprint-llama-check)
 #   NEW_TOKENS  greedy tokens per prompt (default: 32)
+#   TYPES       the exported types compared with float32 decoding (default: "f32 f16 q8_0")
+#   INT8_FILES  the files compared with int8 decoding (default: the Q8_0 export and MODEL)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -50,15 +54,16 @@ prompts=(
 
 json_string() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1].replace("\\n", "\n")))' "$1"; }
 ids_line() { python3 -c 'import json, sys; print(" ".join(map(str, json.loads(sys.stdin.read()))))'; }
+decode="float32"  # imprint's --decode for generated() and logits_error()
 generated() {  # imprint generate's tokens for one prompt: MODEL [ADAPTER]
-    local arguments=(generate --model "$1" --jsonl --temperature 0 --max-tokens "$new_tokens")
+    local arguments=(generate --model "$1" --jsonl --temperature 0 --max-tokens "$new_tokens" --decode "$decode")
     [ -n "${3:-}" ] && arguments+=(--adapter "$3")
     json_string "$2" | sed 's/^/{"prompt": /; s/$/}/' | "$imprint" "${arguments[@]}" \
         | python3 -c 'import json, sys; print(" ".join(map(str, json.loads(sys.stdin.read())["tokens"])))'
 }
 logits_error() {  # FILE IDS: max |llama.cpp - imprint| over the last position's logits, absolute and relative
     local npy="$work/logits.npy"
-    "$imprint" logits --model "$1" --tokens "${2// /,}" --output "$npy"
+    "$imprint" logits --model "$1" --tokens "${2// /,}" --output "$npy" --decode "$decode"
     printf '%s\n' "$2" | "$probe" "$1" --logits | python3 -c '
 import ast, struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -85,12 +90,13 @@ if not same:
 EOF
 }
 
-for type in f32 f16 q8_0; do
+types="${TYPES-f32 f16 q8_0}"
+for type in $types q8_0; do
     file="$work/smollm2-adapter-$type.gguf"
     [ -f "$file" ] || "$imprint" convert --model "$model" --adapter "$work/adapter" --output "$file" --type "$type"
 done
 
-for type in f32 f16 q8_0; do
+for type in $types; do
     file="$work/smollm2-adapter-$type.gguf"
     echo "== $type: $(du -h "$file" | cut -f1) $file"
     for prompt in "${prompts[@]}"; do
@@ -105,6 +111,20 @@ for type in f32 f16 q8_0; do
         if [ "$type" = f32 ]; then
             compare "llama.cpp vs imprint (original + adapter)" "$llama" "$(generated "$model" "$prompt" "$work/adapter")"
         fi
+        echo "  llama.cpp: $llama"
+    done
+done
+
+# Int8 decoding: Imprint quantizes the activations of every block-weight product as llama.cpp does.
+decode="int8"
+for file in ${INT8_FILES-"$work/smollm2-adapter-q8_0.gguf" "$model"}; do
+    echo "== --decode int8: $(du -h "$file" | cut -f1) $file"
+    for prompt in "${prompts[@]}"; do
+        echo "prompt: ${prompt:0:70}"
+        ids="$(json_string "$prompt" | "$imprint" tokenize --model "$file" --jsonl | ids_line)"
+        echo "  $(logits_error "$file" "$ids")"
+        llama="$(printf '%s\n' "$ids" | "$probe" "$file" "$new_tokens")"
+        compare "llama.cpp vs imprint --decode int8" "$llama" "$(generated "$file" "$prompt")"
         echo "  llama.cpp: $llama"
     done
 done

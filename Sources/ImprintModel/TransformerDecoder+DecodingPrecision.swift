@@ -1,0 +1,35 @@
+import ImprintTensor
+
+extension TransformerDecoder {
+    /// The block-quantized weight matrices that products use, by checkpoint key: every quantized
+    /// linear layer, and the embedding table when it is also the (tied) output projection.
+    public var quantizedProductWeights: [(key: String, matrix: QuantizedMatrix)] {
+        var result: [(key: String, matrix: QuantizedMatrix)] = []
+        for (key, module) in namedModules() {
+            if let linear = module as? Linear, let matrix = linear.quantizedWeight { result.append((key + ".weight", matrix)) }
+        }
+        if outputProjection == nil, let table = embedding.quantizedWeight { result.append(("model.embed_tokens.weight", table)) }
+        return result
+    }
+
+    /// Runs every product with a block-quantized weight in `precision` from now on (prompt and
+    /// decoding alike): `.int8` quantizes the activations as llama.cpp's CPU backend does, so that a
+    /// model loaded with `keepQuantized` from a Q8_0 / Q4_0 / Q4_1 GGUF file computes llama.cpp's
+    /// logits for that file (`DecodingPrecision`). Float32 weights, LoRA updates, embeddings
+    /// lookups, attention and norms keep float32. Returns the number of matrices set.
+    /// - Throws: `DecodingPrecisionError.unsupportedFormat` naming the first weight whose format has
+    ///   no int8 product (nothing is changed then), `.noQuantizedWeights` when `.int8` is asked of a
+    ///   model that keeps no weight quantized.
+    @discardableResult
+    public func useDecodingPrecision(_ precision: DecodingPrecision) throws -> Int {
+        let weights = quantizedProductWeights
+        if precision == .int8 {
+            guard !weights.isEmpty else { throw DecodingPrecisionError.noQuantizedWeights(precision: precision) }
+            if let unsupported = weights.first(where: { !$0.matrix.format.supportsInt8Activations }) {
+                throw DecodingPrecisionError.unsupportedFormat(unsupported.matrix.format, weight: unsupported.key, precision: precision)
+            }
+        }
+        for (key, matrix) in weights { try matrix.setDecodingPrecision(precision, name: key) }
+        return weights.count
+    }
+}

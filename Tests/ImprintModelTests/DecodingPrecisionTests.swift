@@ -1,0 +1,53 @@
+import Foundation
+import ImprintTensor
+import XCTest
+@testable import ImprintModel
+
+/// `TransformerDecoder.useDecodingPrecision(.int8)`: every product with a kept-quantized weight (the
+/// tied output projection included) runs on int8 activations, for the prompt and for each decoded
+/// token; formats without an int8 product and models without quantized weights are refused. The
+/// arithmetic itself is checked against ggml in ImprintTensorTests' Int8GGMLParityTests.
+final class DecodingPrecisionTests: XCTestCase {
+    func testInt8ReachesEveryQuantizedProductForPromptsAndDecoding() throws {
+        let path = modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf").path
+        let model = try ModelLoader.load(path: path, keepQuantized: true)
+        let ids = try Reference("llama/reference.safetensors").ints("input_ids")
+        let batch = TokenBatch(ids: Array(ids.prefix(7)), batchSize: 1, length: 7)
+        let exact = withoutGradients { model(batch) }.storage
+        let count = try model.useDecodingPrecision(.int8)
+        XCTAssertEqual(count, model.quantizedProductWeights.count)
+        XCTAssertEqual(count, 14 + (model.outputProjection == nil ? 1 : 0))
+        XCTAssertTrue(model.quantizedProductWeights.allSatisfy { $0.matrix.decodingPrecision == .int8 })
+        let prompt = withoutGradients { model(batch) }.storage
+        let difference = relativeError(prompt, exact)
+        print("tiny Llama Q8_0, int8 activations vs float32: max |Δlogit| / max |logit| = \(difference)")
+        XCTAssertGreaterThan(difference, 1e-6, "int8 activations change the logits")
+        XCTAssertLessThan(difference, 0.1, "int8 activations move this random tiny model's logits by a few percent, wrong products by far more")
+        // Token by token with the KV cache: each position's activations are quantized alone either way.
+        let cache = KVCache(layerCount: model.layers.count, batchSize: 1)
+        var stepped: [Float] = []
+        for position in 0..<7 {
+            stepped += withoutGradients { model(TokenBatch(ids: [ids[position]], batchSize: 1, length: 1), cache: cache) }.storage
+        }
+        XCTAssertLessThanOrEqual(relativeError(stepped, prompt), 1e-5)
+        try model.useDecodingPrecision(.float32)
+        XCTAssertEqual(withoutGradients { model(batch) }.storage, exact)
+    }
+
+    func testFormatsWithoutInt8ProductsAndFloatModelsAreRefused() throws {
+        let kQuant = try ModelLoader.load(path: modelFixtures.appendingPathComponent("gguf-quants/llama-q4_k.gguf").path, keepQuantized: true)
+        XCTAssertThrowsError(try kQuant.useDecodingPrecision(.int8)) { error in
+            guard case .unsupportedFormat(let format, let weight, .int8)? = error as? DecodingPrecisionError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertFalse(format.supportsInt8Activations)
+            XCTAssertTrue(weight.hasSuffix(".weight"), weight)
+            XCTAssertTrue("\(error)".contains(weight), "\(error)")
+        }
+        XCTAssertTrue(kQuant.quantizedProductWeights.allSatisfy { $0.matrix.decodingPrecision == .float32 }, "nothing changed")
+        let dense = try ModelLoader.load(path: modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf").path)
+        XCTAssertThrowsError(try dense.useDecodingPrecision(.int8)) { error in
+            XCTAssertEqual(error as? DecodingPrecisionError, .noQuantizedWeights(precision: .int8))
+        }
+    }
+}
