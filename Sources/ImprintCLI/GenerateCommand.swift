@@ -11,7 +11,7 @@ struct GenerateCommand: ParsableCommand {
         Each output line is {"completion", "tokens", "finish_reason", "prompt_tokens", "completion_tokens"}, as an \
         OpenAI-compatible server reports them: finish_reason is "stop" (end-of-sequence token) or "length" (--max-tokens \
         or the model's context length reached: prompt and completion together never exceed it). A prompt that fills \
-        the context is refused.
+        the context is refused, and so is one that encodes to no tokens.
         """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -120,6 +120,11 @@ struct GenerateCommand: ParsableCommand {
         } catch GenerationError.promptTooLong(let index, let promptTokens, let contextLength) {
             throw ValidationError("stdin line \(promptLines[index]): the prompt has \(promptTokens) tokens, but the model's context "
                                   + "length is \(contextLength) (prompt and completion together); at most \(contextLength - 1) fit")
+        } catch GenerationError.emptyPrompt(let index) {
+            throw ValidationError("stdin line \(promptLines[index]): the prompt encodes to no tokens; a prompt needs at least one")
+        } catch GenerationError.tokenOutOfRange(let index, let token, let vocabularySize) {
+            throw ValidationError("stdin line \(promptLines[index]): token id \(token) is outside the model's \(vocabularySize)-token "
+                                  + "vocabulary; the tokenizer does not belong to this model")
         }
         for completion in completions {
             print(String(decoding: try encoder.encode(Response(completion)), as: UTF8.self))

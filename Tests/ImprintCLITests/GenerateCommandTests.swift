@@ -46,6 +46,11 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertEqual(tooLong.stdout, "")
         XCTAssertTrue(tooLong.stderr.contains("stdin line 2: the prompt has 16 tokens, but the model's context length is 16"),
                       tooLong.stderr)
+
+        // So is a prompt that encodes to no tokens (this tokenizer adds no BOS): an error naming its line, not a trap.
+        let empty = try imprint(["generate", "--model", model.path, "--jsonl"], input: "{\"prompt\": \"hi\"}\n{\"prompt\": \"\"}\n")
+        XCTAssertEqual(empty.status, 64, empty.stderr)  // ArgumentParser's validation exit code
+        XCTAssertTrue(empty.stderr.contains("stdin line 2: the prompt encodes to no tokens"), empty.stderr)
     }
 
     /// An end-of-sequence token ends a completion with finish_reason "stop", the token included.

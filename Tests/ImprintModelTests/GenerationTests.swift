@@ -123,6 +123,23 @@ final class GenerationTests: XCTestCase {
         }
     }
 
+    /// Prompts come from user text: one that encodes to nothing (an empty text, no BOS) or holds an
+    /// id the embedding table lacks (a tokenizer larger than the model) is a typed error, not a trap.
+    func testEmptyPromptsAndOutOfRangeTokensAreRefused() throws {
+        let model = try load("llama")
+        XCTAssertEqual(model.configuration.vocabularySize, 101)
+        XCTAssertThrowsError(try Generator(model: model).generate(prompts: [[1, 2], []], parameters: .greedy())) { error in
+            XCTAssertEqual(error as? GenerationError, .emptyPrompt(promptIndex: 1))
+            XCTAssertTrue("\(error)".contains("prompt 1 has no tokens"), "\(error)")
+        }
+        for token in [101, -1] {
+            XCTAssertThrowsError(try Generator(model: model).generate(prompts: [[1, 2], [3, token, 4]], parameters: .greedy())) { error in
+                XCTAssertEqual(error as? GenerationError, .tokenOutOfRange(promptIndex: 1, token: token, vocabularySize: 101))
+                XCTAssertTrue("\(error)".contains("token id \(token)") && "\(error)".contains("0..<101"), "\(error)")
+            }
+        }
+    }
+
     func testSamplingParametersOutOfRangeAreNamed() throws {
         let model = try load("llama")
         let cases: [(SamplingParameters, InvalidSamplingParameter)] = [

@@ -54,17 +54,24 @@ public final class Generator {
     ///   - onToken: called after every step for each row with `(rowIndex, token)`; rows are
     ///     numbered `promptIndex * completionsPerPrompt + completion`.
     /// - Throws: `InvalidSamplingParameter` for parameters out of range; `GenerationError.promptTooLong`
-    ///   for a prompt of `contextLength` tokens or more.
+    ///   for a prompt of `contextLength` tokens or more, `.emptyPrompt` for one of no tokens,
+    ///   `.tokenOutOfRange` for a token id outside the model's vocabulary.
     public func generate(prompts: [[Int]], parameters: SamplingParameters, completionsPerPrompt: Int = 1,
                          stopTokenIds: Set<Int>? = nil, decode: (([Int]) -> String)? = nil,
                          onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
         precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
-        precondition(prompts.allSatisfy { !$0.isEmpty }, "every prompt needs at least one token")
         precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
         try parameters.validate()
         let contextLength = model.configuration.maxPositionEmbeddings
         if let index = prompts.firstIndex(where: { $0.count >= contextLength }) {
             throw GenerationError.promptTooLong(promptIndex: index, promptTokens: prompts[index].count, contextLength: contextLength)
+        }
+        if let index = prompts.firstIndex(where: \.isEmpty) { throw GenerationError.emptyPrompt(promptIndex: index) }
+        let vocabularySize = model.configuration.vocabularySize
+        for (index, prompt) in prompts.enumerated() {
+            if let token = prompt.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+                throw GenerationError.tokenOutOfRange(promptIndex: index, token: token, vocabularySize: vocabularySize)
+            }
         }
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
