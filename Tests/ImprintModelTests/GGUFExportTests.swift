@@ -125,6 +125,25 @@ final class GGUFExportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
     }
 
+    /// Special token ids from the configuration, as gguf-py's `SpecialVocab` takes them: a negative
+    /// one (old Llama configs carry `pad_token_id: -1`) is an error naming the key, one past the
+    /// vocabulary is left out.
+    func testConfigurationSpecialTokenIdsOutsideTheVocabulary() throws {
+        var configuration = try loadFixtureModel("llama").configuration
+        let url = try temporaryDirectory().appendingPathComponent("ids.gguf")
+        configuration.padTokenId = -1
+        XCTAssertThrowsError(try GGUFExporter.export(TransformerDecoder(configuration: configuration), tokenizerSource: nil, to: url)) { error in
+            XCTAssertEqual(error as? ModelError, .invalidConfiguration(file: "(model configuration)", key: "pad_token_id",
+                                                                        expected: "a token id >= 0 or none (found -1)"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+        configuration.padTokenId = configuration.vocabularySize
+        try GGUFExporter.export(TransformerDecoder(configuration: configuration), tokenizerSource: nil, to: url)
+        let metadata = try GGUFFile(contentsOf: url).metadata
+        XCTAssertNil(metadata["tokenizer.ggml.padding_token_id"])
+        XCTAssertEqual(try metadata.int("tokenizer.ggml.bos_token_id"), configuration.bosTokenId)
+    }
+
     /// GGUF vocabulary → tokenizer.json (`GGUFTokenizerExport`) → GGUF keys (`GGUFTokenizerMetadata`)
     /// gives the default model's keys back, so an HF export of it converts to GGUF unchanged.
     func testTokenizerMetadataFromAnHFDirectoryEqualsTheGGUFVocabulary() throws {

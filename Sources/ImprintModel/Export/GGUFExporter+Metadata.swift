@@ -78,6 +78,7 @@ extension GGUFExporter {
     /// The source's descriptive `general.*` keys (GGUF sources) and its `tokenizer.*` keys: copied
     /// from a GGUF file, converted from an HF directory (`GGUFTokenizerMetadata`). Special token
     /// ids the tokenizer does not name come from the configuration.
+    /// - Throws: `ModelError.invalidConfiguration` for a negative special token id in the configuration.
     static func tokenizerMetadata(_ source: ModelLoader.Source?, configuration c: ModelConfiguration) throws
         -> (general: [(key: String, value: GGUFValue)], tokenizer: [(key: String, value: GGUFValue)]) {
         var general: [(key: String, value: GGUFValue)] = [], tokenizer: [(key: String, value: GGUFValue)] = []
@@ -95,11 +96,26 @@ extension GGUFExporter {
         case nil:
             break
         }
-        let ids = [("tokenizer.ggml.bos_token_id", c.bosTokenId), ("tokenizer.ggml.eos_token_id", c.eosTokenIds.first),
-                   ("tokenizer.ggml.padding_token_id", c.padTokenId)]
-        for case let (key, id?) in ids where !tokenizer.contains(where: { $0.key == key }) {
-            tokenizer.append((key, .uint32(UInt32(id))))
+        // As gguf-py's `SpecialVocab`: a negative id is an error, one past the vocabulary is left out.
+        let ids = [("tokenizer.ggml.bos_token_id", "bos_token_id", c.bosTokenId),
+                   ("tokenizer.ggml.eos_token_id", "eos_token_id", c.eosTokenIds.first),
+                   ("tokenizer.ggml.padding_token_id", "pad_token_id", c.padTokenId)]
+        for case let (key, configurationKey, id?) in ids where !tokenizer.contains(where: { $0.key == key }) {
+            guard id >= 0 else {
+                throw ModelError.invalidConfiguration(file: configurationFile(source), key: configurationKey,
+                                                      expected: "a token id >= 0 or none (found \(id))")
+            }
+            if id < c.vocabularySize { tokenizer.append((key, .uint32(UInt32(id)))) }
         }
         return (general, tokenizer)
+    }
+
+    /// The file the model configuration came from, for errors.
+    static func configurationFile(_ source: ModelLoader.Source?) -> String {
+        switch source {
+        case .gguf(let url)?: return url.path
+        case .huggingFaceDirectory(let url)?: return url.appendingPathComponent("config.json").path
+        case nil: return "(model configuration)"
+        }
     }
 }
