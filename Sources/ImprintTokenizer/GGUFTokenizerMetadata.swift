@@ -23,6 +23,8 @@ public enum GGUFTokenizerMetadata {
     /// The entries, in the converter's order; empty when the directory has no `tokenizer.json`
     /// and no `tokenizer.model` (a model without a tokenizer).
     /// - Parameter vocabularySize: the model's embedding rows (the token list is padded to it).
+    /// - Throws: `TokenizerError` naming the file and field: a tokenizer that is not byte-level BPE, a
+    ///   pre-tokenizer llama.cpp has no name for, ids outside `0..<max(vocabularySize, tokens)`, malformed merges.
     public static func entries(directory: URL, vocabularySize: Int) throws -> [(key: String, value: GGUFValue)] {
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let path = tokenizerURL.path
@@ -47,12 +49,20 @@ public enum GGUFTokenizerMetadata {
         let pre = try preTokenizerName(tokenizer["pre_tokenizer"], file: path)
 
         let added = (tokenizer["added_tokens"] as? [[String: Any]]) ?? []
+        // Ids index the token list, which is padded to the model's vocabulary: a dense vocabulary fits.
+        let idLimit = max(vocabularySize, vocabulary.count + added.count)
         var byID: [Int: String] = [:]
-        for (token, id) in vocabulary { byID[id] = token }
+        for (token, id) in vocabulary {
+            guard (0..<idLimit).contains(id) else {
+                throw TokenizerError.invalidField(file: path, field: "model.vocab[\(token)]", expected: "an id in 0..<\(idLimit) (found \(id))")
+            }
+            byID[id] = token
+        }
         var types: [Int: Int32] = [:]
         for entry in added {
-            guard let id = entry["id"] as? Int, let content = entry["content"] as? String, id >= 0 else {
-                throw TokenizerError.invalidField(file: path, field: "added_tokens", expected: "entries with an integer id and a content string")
+            guard let id = entry["id"] as? Int, let content = entry["content"] as? String, (0..<idLimit).contains(id) else {
+                throw TokenizerError.invalidField(file: path, field: "added_tokens",
+                                                  expected: "entries with an integer id in 0..<\(idLimit) and a content string")
             }
             byID[id] = content
             types[id] = (entry["special"] as? Bool ?? false) ? 3 : 4

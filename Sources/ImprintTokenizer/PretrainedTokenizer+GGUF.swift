@@ -61,7 +61,7 @@ extension PretrainedTokenizer {
         switch modelType {
         case "gpt2":
             let family = try GGUFBytePairFamily(try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default", file: path)
-            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata),
+            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata, file: path),
                                   ignoreMerges: family.ignoreMerges, byteFallback: false, unknownId: nil, fuseUnknown: false)
             normalizer = family.normalizer
             preTokenizer = family.preTokenizer
@@ -69,6 +69,10 @@ extension PretrainedTokenizer {
             addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? family.addsBOSByDefault
         case "llama":
             let scores = try metadata.floats("tokenizer.ggml.scores")
+            guard scores.count == tokens.count else {
+                throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.scores",
+                                                  expected: "\(tokens.count) entries, one per token (found \(scores.count))")
+            }
             model = BytePairModel(tokens: tokens, vocabulary: vocabulary,
                                   merges: Self.sentencePieceMerges(tokens: tokens, scores: scores, vocabulary: vocabulary),
                                   ignoreMerges: false, byteFallback: true,
@@ -82,7 +86,7 @@ extension PretrainedTokenizer {
             decoder = .sequence(steps)
             addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? true
         case "gemma4":
-            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata),
+            model = BytePairModel(tokens: tokens, vocabulary: vocabulary, merges: try Self.ggufMerges(metadata, file: path),
                                   ignoreMerges: false, byteFallback: true,
                                   unknownId: unknownToken.flatMap { vocabulary[$0] }, fuseUnknown: true)
             normalizer = .replace(pattern: .literal(" "), content: "▁")
@@ -130,12 +134,19 @@ extension PretrainedTokenizer {
     }
 
     /// `tokenizer.ggml.merges` as pairs, each `"left right"` split at its first space.
-    static func ggufMerges(_ metadata: GGUFMetadata) throws -> [(String, String)] {
-        try metadata.strings("tokenizer.ggml.merges").map { line in LiteralText.splitAtFirstSpace(line) ?? (line, "") }
+    /// - Throws: `TokenizerError.invalidField` naming the file and the entry for a merge without a space.
+    static func ggufMerges(_ metadata: GGUFMetadata, file: String) throws -> [(String, String)] {
+        try metadata.strings("tokenizer.ggml.merges").enumerated().map { index, line in
+            guard let pair = LiteralText.splitAtFirstSpace(line) else {
+                throw TokenizerError.invalidField(file: file, field: "tokenizer.ggml.merges[\(index)]", expected: "\"left right\" (found \"\(line)\")")
+            }
+            return pair
+        }
     }
 
     /// Merges for a SentencePiece vocabulary, as transformers' `SentencePieceExtractor` derives them: every split
     /// of a piece into two pieces of the vocabulary, ordered by the merged piece's score (highest first).
+    /// `scores` holds one score per token.
     static func sentencePieceMerges(tokens: [String], scores: [Float], vocabulary: Vocabulary) -> [(String, String)] {
         var candidates: [(left: String, right: String, mergedId: Int, score: Float)] = []
         for (id, token) in tokens.enumerated() {
@@ -145,7 +156,7 @@ extension PretrainedTokenizer {
                 let left = String(String.UnicodeScalarView(scalars[..<cut]))
                 let right = String(String.UnicodeScalarView(scalars[cut...]))
                 if vocabulary[left] != nil && vocabulary[right] != nil {
-                    candidates.append((left, right, id, id < scores.count ? scores[id] : 0))
+                    candidates.append((left, right, id, scores[id]))
                 }
             }
         }
