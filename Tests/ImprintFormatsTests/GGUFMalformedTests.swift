@@ -148,6 +148,22 @@ final class GGUFMalformedTests: XCTestCase {
         builder.tensorInfo("odd", dimensions: [33], type: GGMLType.q8_0.rawValue, offset: 0)
         assertFormatError(try parse(builder.bytes), mentions: ["dimension 0 of tensor odd", "block size 32", "33"])
 
+        // K-quant and IQ4_XS rows hold whole 256-value super-blocks.
+        for type in [GGMLType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_XS] {
+            builder = GGUFBuilder()
+            builder.header(tensorCount: 1, metadataCount: 0)
+            builder.tensorInfo("short_rows", dimensions: [128, 2], type: type.rawValue, offset: 0)
+            assertFormatError(try parse(builder.bytes), mentions: ["dimension 0 of tensor short_rows", "\(type) block size 256", "128"])
+        }
+
+        // A Q6_K tensor [2, 256] needs 2 · 210 bytes; one byte fewer is out of bounds.
+        builder = GGUFBuilder()
+        builder.header(tensorCount: 1, metadataCount: 0)
+        builder.tensorInfo("q6", dimensions: [256, 2], type: GGMLType.q6_K.rawValue, offset: 0)
+        builder.pad(to: 32)
+        builder.bytes += [UInt8](repeating: 0, count: 2 * 210 - 1)
+        assertFormatError(try parse(builder.bytes), mentions: ["q6", "0..<420", "within 0..<419"])
+
         builder = GGUFBuilder()
         builder.header(tensorCount: 1, metadataCount: 0)
         builder.tensorInfo("five", dimensions: [1, 1, 1, 1, 1], type: GGMLType.f32.rawValue, offset: 0)
