@@ -22,14 +22,11 @@ final class BytePairModel: @unchecked Sendable {
     private let scalarIds: [UInt32: Int32]
     /// `byteIds[b]` is the id of `<0xNN>` (byte fallback) or -1.
     private let byteIds: [Int32]
-    private var cache: [ExactText: [Int32]] = [:]
-    /// Byte-level words keyed by their raw text (see `encodeByteLevel`).
-    private var byteLevelCache: [ExactText: [Int32]] = [:]
-    private let cacheLock = NSLock()
-    private static let cacheCapacity = 10_000
-    /// Words longer than this (in UTF-8 bytes) are not cached, as HF's BPE cache skips them: whole texts reach the
+    /// Words longer than 256 UTF-8 bytes are not cached, as HF's BPE cache skips them: whole texts reach the
     /// model as one word in Gemma-style vocabularies.
-    private static let longestCachedWord = 256
+    private let cache = WordCache(longestWord: 256)
+    /// Byte-level words keyed by their raw text (see `encodeByteLevel`).
+    private let byteLevelCache = WordCache(longestWord: 256)
 
     /// Builds the model from `tokens` (by id) and merges given as pairs of token strings, in rank order.
     /// Merges whose parts or result are not in the vocabulary are skipped, as HF does with `ignore`-less loads.
@@ -72,41 +69,17 @@ final class BytePairModel: @unchecked Sendable {
             output.append(id)
             return
         }
-        cacheLock.lock()
-        let cached = cache[ExactText(word)]
-        cacheLock.unlock()
-        if let cached {
-            for id in cached { output.append(Int(id)) }
-            return
-        }
-        let ids = merge(word)
-        if word.utf8.count <= Self.longestCachedWord {
-            cacheLock.lock()
-            if cache.count < Self.cacheCapacity { cache[ExactText(word)] = ids }
-            cacheLock.unlock()
-        }
-        for id in ids { output.append(Int(id)) }
+        cache.append(word, to: &output, encode: merge)
     }
 
     /// Appends the ids of a byte-level word given as raw text: the same as `encode(ByteLevelAlphabet.encode(word))`,
     /// with the cache keyed by the raw text so that hits skip the byte-level mapping.
     func encodeByteLevel(_ word: String, into output: inout [Int]) {
-        cacheLock.lock()
-        let cached = byteLevelCache[ExactText(word)]
-        cacheLock.unlock()
-        if let cached {
-            for id in cached { output.append(Int(id)) }
-            return
+        byteLevelCache.append(word, to: &output) { word in
+            let encoded = ByteLevelAlphabet.encode(word[...])
+            if ignoreMerges, let id = vocabulary[encoded] { return [Int32(id)] }
+            return merge(encoded)
         }
-        let encoded = ByteLevelAlphabet.encode(word[...])
-        let ids: [Int32]
-        if ignoreMerges, let id = vocabulary[encoded] { ids = [Int32(id)] } else { ids = merge(encoded) }
-        if word.utf8.count <= Self.longestCachedWord {
-            cacheLock.lock()
-            if byteLevelCache.count < Self.cacheCapacity { byteLevelCache[ExactText(word)] = ids }
-            cacheLock.unlock()
-        }
-        for id in ids { output.append(Int(id)) }
     }
 
     /// The initial symbols of `word`: one per scalar, byte tokens or the unknown token for missing scalars.

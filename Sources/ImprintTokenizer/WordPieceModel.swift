@@ -12,9 +12,7 @@ final class WordPieceModel: @unchecked Sendable {
     let unknownId: Int
     let continuingSubwordPrefix: String
     let maxInputCharactersPerWord: Int
-    private var cache: [ExactText: [Int32]] = [:]
-    private let cacheLock = NSLock()
-    private static let cacheCapacity = 10_000
+    private let cache = WordCache()
 
     init(tokens: [String], vocabulary: Vocabulary, unknownId: Int, continuingSubwordPrefix: String = "##",
          maxInputCharactersPerWord: Int = 100) {
@@ -27,18 +25,7 @@ final class WordPieceModel: @unchecked Sendable {
 
     /// Appends the ids of `word` to `output`.
     func encode(_ word: String, into output: inout [Int]) {
-        cacheLock.lock()
-        let cached = cache[ExactText(word)]
-        cacheLock.unlock()
-        if let cached {
-            for id in cached { output.append(Int(id)) }
-            return
-        }
-        let ids = pieces(of: word)
-        cacheLock.lock()
-        if cache.count < Self.cacheCapacity { cache[ExactText(word)] = ids }
-        cacheLock.unlock()
-        for id in ids { output.append(Int(id)) }
+        cache.append(word, to: &output, encode: pieces)
     }
 
     /// The ids of `word`, longest pieces first.
