@@ -73,13 +73,7 @@ indirect enum PreTokenizer: Sendable {
             let value = scalar.value
             return (33...47).contains(value) || (58...64).contains(value) || (91...96).contains(value) || (123...126).contains(value)
         }
-        switch scalar.properties.generalCategory {
-        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            return true
-        default:
-            return false
-        }
+        return scalar.isInPunctuationCategory
     }
 
     /// Splits `text` at the matches of `pattern`.

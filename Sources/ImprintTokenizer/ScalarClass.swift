@@ -37,3 +37,16 @@ enum ScalarClass: UInt8 {
         }
     }
 }
+
+extension Unicode.Scalar {
+    /// Whether the scalar is in a Unicode punctuation category (`P*`: Pc, Pd, Ps, Pe, Pi, Pf, Po), regex `\p{P}`.
+    var isInPunctuationCategory: Bool {
+        switch properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return true
+        default:
+            return false
+        }
+    }
+}

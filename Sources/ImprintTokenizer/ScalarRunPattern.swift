@@ -149,14 +149,7 @@ enum ScalarSet: Sendable, Equatable {
         switch self {
         case .whitespace: return ScalarClass.of(scalar).isWhitespace
         case .letters: return ScalarClass.of(scalar) == .letter
-        case .punctuation:
-            switch scalar.properties.generalCategory {
-            case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                 .initialPunctuation, .finalPunctuation, .otherPunctuation:
-                return true
-            default:
-                return false
-            }
+        case .punctuation: return scalar.isInPunctuationCategory
         case .ranges(let ranges, let ascii):
             let value = scalar.value
             if value < 128 { return ascii.contains(value) }
