@@ -131,15 +131,22 @@ final class ModelLoadingErrorTests: XCTestCase {
         }
     }
 
+    /// A copy of the GGUF fixture at `name` with the uint32 metadata value of `key` changed in place
+    /// from `old` to `new` (the key is followed by its value type, 4 for uint32, and the value).
+    func ggufCopy(_ name: String, setting key: String, from old: UInt32, to new: UInt32) throws -> String {
+        var gguf = try Data(contentsOf: modelFixtures.appendingPathComponent(name))
+        let end = try XCTUnwrap(gguf.range(of: Data(key.utf8)), key).upperBound
+        func bytes(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        XCTAssertEqual(Array(gguf[end..<(end + 8)]), bytes(4) + bytes(old), key)
+        gguf.replaceSubrange((end + 4)..<(end + 8), with: bytes(new))
+        let path = directory.appendingPathComponent("\(key)-\(new).gguf").path
+        try gguf.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// A GGUF whose metadata promises a layer it does not hold names the missing GGUF tensor.
     func testMissingGGUFTensorIsNamed() throws {
-        // block_count 2 → 3 in place: the key, its value type (uint32, 4) and the value.
-        var gguf = try Data(contentsOf: modelFixtures.appendingPathComponent("llama/llama-f32.gguf"))
-        let key = gguf.range(of: Data("llama.block_count".utf8))!
-        XCTAssertEqual(Array(gguf[key.upperBound..<(key.upperBound + 8)]), [4, 0, 0, 0, 2, 0, 0, 0])
-        gguf[key.upperBound + 4] = 3
-        let path = directory.appendingPathComponent("three-layers.gguf").path
-        try gguf.write(to: URL(fileURLWithPath: path))
+        let path = try ggufCopy("llama/llama-f32.gguf", setting: "llama.block_count", from: 2, to: 3)
         for keepQuantized in [false, true] {
             XCTAssertThrowsError(try ModelLoader.load(path: path, keepQuantized: keepQuantized)) { error in
                 guard case let ModelError.missingTensor(file, key, _) = error else { return XCTFail("\(error)") }
@@ -151,13 +158,8 @@ final class ModelLoadingErrorTests: XCTestCase {
 
     /// A quantized matrix whose shape does not fit the configuration is refused before any use.
     func testKeptQuantizedShapeMismatchIsNamed() throws {
-        // feed_forward_length 128 → 96 in place: the kept-quantized gate projection no longer fits.
-        var gguf = try Data(contentsOf: modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf"))
-        let key = gguf.range(of: Data("llama.feed_forward_length".utf8))!
-        XCTAssertEqual(Array(gguf[key.upperBound..<(key.upperBound + 8)]), [4, 0, 0, 0, 128, 0, 0, 0])
-        gguf[key.upperBound + 4] = 96
-        let path = directory.appendingPathComponent("narrow.gguf").path
-        try gguf.write(to: URL(fileURLWithPath: path))
+        // The kept-quantized gate projection [128, 64] no longer fits.
+        let path = try ggufCopy("llama/llama-q8_0.gguf", setting: "llama.feed_forward_length", from: 128, to: 96)
         XCTAssertThrowsError(try ModelLoader.load(path: path, keepQuantized: true)) { error in
             guard case let ModelError.shapeMismatch(_, key, expected, found) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(key.hasSuffix("ffn_gate.weight"), key)
