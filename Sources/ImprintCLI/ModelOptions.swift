@@ -26,7 +26,7 @@ struct ModelOptions: ParsableArguments {
         return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 
-    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's Q8_0/Q4_x matrices
+    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's block-quantized matrices
     /// quantized, as `decoding` other than float32 does (`--decode int8`: llama.cpp's int8 activations).
     func loadModel(keepQuantized: Bool = false, decoding: DecodingPrecision = .float32) throws -> TransformerDecoder {
         let path = modelPath

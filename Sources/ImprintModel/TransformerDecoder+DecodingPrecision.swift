@@ -14,8 +14,9 @@ extension TransformerDecoder {
 
     /// Runs every product with a block-quantized weight in `precision` from now on (prompt and
     /// decoding alike): `.int8` quantizes the activations as llama.cpp's CPU backend does, so that a
-    /// model loaded with `keepQuantized` from a Q8_0 / Q4_0 / Q4_1 GGUF file computes llama.cpp's
-    /// logits for that file (`DecodingPrecision`). Float32 weights, LoRA updates, embeddings
+    /// model loaded with `keepQuantized` from a Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 or IQ4_NL GGUF file
+    /// multiplies as llama.cpp does (`DecodingPrecision`); its logits equal llama.cpp's only where
+    /// every other operation does too (Docs/GGUFExport.md, Int8 decoding). Float32 weights, LoRA updates, embeddings
     /// lookups, attention and norms keep float32. Returns the number of matrices set.
     /// - Throws: `DecodingPrecisionError.unsupportedFormat` naming the first weight whose format has
     ///   no int8 product (nothing is changed then), `.noQuantizedWeights` when `.int8` is asked of a

@@ -90,7 +90,7 @@ public enum GGUFModelLoader {
     /// - Parameter keepQuantized: keep block-quantized matrices (projections, embeddings: any
     ///   `QuantizedMatrix.Format`, i.e. Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K … Q6_K, IQ4_NL, IQ4_XS)
     ///   as they are in the file, as frozen weights, instead of dequantizing them to float32: the
-    ///   same values, a quarter to a seventh of the memory, faster decoding. Other tensors are
+    ///   same values, a quarter (Q8_0) to a twelfth (Q2_K) of the memory, faster decoding. Other tensors are
     ///   dequantized to float32 parameters.
     /// - Throws: `ModelError.unknownArchitecture`; `.unsupportedTensors` for tensors the
     ///   architecture does not have (a variant Imprint does not implement, e.g. mixture of experts);
