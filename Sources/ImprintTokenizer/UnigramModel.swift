@@ -106,15 +106,17 @@ final class UnigramModel: @unchecked Sendable {
                 }
             }
         }
-        // Backtrack; a run of unknown scalars becomes one stretch.
+        // Backtrack; a run of unknown nodes (scalars no piece covers, or the unknown piece itself) becomes one
+        // stretch, as HF's `fuse_unk` and llama.cpp do.
         var reversed: [(id: Int, range: Range<Int>)] = []
         var end = scalars.count
         while end > 0 {
             let node = best[end]!
-            if node.id == unknownMarker, let last = reversed.last, last.id == unknownMarker, last.range.lowerBound == end {
+            let isUnknown = node.id == unknownMarker || node.id == unknownId
+            if isUnknown, let last = reversed.last, last.id == unknownMarker {
                 reversed[reversed.count - 1].range = node.start..<last.range.upperBound
             } else {
-                reversed.append((node.id, node.start..<end))
+                reversed.append((isUnknown ? unknownMarker : node.id, node.start..<end))
             }
             end = node.start
         }
@@ -130,10 +132,16 @@ final class UnigramModel: @unchecked Sendable {
         return ids
     }
 
-    /// An unknown stretch: its byte tokens (with byte fallback, when all exist), else the unknown id, else nothing.
+    /// An unknown stretch, looked up as HF does: the piece it spells (the unknown piece alone), else its byte tokens
+    /// (with byte fallback, when all exist), else the unknown id, else nothing.
     private func appendUnknown(_ scalars: ArraySlice<Unicode.Scalar>, to ids: inout [Int32]) {
+        let text = String(String.UnicodeScalarView(scalars))
+        if let id = pieceIds[text] {
+            ids.append(Int32(id))
+            return
+        }
         if byteFallback {
-            let bytes = String(String.UnicodeScalarView(scalars)).utf8
+            let bytes = text.utf8
             let byteIds = bytes.map { pieceIds[Self.byteToken($0)] }
             if byteIds.allSatisfy({ $0 != nil }) {
                 ids.append(contentsOf: byteIds.map { Int32($0!) })

@@ -26,7 +26,8 @@ final class UnigramTests: XCTestCase {
         XCTAssertEqual(charsMap.normalize("\u{FF21}\u{301}"), "A")
     }
 
-    /// A tiny model: "a" and "b" alone, "ab" scored above their sum; "x" has no piece.
+    /// A tiny model: "a" and "b" alone, "ab" scored above their sum; "x" has no piece. The expected ids below are
+    /// what HF `tokenizers` 0.23.3 `models.Unigram` gives for the same vocabulary.
     func model(byteFallback: Bool) -> UnigramModel {
         var tokens = ["<unk>", "a", "b", "ab"]
         var scores: [Double?] = [0, -2, -2, -3]
@@ -44,6 +45,9 @@ final class UnigramTests: XCTestCase {
         XCTAssertEqual(unigram.pieces(of: "axx\u{2603}b"), [1, 0, 2])
         XCTAssertEqual(unigram.unknownScore, -13)
         XCTAssertEqual(unigram.pieces(of: ""), [])
+        // The unknown piece's own text fuses with the unknown scalars beside it.
+        XCTAssertEqual(unigram.pieces(of: "<unk>"), [0])
+        XCTAssertEqual(unigram.pieces(of: "a<unk>x"), [1, 0])
     }
 
     func testByteFallbackSpellsUnknownRunsAsBytesWhenAllExist() {
