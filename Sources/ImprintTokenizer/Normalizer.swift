@@ -2,7 +2,8 @@ import Foundation
 
 /// Rewrites text before pre-tokenization (HF `tokenizers` normalizers).
 ///
-/// Supported: `NFC`, `NFD`, `NFKC`, `NFKD`, `Lowercase`, `Prepend`, `Replace`, `Strip`, `BertNormalizer`, `Sequence`.
+/// Supported: `NFC`, `NFD`, `NFKC`, `NFKD`, `Lowercase`, `Prepend`, `Replace`, `Strip`, `BertNormalizer`,
+/// `Precompiled` (SentencePiece's charsmap), `Sequence`.
 indirect enum Normalizer: Sendable {
     case nfc, nfd, nfkc, nfkd
     case lowercase
@@ -14,6 +15,8 @@ indirect enum Normalizer: Sendable {
     case strip(left: Bool, right: Bool)
     /// BERT's cleaning, CJK spacing, accent stripping and lowercasing (see `BertNormalization`).
     case bert(BertNormalization)
+    /// SentencePiece's compiled normalization rules (see `PrecompiledCharsMap`).
+    case precompiled(PrecompiledCharsMap)
     case sequence([Normalizer])
 
     func apply(_ text: String) -> String {
@@ -39,6 +42,8 @@ indirect enum Normalizer: Sendable {
             return String(scalars)
         case .bert(let normalization):
             return normalization.apply(text)
+        case .precompiled(let charsMap):
+            return charsMap.normalize(text)
         case .sequence(let steps):
             return steps.reduce(text) { $1.apply($0) }
         }

@@ -22,6 +22,7 @@ extension PretrainedTokenizer {
     /// - `gemma4`: BPE over raw UTF-8 with the file's merges, spaces as `▁`, no prefix space, `<0xNN>` byte
     ///   fallback (transformers' `GemmaTokenizer`).
     /// - `bert`: WordPiece with BERT's normalizer and pre-tokenizer (`PretrainedTokenizer+GGUFWordPiece.swift`).
+    /// - `t5`: SentencePiece Unigram with the file's precompiled charsmap (`PretrainedTokenizer+GGUFUnigram.swift`).
     ///
     /// Special tokens follow llama.cpp (src/llama-vocab.cpp): `tokenizer.ggml.add_bos_token` and `add_eos_token`
     /// when present; otherwise SentencePiece adds BOS, byte-level BPE adds BOS only for the pre-tokenizers llama.cpp
@@ -35,6 +36,10 @@ extension PretrainedTokenizer {
         let modelType = try metadata.string("tokenizer.ggml.model")
         if modelType == "bert" {
             try self.init(ggufWordPiece: file)
+            return
+        }
+        if modelType == "t5" {
+            try self.init(ggufUnigram: file)
             return
         }
         let tokens = try metadata.strings("tokenizer.ggml.tokens")

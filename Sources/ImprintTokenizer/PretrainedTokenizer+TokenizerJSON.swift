@@ -51,6 +51,7 @@ extension PretrainedTokenizer {
         switch modelType {
         case "BPE": model = .bytePair(try Self.bytePairModel(modelFields))
         case "WordPiece": model = .wordPiece(try Self.wordPieceModel(modelFields))
+        case "Unigram": model = .unigram(try Self.unigramModel(modelFields))
         default: throw TokenizerError.unsupportedType(file: file, field: "model.type", type: modelType)
         }
         let normalizer = try root.optionalObject("normalizer").map(Self.normalizer)
@@ -109,6 +110,34 @@ extension PretrainedTokenizer {
         return WordPieceModel(tokens: tokens, vocabulary: vocabulary, unknownId: unknownId,
                               continuingSubwordPrefix: try fields.optionalString("continuing_subword_prefix") ?? "##",
                               maxInputCharactersPerWord: maximumCharacters)
+    }
+
+    /// A `Unigram` model (SentencePiece: T5, XLM-R, mBART): `vocab` as `[piece, score]` pairs in id order, `unk_id`,
+    /// `byte_fallback`.
+    static func unigramModel(_ fields: JSONFields) throws -> UnigramModel {
+        var tokens: [String] = []
+        var scores: [Double?] = []
+        for (index, entry) in try fields.array("vocab").enumerated() {
+            guard case .array(let pair) = entry, pair.count == 2, case .string(let piece) = pair[0],
+                  let score = pair[1].numericValue, pair[1].isNumber else {
+                throw TokenizerError.invalidField(file: fields.file, field: "\(fields.fieldPath("vocab"))[\(index)]", expected: "[piece, score]")
+            }
+            tokens.append(piece)
+            scores.append(score)
+        }
+        var unknownId: Int?
+        switch fields.object["unk_id"] {
+        case nil, .some(.none):
+            unknownId = nil
+        default:
+            let id = try fields.int("unk_id")
+            guard id >= 0 && id < tokens.count else {
+                throw TokenizerError.invalidField(file: fields.file, field: fields.fieldPath("unk_id"), expected: "an id below \(tokens.count)")
+            }
+            unknownId = id
+        }
+        return UnigramModel(tokens: tokens, scores: scores, unknownId: unknownId,
+                            byteFallback: try fields.bool("byte_fallback", default: false))
     }
 
     static func bytePairModel(_ fields: JSONFields) throws -> BytePairModel {
@@ -177,6 +206,12 @@ extension PretrainedTokenizer {
         case "Replace": return .replace(pattern: try pattern(fields), content: try fields.string("content"))
         case "Strip":
             return .strip(left: try fields.bool("strip_left", default: true), right: try fields.bool("strip_right", default: true))
+        case "Precompiled":
+            let field = fields.fieldPath("precompiled_charsmap")
+            guard let blob = Data(base64Encoded: try fields.string("precompiled_charsmap")) else {
+                throw TokenizerError.invalidField(file: fields.file, field: field, expected: "a base64 SentencePiece charsmap")
+            }
+            return .precompiled(try PrecompiledCharsMap(Array(blob), file: fields.file, field: field))
         case "Sequence": return .sequence(try fields.objects("normalizers").map(normalizer))
         default: throw TokenizerError.unsupportedType(file: fields.file, field: fields.fieldPath("type"), type: type)
         }

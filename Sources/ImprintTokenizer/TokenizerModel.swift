@@ -1,13 +1,16 @@
-/// The model that turns one pre-tokenized word into ids (HF `tokenizers` `models`): byte-pair merges or WordPiece.
+/// The model that turns one pre-tokenized word into ids (HF `tokenizers` `models`): byte-pair merges, WordPiece or
+/// SentencePiece Unigram.
 enum TokenizerModel: Sendable {
     case bytePair(BytePairModel)
     case wordPiece(WordPieceModel)
+    case unigram(UnigramModel)
 
     /// The token of every id.
     var tokens: [String] {
         switch self {
         case .bytePair(let model): return model.tokens
         case .wordPiece(let model): return model.tokens
+        case .unigram(let model): return model.tokens
         }
     }
 
@@ -16,6 +19,7 @@ enum TokenizerModel: Sendable {
         switch self {
         case .bytePair(let model): return model.vocabulary
         case .wordPiece(let model): return model.vocabulary
+        case .unigram(let model): return model.vocabulary
         }
     }
 
@@ -31,6 +35,7 @@ enum TokenizerModel: Sendable {
         switch self {
         case .bytePair(let model): model.encode(word, into: &output)
         case .wordPiece(let model): model.encode(word, into: &output)
+        case .unigram(let model): model.encode(word, into: &output)
         }
     }
 }

@@ -94,6 +94,23 @@ final class GGUFVocabularyTests: XCTestCase {
         try check("bert-bge", gguf: "llama-cpp-vocab/ggml-vocab-bert-bge.gguf", script: "scripts/fetch-test-vocabularies.sh")
     }
 
+    /// SentencePiece Unigram (`t5`) with XLM-R's precompiled charsmap; the corpus plus the llama-spm and bert-bge
+    /// `.inp` texts (llama.cpp itself agrees with the recorded ids on all of them, see make_vocabulary_fixtures.py).
+    func testNomicBertMoEUnigram() throws {
+        try check("nomic-bert-moe", gguf: "llama-cpp-vocab/ggml-vocab-nomic-bert-moe.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        let tokenizer = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-nomic-bert-moe.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
+        let expected = try TestResources.json(RecordedEncodings.self, "expected/nomic-bert-moe.json")
+        let normalized = try XCTUnwrap(expected.normalized)
+        for (text, reference) in zip(expected.texts, normalized) {
+            XCTAssertEqual(tokenizer.normalizer?.apply(text).unicodeScalars.map(\.value), reference.unicodeScalars.map(\.value),
+                           "nomic-bert-moe: normalization of \(text.debugDescription)")
+        }
+        // XLM-R: BOS and EOS around the ids, `<mask>` swallows the space on its left.
+        XCTAssertEqual(tokenizer.encode("Hello world"), [0, 35378, 8999, 2])
+        XCTAssertEqual(tokenizer.encode("a <mask>", addSpecialTokens: false), tokenizer.encode("a", addSpecialTokens: false) + [250001])
+        XCTAssertEqual(tokenizer.decode(tokenizer.encode("Hello world"), skipSpecialTokens: true), "Hello world")
+    }
+
     /// A vocabulary piece that begins with U+FEFF is that piece, not byte fallback (the GGUF string keeps it).
     func testByteOrderMarkPieces() throws {
         let llama = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-llama-spm.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")

@@ -52,4 +52,6 @@ struct RecordedEncodings: Decodable {
     let ids_with_special: [[Int]]
     let decoded: [String]
     let decoded_skipping_special: [String]
+    /// The normalizer's output (SentencePiece Unigram vocabularies only).
+    let normalized: [String]?
 }

@@ -46,6 +46,7 @@ final class TokenizerJSONTests: XCTestCase {
     func testMetaspace() throws { try check("metaspace") }
     func testOtherComponents() throws { try check("components") }
     func testWhitespaceAndNFD() throws { try check("whitespace") }
+    func testUnigramWithPrecompiledCharsMap() throws { try check("unigram") }
 
     /// A vocabulary holding both "é" and "e\u{301}" keeps both tokens (Foundation's JSON would merge the keys).
     func testCanonicallyEquivalentTokensStayDistinct() throws {
@@ -93,8 +94,11 @@ final class TokenizerJSONTests: XCTestCase {
         }
         XCTAssertEqual(error(of: "[1]"), .invalidField(file: "bad.json", field: "(root)", expected: "a JSON object"))
         XCTAssertEqual(error(of: "{}"), .missingField(file: "bad.json", field: "model"))
-        XCTAssertEqual(error(of: #"{"model": {"type": "Unigram"}}"#),
-                       .unsupportedType(file: "bad.json", field: "model.type", type: "Unigram"))
+        XCTAssertEqual(error(of: #"{"model": {"type": "WordLevel"}}"#),
+                       .unsupportedType(file: "bad.json", field: "model.type", type: "WordLevel"))
+        XCTAssertEqual(error(of: #"{"model": {"type": "Unigram"}}"#), .missingField(file: "bad.json", field: "model.vocab"))
+        XCTAssertEqual(error(of: #"{"model": {"type": "Unigram", "vocab": [["a", "x"]]}}"#),
+                       .invalidField(file: "bad.json", field: "model.vocab[0]", expected: "[piece, score]"))
         let model = #""model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}"#
         XCTAssertEqual(error(of: "{\(model), \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"UnicodeScripts\"}]}}"),
                        .unsupportedType(file: "bad.json", field: "pre_tokenizer.pretokenizers[0].type", type: "UnicodeScripts"))

@@ -8,11 +8,16 @@ tokens, our own, so they are committed) and a tokenizer_config.json. `expected/t
 the ids HF `tokenizers` produces for every corpus text (with and without special tokens), the decoded texts, and
 decodes of id prefixes that cut multi-byte characters (invalid/partial UTF-8).
 
+`tokenizer-json/unigram/` is a SentencePiece Unigram with a small precompiled charsmap built here (`charsmap`);
+`expected/precompiled-charsmap.json` holds that charsmap and HF's `Precompiled` normalization of every text.
+
 Run from the repository root:
-/work/.venv-ref/bin/python Tests/ImprintTokenizerTests/Fixtures/make_tokenizer_json_fixtures.py
+/work/.venv-ref/bin/python Tests/ImprintTokenizerTests/Fixtures/make_tokenizer_json_fixtures.py [NAME ...]
 """
+import base64
 import json
 import os
+import sys
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -73,8 +78,89 @@ def sentencepiece_bpe(normalizer, pre_tokenizer, decoder, vocab_size=500):
     return tok
 
 
+# Rules of the small SentencePiece charsmap built below: fullwidth letters, ligatures, superscripts and odd spaces
+# as NFKC folds them, a two-scalar key ("e" + combining acute) and keys that are prefixes of others ("A", "AB").
+CHARSMAP_RULES = [(chr(0xFF21 + i), chr(0x41 + i)) for i in range(26)] + [(chr(0xFF41 + i), chr(0x61 + i)) for i in range(26)] + [
+    ("\ufb01", "fi"), ("\ufb00", "ff"), ("\u00b2", "2"), ("\u00b3", "3"), ("\t", " "), ("\n", " "), ("\r", " "),
+    ("\u3000", " "), ("\u00a0", " "), ("\u200d", " "), ("e\u0301", "\u00e9"), ("A", "A"), ("AB", "ab"),
+    ("\uff01", "!"), ("\uff0c", ","), ("\u2019", "'"),
+]
+CHARSMAP_TEXTS = ["AB AC ABC", "\uff21\u0301 e\u0301 \u00e9", "x\u200dy", "ﬁﬀ²³", "\ufb01\u0301\u0302\u0303"]
+
+
+def charsmap(rules):
+    """A SentencePiece precompiled_charsmap: the size of an XOR double-array trie over the keys' UTF-8 bytes, the
+    trie (a unit per node: label, leaf bit, offset to its children's base; a value unit at a leaf's base) and the
+    NUL-terminated replacements."""
+    pool = bytearray()
+    trie = {}
+    for key, replacement in rules:
+        node = trie
+        for byte in key.encode("utf-8"):
+            node = node.setdefault(byte, {})
+        node[-1] = len(pool)
+        pool += replacement.encode("utf-8") + b"\0"
+    units = {}
+    used = {0}
+    bases = []
+    queue = [(trie, 0)]
+    while queue:
+        node, index = queue.pop(0)
+        labels = sorted(k for k in node if k >= 0)
+        base = 1
+        while base in used or any((base ^ c) in used for c in labels):
+            base += 1
+        used.add(base)
+        used.update(base ^ c for c in labels)
+        bases.append(base)
+        units[index] = units.get(index, 0) | ((index ^ base) << 10)
+        if -1 in node:
+            units[base] = node[-1] | (1 << 31)
+        for c in labels:
+            units[base ^ c] = c | ((1 << 8) if -1 in node[c] else 0)
+            queue.append((node[c], base ^ c))
+    # HF reads base ^ byte for any byte without bounds checks: every base's 256 slots must exist.
+    array = [units.get(i, 0) for i in range(max(max(units), max(b | 0xFF for b in bases)) + 1)]
+    trie_bytes = b"".join(u.to_bytes(4, "little") for u in array)
+    return len(trie_bytes).to_bytes(4, "little") + trie_bytes + bytes(pool)
+
+
+def unigram():
+    """A SentencePiece Unigram shaped like XLM-R's tokenizer.json (transformers' SpmConverter), with the charsmap
+    above, byte fallback and a <mask> that strips on its left."""
+    precompiled = normalizers.Precompiled(charsmap(CHARSMAP_RULES))
+    normalizer = normalizers.Sequence([precompiled, normalizers.Strip(left=False, right=True),
+                                       normalizers.Replace(Regex(" {2,}"), "▁")])
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    trainer = trainers.UnigramTrainer(vocab_size=400, special_tokens=specials, unk_token="<unk>", show_progress=False,
+                                      initial_alphabet=[f"<0x{b:02X}>" for b in range(256)], max_piece_length=8)
+    tok.train_from_iterator(TRAINING, trainer)
+    state = json.loads(tok.to_str())
+    vocab = [tuple(entry) for entry in state["model"]["vocab"]]
+    # Byte pieces for byte fallback, scored below every learned piece.
+    lowest = min(score for _, score in vocab)
+    known = {piece for piece, _ in vocab}
+    vocab += [(f"<0x{b:02X}>", lowest - 1) for b in range(256) if f"<0x{b:02X}>" not in known]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=3, byte_fallback=True))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Sequence([decoders.ByteFallback(), decoders.Metaspace(replacement="▁", prepend_scheme="always")])
+    tok.add_special_tokens([AddedToken(t, normalized=False) for t in specials])
+    tok.add_special_tokens([AddedToken("<mask>", lstrip=True, normalized=False)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    for text in CHARSMAP_TEXTS:
+        print("charsmap:", repr(text), "->", repr(precompiled.normalize_str(text)))
+    return tok
+
+
 def build():
     built = {}
+
+    built["unigram"] = (unigram(), {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"},
+                        "strings")
 
     tok = byte_level_bpe(pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
@@ -142,12 +228,19 @@ def build():
 
 
 def main():
-    texts = CORPUS + EXTRA
+    only = sys.argv[1:]
+    texts = CORPUS + EXTRA + CHARSMAP_TEXTS
+    with open(os.path.join(HERE, "expected", "precompiled-charsmap.json"), "w", encoding="utf-8") as f:
+        precompiled = normalizers.Precompiled(charsmap(CHARSMAP_RULES))
+        json.dump({"charsmap": base64.b64encode(charsmap(CHARSMAP_RULES)).decode(), "texts": texts,
+                   "normalized": [precompiled.normalize_str(t) for t in texts]}, f, ensure_ascii=False)
     for name, (tok, config, merge_style) in build().items():
+        if only and name not in only:
+            continue
         directory = os.path.join(HERE, "tokenizer-json", name)
         os.makedirs(directory, exist_ok=True)
         state = json.loads(tok.to_str())
-        if merge_style == "strings":
+        if merge_style == "strings" and "merges" in state["model"]:
             state["model"]["merges"] = [" ".join(m) if isinstance(m, list) else m for m in state["model"]["merges"]]
         with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
             json.dump(state, f, ensure_ascii=False)

@@ -16,7 +16,13 @@ unless every vector agrees, then records ids for corpus.json and for the .inp te
 conversion (which drops Llama 3's BOS): tokenizer.ggml.add_bos_token/add_eos_token when present, otherwise BOS for
 SentencePiece, for the Llama 3 pre-tokenizer and for Gemma 4 (always), and CLS ... SEP for WordPiece.
 
+nomic-bert-moe (tokenizer.ggml.model t5, SentencePiece Unigram, no vectors) is rebuilt as XLM-R's tokenizer.json
+(build_unigram) and records the corpus, the llama-spm and bert-bge .inp texts and EXTRA_TEXTS; with LLAMA_TOKENIZE
+set to a build of scripts/llama-cpp/llama_tokenize.cpp, llama.cpp's own ids are compared too (86 of the 88 texts agree,
+all but the two EXTRA_TEXTS explained there).
+
 Run from the repository root: /work/.venv-ref/bin/python Tests/ImprintTokenizerTests/Fixtures/make_vocabulary_fixtures.py
+[NAME ...] (all vocabularies when no name is given)
 """
 import json
 import os
@@ -41,6 +47,14 @@ DEEPSEEK_LLM_LETTERS = (
     "\u1f5f-\u1f7dᾀ-ᾴᾶ-ᾼ\u1fbeῂ-ῄῆ-ῌ\u1fd0-\u1fd3\u1fd6-\u1fdbῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤ\u2126ℨ\u212a-\u212d"
     "ℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+")
 LLAMA3_PRE = ("llama-bpe", "llama3", "llama-v3")
+# Vocabularies without vectors of their own also record the .inp texts of these.
+BORROWED_TEXTS = {"nomic-bert-moe": ["llama-spm", "bert-bge"]}
+# Charsmap and Unigram edge cases. llama.cpp differs from HF on the first two only: HF replaces a grapheme cluster by
+# its shortest matching key (the accent after a fullwidth A is dropped; llama.cpp and sentencepiece match the longest
+# prefix), and HF's Unigram matches control pieces such as <s> that normalization produces (llama.cpp does not).
+EXTRA_TEXTS = {"nomic-bert-moe": ["\uff21\u0301 e\u0301", "\uff1cs\uff1e fullwidth", "x\u200dy", "\u3000\u3000lead",
+                                  "tab\there", "  many   spaces  ", "a <mask> b", "<mask>x", "\U0001d518\U0001d52b\U0001d526",
+                                  "\u01c5 \u01c8 \u01cb", "\u216b \u337f \u3231", "\ufffd"]}
 
 
 def split(pattern):
@@ -112,6 +126,8 @@ def build(path):
     added = [(i, t, ty == 3) for i, (t, ty) in enumerate(zip(tokens, types)) if ty in (3, 4)]
     bos_id = field(reader, "tokenizer.ggml.bos_token_id")
     eos_id = field(reader, "tokenizer.ggml.eos_token_id")
+    if kind == "t5":
+        return build_unigram(reader, tokens, types)
     if kind == "bert":
         pieces = [word_piece_spelling(t) for t in tokens]
         vocab = {}
@@ -181,6 +197,54 @@ def build(path):
     return tok
 
 
+def build_unigram(reader, tokens, types):
+    """SentencePiece Unigram (tokenizer.ggml.model t5) as transformers' SpmConverter builds XLM-R's tokenizer.json.
+
+    The converter's trailing [PAD<id>] tokens (type 5, unused) were not in the original vocabulary: they are left out
+    (they would lower the unknown token's score, the lowest score minus 10). Control and unknown tokens are special
+    added tokens; <mask> strips on its left (XLM-R's tokenizer.json; llama.cpp for nomic-bert-moe).
+    """
+    scores = field(reader, "tokenizer.ggml.scores")
+    count = len(tokens)
+    while count > 0 and types[count - 1] == 5:
+        count -= 1
+    assert 5 not in types[:count], "unused tokens inside the vocabulary"
+    vocab = [(tokens[i], 0.0 if types[i] == 4 else float(scores[i])) for i in range(count)]
+    unk = field(reader, "tokenizer.ggml.unknown_token_id", 2)
+    tok = Tokenizer(models.Unigram(vocab, unk_id=unk, byte_fallback=False))
+    steps = []
+    charsmap = field(reader, "tokenizer.ggml.precompiled_charsmap")
+    if charsmap:
+        steps.append(normalizers.Precompiled(bytes(int(b) & 0xFF for b in charsmap)))
+    if field(reader, "tokenizer.ggml.remove_extra_whitespaces", False):
+        steps += [normalizers.Strip(left=False, right=True), normalizers.Replace(Regex(" {2,}"), "\u2581")]
+    if steps:
+        tok.normalizer = normalizers.Sequence(steps)
+    scheme = "always" if field(reader, "tokenizer.ggml.add_space_prefix", True) else "never"
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme=scheme)
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme=scheme)
+    arch = field(reader, "general.architecture", "")
+    tok.add_tokens([AddedToken(tokens[i], special=types[i] != 4, normalized=False,
+                               lstrip=tokens[i] == "<mask>" and arch in ("nomic-bert-moe", "jina-bert-v3"))
+                    for i in range(count) if types[i] in (2, 3, 4)])
+    for i in range(count):
+        if types[i] in (2, 3, 4):
+            assert tok.token_to_id(tokens[i]) == i, (tokens[i], i)
+    bos_id = field(reader, "tokenizer.ggml.bos_token_id")
+    eos_id = field(reader, "tokenizer.ggml.eos_token_id", 1)
+    single, special = [], []
+    if field(reader, "tokenizer.ggml.add_bos_token", False) and bos_id is not None:
+        single.append(tokens[bos_id])
+        special.append((tokens[bos_id], bos_id))
+    single.append("$A")
+    if field(reader, "tokenizer.ggml.add_eos_token", True) and eos_id is not None:
+        single.append(tokens[eos_id])
+        special.append((tokens[eos_id], eos_id))
+    if special:
+        tok.post_processor = processors.TemplateProcessing(single=" ".join(single), special_tokens=special)
+    return tok
+
+
 def read_vectors(path):
     with open(path + ".inp", encoding="utf-8") as f:
         texts = f.read().split(SEPARATOR)
@@ -190,17 +254,43 @@ def read_vectors(path):
     return texts, outs[: len(texts)]
 
 
+def compare_with_llama_cpp(name, path, tok, texts):
+    """Prints how many texts llama.cpp's own tokenizer (LLAMA_TOKENIZE: scripts/llama-cpp/llama_tokenize.cpp) encodes
+    like the rebuild, without and with special tokens, and every text where they differ."""
+    import subprocess
+    stdin = "".join(t + SEPARATOR for t in texts).encode("utf-8")
+    lines = subprocess.run([os.environ["LLAMA_TOKENIZE"], path], input=stdin, capture_output=True, check=True).stdout
+    lines = lines.decode().split("\n")
+    plain = [[int(x) for x in lines[2 * i].split()] for i in range(len(texts))]
+    special = [[int(x) for x in lines[2 * i + 1].split()] for i in range(len(texts))]
+    same = same_special = 0
+    for text, a, b in zip(texts, plain, special):
+        ours, ours_special = tok.encode(text, add_special_tokens=False).ids, tok.encode(text).ids
+        same += a == ours
+        same_special += b == ours_special
+        if a != ours or b != ours_special:
+            print(f"{name}: llama.cpp differs on {text!r}: {a} / {b} vs {ours} / {ours_special}", file=sys.stderr)
+    print(f"{name}: llama.cpp agrees with the rebuild on {same}/{len(texts)} texts ({same_special} with special tokens)",
+          file=sys.stderr)
+
+
 def main():
     with open(os.path.join(HERE, "corpus.json"), encoding="utf-8") as f:
         corpus = json.load(f)
     vocabularies = {"smollm2-135m-instruct": os.path.join(CACHE, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")}
     for name in ["bert-bge", "command-r", "deepseek-coder", "deepseek-llm", "falcon", "gemma-4", "gpt-2", "llama-bpe",
-                 "llama-spm", "mpt", "phi-3", "qwen2", "qwen35", "refact", "starcoder"]:
+                 "llama-spm", "mpt", "nomic-bert-moe", "phi-3", "qwen2", "qwen35", "refact", "starcoder"]:
         vocabularies[name] = os.path.join(VOCAB_DIR, f"ggml-vocab-{name}.gguf")
     os.makedirs(os.path.join(HERE, "expected"), exist_ok=True)
+    only = sys.argv[1:]
     for name, path in vocabularies.items():
+        if only and name not in only:
+            continue
         tok = build(path)
         texts = list(corpus)
+        for other in BORROWED_TEXTS.get(name, []):
+            texts += [t for t in read_vectors(os.path.join(VOCAB_DIR, f"ggml-vocab-{other}.gguf"))[0] if t not in texts]
+        texts += [t for t in EXTRA_TEXTS.get(name, []) if t not in texts]
         if os.path.exists(path + ".inp"):
             vector_texts, outs = read_vectors(path)
             agree = sum(tok.encode(t, add_special_tokens=False).ids == o for t, o in zip(vector_texts, outs))
@@ -209,6 +299,8 @@ def main():
                 raise SystemExit(f"{name}: the reference rebuild does not reproduce llama.cpp's vectors")
             texts += [t for t in vector_texts if t not in texts]
         ids = [tok.encode(t, add_special_tokens=False).ids for t in texts]
+        if os.environ.get("LLAMA_TOKENIZE") and not os.path.exists(path + ".inp"):
+            compare_with_llama_cpp(name, path, tok, texts)
         record = {
             "texts": texts,
             "ids": ids,
@@ -216,6 +308,8 @@ def main():
             "decoded": [tok.decode(i, skip_special_tokens=False) for i in ids],
             "decoded_skipping_special": [tok.decode(i, skip_special_tokens=True) for i in ids],
         }
+        if field(gguf.GGUFReader(path), "tokenizer.ggml.model") == "t5":
+            record["normalized"] = [tok.normalizer.normalize_str(t) for t in texts]
         with open(os.path.join(HERE, "expected", f"{name}.json"), "w", encoding="utf-8") as f:
             json.dump(record, f, ensure_ascii=False)
 
