@@ -144,6 +144,22 @@ final class ModelLoadingErrorTests: XCTestCase {
         return path
     }
 
+    /// Counts of zero (crafted files) are refused naming the key, never divided by.
+    func testZeroCountsInGGUFMetadataAreNamed() throws {
+        for (key, old) in [("llama.attention.head_count", UInt32(4)), ("llama.block_count", 2), ("llama.attention.head_count_kv", 2)] {
+            let path = try ggufCopy("llama/llama-f32.gguf", setting: key, from: old, to: 0)
+            XCTAssertThrowsError(try ModelLoader.load(path: path)) { error in
+                guard case let ModelError.invalidConfiguration(file, failingKey, _) = error else { return XCTFail("\(key): \(error)") }
+                XCTAssertEqual(file, path)
+                XCTAssertEqual(failingKey, key)
+            }
+        }
+        let uneven = try ggufCopy("llama/llama-f32.gguf", setting: "llama.attention.head_count_kv", from: 2, to: 3)
+        XCTAssertThrowsError(try ModelLoader.load(path: uneven)) { error in
+            guard case ModelError.invalidConfiguration(_, "llama.attention.head_count_kv", _) = error else { return XCTFail("\(error)") }
+        }
+    }
+
     /// A GGUF whose metadata promises a layer it does not hold names the missing GGUF tensor.
     func testMissingGGUFTensorIsNamed() throws {
         let path = try ggufCopy("llama/llama-f32.gguf", setting: "llama.block_count", from: 2, to: 3)

@@ -23,10 +23,23 @@ public enum GGUFModelLoader {
             throw ModelError.unknownArchitecture(file: path, name: name, supported: ["llama", "qwen2", "gemma3"])
         }
         let embedding = try file.requireTensor("token_embd.weight")
-        let hidden = try metadata.int("\(name).embedding_length")
-        let heads = try metadata.int("\(name).attention.head_count")
-        let layers = try metadata.int("\(name).block_count")
-        let headDimension = try metadata.intIfPresent("\(name).attention.key_length") ?? hidden / heads
+        /// A count the file must give as a positive integer (a crafted 0 or negative one is refused, not divided by).
+        func positive(_ key: String, default fallback: Int? = nil) throws -> Int {
+            guard let value = try metadata.intIfPresent(key) ?? fallback else { return try metadata.int(key) }
+            guard value > 0 else {
+                throw ModelError.invalidConfiguration(file: path, key: key, expected: "a positive integer (found \(value))")
+            }
+            return value
+        }
+        let hidden = try positive("\(name).embedding_length")
+        let heads = try positive("\(name).attention.head_count")
+        let layers = try positive("\(name).block_count")
+        let headDimension = try positive("\(name).attention.key_length", default: hidden / heads)
+        let keyValueHeads = try positive("\(name).attention.head_count_kv", default: heads)
+        guard heads % keyValueHeads == 0 else {
+            throw ModelError.invalidConfiguration(file: path, key: "\(name).attention.head_count_kv",
+                                                  expected: "a divisor of head_count \(heads) (found \(keyValueHeads))")
+        }
         let gemma = architecture == .gemma3
         var layerTypes = [ModelConfiguration.LayerType](repeating: .fullAttention, count: layers)
         var slidingWindow: Int? = nil
@@ -46,7 +59,7 @@ public enum GGUFModelLoader {
         var configuration = ModelConfiguration(
             architecture: architecture, vocabularySize: embedding.shape[0], hiddenSize: hidden,
             intermediateSize: try metadata.int("\(name).feed_forward_length"), layerCount: layers,
-            attentionHeadCount: heads, keyValueHeadCount: try metadata.intIfPresent("\(name).attention.head_count_kv") ?? heads,
+            attentionHeadCount: heads, keyValueHeadCount: keyValueHeads,
             headDimension: headDimension, rmsNormEpsilon: try metadata.float("\(name).attention.layer_norm_rms_epsilon"),
             ropeTheta: try metadata.floatIfPresent("\(name).rope.freq_base") ?? (gemma ? 1_000_000 : 10_000),
             ropeScaling: scaling, localRopeTheta: gemma ? try metadata.floatIfPresent("gemma3.rope.freq_base_swa") ?? 10_000 : nil,
