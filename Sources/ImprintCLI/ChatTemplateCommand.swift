@@ -38,12 +38,12 @@ struct ChatTemplateCommand: ParsableCommand {
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
             formatter.formatOptions = options
             guard let date = formatter.date(from: text) else { continue }
+            // The zone is the written offset: +HH:MM, +HHMM or +HH (Z: UTC).
             var offset = 0
-            if !text.hasSuffix("Z") && !text.hasSuffix("z"), text.count >= 6 {
-                let suffix = text.suffix(6)  // +HH:MM or -HH:MM
-                let sign = suffix.first == "-" ? -1 : 1
-                let parts = suffix.dropFirst().split(separator: ":").compactMap { Int($0) }
-                if parts.count == 2 { offset = sign * (parts[0] * 3600 + parts[1] * 60) }
+            if let match = text.range(of: #"[+-]\d{2}(:?\d{2})?$"#, options: .regularExpression) {
+                let digits = text[match].dropFirst().filter(\.isNumber).map { Int(String($0))! }
+                let hours = digits[0] * 10 + digits[1], minutes = digits.count == 4 ? digits[2] * 10 + digits[3] : 0
+                offset = (text[match].first == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
             }
             return (date, TimeZone(secondsFromGMT: offset) ?? TimeZone(identifier: "UTC")!)
         }

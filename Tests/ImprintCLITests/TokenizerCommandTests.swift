@@ -38,7 +38,8 @@ final class TokenizerCommandTests: XCTestCase {
         let input = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n"
         let expectations = [("2026-11-22T12:00:00Z", "22 Nov 2026 12:00|hi"),
                             ("2027-02-03T23:45:00Z", "03 Feb 2027 23:45|hi"),
-                            ("2027-02-03T23:45:00-05:00", "03 Feb 2027 23:45|hi")]
+                            ("2027-02-03T23:45:00-05:00", "03 Feb 2027 23:45|hi"),
+                            ("2027-02-03T23:45:00+0530", "03 Feb 2027 23:45|hi")]
         for (now, expected) in expectations {
             let result = try imprint(["chat-template", "--now", now, "--template", template.path, "--jsonl"], input: input)
             XCTAssertEqual(result.status, 0, result.stderr)
