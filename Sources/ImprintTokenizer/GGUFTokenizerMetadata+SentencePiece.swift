@@ -30,9 +30,9 @@ extension GGUFTokenizerMetadata {
     static func sentencePieceEntries(_ tokenizer: [String: Any], model: [String: Any], byID: [Int: String],
                                      addedSpecial: [Int: Bool], count: Int, file: String) throws -> [(key: String, value: GGUFValue)] {
         let addsSpacePrefix = try sentencePieceSpacePrefix(tokenizer, file: file)
-        var rank: [String: Int] = [:]
+        var rank: [ExactText: Int] = [:]
         let merges = try mergePairs(model, file: file)
-        for (index, pair) in merges.enumerated() where rank[pair.0 + pair.1] == nil { rank[pair.0 + pair.1] = index }
+        for (index, pair) in merges.enumerated() where rank[ExactText(pair.0 + pair.1)] == nil { rank[ExactText(pair.0 + pair.1)] = index }
         let unknown = model["unk_token"] as? String
 
         var tokens: [GGUFValue] = [], scores: [GGUFValue] = [], tokenTypes: [GGUFValue] = []
@@ -50,7 +50,7 @@ extension GGUFTokenizerMetadata {
                     if isByteToken(text) {
                         (score, type) = (0, 6)
                     } else {
-                        score = -Float(rank[text] ?? (merges.count + id))
+                        score = -Float(rank[ExactText(text)] ?? (merges.count + id))
                         type = text == unknown ? 2 : 1
                     }
                 }

@@ -37,23 +37,30 @@ public enum GGUFTokenizerMetadata {
             }
             return []
         }
-        let tokenizer = try readObject(tokenizerURL)
+        let tokenizerData: Data
+        do { tokenizerData = try Data(contentsOf: tokenizerURL) } catch {
+            throw TokenizerError.unreadable(file: path, reason: error.localizedDescription)
+        }
+        let tokenizer = try object(tokenizerData, file: path)
         let configurationURL = directory.appendingPathComponent("tokenizer_config.json")
         let configuration = FileManager.default.fileExists(atPath: configurationURL.path) ? try readObject(configurationURL) : [:]
 
         guard let model = tokenizer["model"] as? [String: Any], model["type"] as? String == "BPE",
-              let vocabulary = model["vocab"] as? [String: Int] else {
+              model["vocab"] is [String: Any] else {
             throw TokenizerError.unsupportedType(file: path, field: "model.type", type: "\((tokenizer["model"] as? [String: Any])?["type"] ?? "none") (only BPE with a vocab is converted to GGUF)")
         }
         let byteFallback = model["byte_fallback"] as? Bool == true
+        // Read exactly: Foundation's JSON merges canonically equivalent keys ("ί" U+1F77 and U+03AF in Llama 2).
+        let vocabulary = try JSONFields(data: tokenizerData, file: path).object("model").object("vocab").object.pairs
 
         let added = (tokenizer["added_tokens"] as? [[String: Any]]) ?? []
         // Ids index the token list, which is padded to the model's vocabulary: a dense vocabulary fits.
         let idLimit = max(vocabularySize, vocabulary.count + added.count)
         var byID: [Int: String] = [:]
-        for (token, id) in vocabulary {
-            guard (0..<idLimit).contains(id) else {
-                throw TokenizerError.invalidField(file: path, field: "model.vocab[\(token)]", expected: "an id in 0..<\(idLimit) (found \(id))")
+        for (token, value) in vocabulary {
+            guard case .int(let id) = value, (0..<idLimit).contains(id) else {
+                let found = if case .int(let id) = value { "\(id)" } else { "\(value)" }
+                throw TokenizerError.invalidField(file: path, field: "model.vocab[\(token)]", expected: "an id in 0..<\(idLimit) (found \(found))")
             }
             byID[id] = token
         }
@@ -164,8 +171,12 @@ public enum GGUFTokenizerMetadata {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadable(file: url.path, reason: error.localizedDescription)
         }
+        return try object(data, file: url.path)
+    }
+
+    static func object(_ data: Data, file: String) throws -> [String: Any] {
         guard let object = try? ExactUTF8.jsonObject(with: data) as? [String: Any] else {
-            throw TokenizerError.invalidField(file: url.path, field: "(file)", expected: "a JSON object")
+            throw TokenizerError.invalidField(file: file, field: "(file)", expected: "a JSON object")
         }
         return object
     }

@@ -104,4 +104,57 @@ final class GGUFSentencePieceExportTests: XCTestCase {
             guard case .unsupportedType(path, "model.type", _)? = $0 as? TokenizerError else { return XCTFail("\($0)") }
         }
     }
+
+    /// GGUF `llama` vocabulary → tokenizer.json (`GGUFTokenizerExport`) → GGUF keys: the written
+    /// tokenizer.json encodes the corpus as the GGUF vocabulary does, and converts back to the same
+    /// tokens, token types and special keys, with scores in the same merge order.
+    func assertGGUFRoundTrip(_ file: GGUFFile, _ name: String, file sourceFile: StaticString = #filePath, line: UInt = #line) throws {
+        let (tokenizerJSON, configurationJSON) = try GGUFTokenizerExport.huggingFaceData(file, modelMaxLength: 4096)
+        let folder = directory.appendingPathComponent("hf-\(name)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try tokenizerJSON.write(to: folder.appendingPathComponent("tokenizer.json"))
+        try configurationJSON.write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        let gguf = try PretrainedTokenizer(gguf: file), written = try PretrainedTokenizer(directory: folder)
+        for text in try TestResources.json([String].self, "corpus.json") {
+            XCTAssertEqual(written.encode(text), gguf.encode(text), "\(name): \(text.debugDescription)", file: sourceFile, line: line)
+            let ids = gguf.encode(text, addSpecialTokens: false)
+            XCTAssertEqual(written.decode(ids), gguf.decode(ids), "\(name): decode of \(text.debugDescription)", file: sourceFile, line: line)
+        }
+        let original = file.metadata
+        let tokens = try original.strings("tokenizer.ggml.tokens")
+        let back = try GGUFTokenizerMetadata.entries(directory: folder, vocabularySize: tokens.count)
+        let url = directory.appendingPathComponent("back-\(name).gguf")
+        try GGUFWriter.write(metadata: back, tensors: [], to: url)
+        let reread = try GGUFFile(contentsOf: url).metadata
+        let rereadTokens = try reread.strings("tokenizer.ggml.tokens")
+        XCTAssertEqual(rereadTokens.count, tokens.count, file: sourceFile, line: line)
+        let differing = zip(rereadTokens, tokens).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        XCTAssertEqual(differing, [], "tokens \(differing.prefix(5).map { (rereadTokens[$0], tokens[$0]) })", file: sourceFile, line: line)
+        XCTAssertEqual(try reread.ints("tokenizer.ggml.token_type"), try original.ints("tokenizer.ggml.token_type"), file: sourceFile, line: line)
+        for key in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id"] {
+            XCTAssertEqual(try reread.intIfPresent(key), try original.intIfPresent(key), key, file: sourceFile, line: line)
+        }
+        XCTAssertEqual(try reread.boolIfPresent("tokenizer.ggml.add_space_prefix"),
+                       try original.boolIfPresent("tokenizer.ggml.add_space_prefix") ?? true, file: sourceFile, line: line)
+        // Normal tokens keep their order of priority (descending score, ties by id).
+        let types = try original.ints("tokenizer.ggml.token_type")
+        let normal = tokens.indices.filter { types[$0] == 1 }
+        func order(_ scores: [Float]) -> [Int] { normal.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 } }
+        let multi = Set(normal.filter { tokens[$0].unicodeScalars.count > 1 })
+        XCTAssertEqual(order(try reread.floats("tokenizer.ggml.scores")).filter(multi.contains),
+                       order(try original.floats("tokenizer.ggml.scores")).filter(multi.contains), file: sourceFile, line: line)
+    }
+
+    func testGemmaStyleGGUFToTokenizerJSONAndBack() throws {
+        let fixture = TestResources.fixtures.appendingPathComponent("tokenizer-json/gemma")
+        let url = directory.appendingPathComponent("gemma.gguf")
+        try GGUFWriter.write(metadata: try GGUFTokenizerMetadata.entries(directory: fixture, vocabularySize: 0), tensors: [], to: url)
+        try assertGGUFRoundTrip(try GGUFFile(contentsOf: url), "gemma")
+    }
+
+    /// llama.cpp's own Llama 2 vocabulary (`ggml-vocab-llama-spm.gguf`, scores from `tokenizer.model`).
+    func testLlamaSPMVocabularyToTokenizerJSONAndBack() throws {
+        let url = try TestResources.fetched("llama-cpp-vocab/ggml-vocab-llama-spm.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
+        try assertGGUFRoundTrip(try GGUFFile(contentsOf: url), "llama-spm")
+    }
 }
