@@ -2,25 +2,42 @@ import Foundation
 import ImprintFormats
 
 /// Writes the Hugging Face `tokenizer.json` and `tokenizer_config.json` equivalent to a GGUF
-/// file's byte-level BPE vocabulary (`tokenizer.ggml.model` `gpt2`), for `imprint convert`.
+/// file's byte-level BPE vocabulary (`tokenizer.ggml.model` `gpt2`) or SentencePiece BPE
+/// vocabulary (`llama`: Llama 2, Gemma 3), for `imprint convert`.
 ///
-/// The pre-tokenizer follows `tokenizer.ggml.pre` as `PretrainedTokenizer(gguf:)` reads it
-/// (`default`/`gpt-2`, `llama-bpe`, `qwen2`, `smollm`), so the written files tokenize exactly as the
-/// GGUF vocabulary does — in `transformers` and here. SentencePiece (`llama`) vocabularies are
-/// not exported (`TokenizerError.unsupportedType`).
+/// The components follow the file as `PretrainedTokenizer(gguf:)` reads it: for `gpt2` the
+/// pre-tokenizer of `tokenizer.ggml.pre` (`default`/`gpt-2`, `llama-bpe`, `qwen2`, `smollm`); for
+/// `llama` transformers' `LlamaConverter` / `GemmaConverter` shape (byte-fallback BPE, merges from
+/// the scores as `SentencePieceExtractor` derives them, `Replace(" ", "▁")` after `Prepend("▁")`
+/// when `add_space_prefix`), so the written files tokenize exactly as the GGUF vocabulary does here.
 public enum GGUFTokenizerExport {
     /// The two files' JSON objects.
     public static func huggingFaceFiles(_ file: GGUFFile, modelMaxLength: Int) throws -> (tokenizer: [String: Any], configuration: [String: Any]) {
         let metadata = file.metadata
         let path = file.url.path
         let modelType = try metadata.string("tokenizer.ggml.model")
-        guard modelType == "gpt2" else {
-            throw TokenizerError.unsupportedType(file: path, field: "tokenizer.ggml.model", type: "\(modelType) (only gpt2 byte-level BPE vocabularies are exported)")
+        guard modelType == "gpt2" || modelType == "llama" else {
+            throw TokenizerError.unsupportedType(file: path, field: "tokenizer.ggml.model", type: "\(modelType) (only gpt2 and llama BPE vocabularies are exported)")
         }
+        let sentencePiece = modelType == "llama"
         let tokens = try metadata.strings("tokenizer.ggml.tokens")
-        let types = try metadata.contains("tokenizer.ggml.token_type")
-            ? metadata.ints("tokenizer.ggml.token_type") : Array(repeating: 1, count: tokens.count)
-        let merges = try metadata.strings("tokenizer.ggml.merges")
+        let types = try PretrainedTokenizer.ggufTokenTypes(metadata, count: tokens.count, file: path)
+        var vocabulary: [String: Int] = [:]
+        for (id, token) in tokens.enumerated() where vocabulary[token] == nil { vocabulary[token] = id }
+        let merges: [Any]
+        if sentencePiece {
+            let scores = try metadata.floats("tokenizer.ggml.scores")
+            guard scores.count == tokens.count else {
+                throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.scores",
+                                                  expected: "\(tokens.count) entries, one per token (found \(scores.count))")
+            }
+            var lookup = Vocabulary()
+            for (token, id) in vocabulary { lookup[token] = id }
+            // Pairs, not "a b" strings: user-defined tokens may hold spaces.
+            merges = PretrainedTokenizer.sentencePieceMerges(tokens: tokens, scores: scores, vocabulary: lookup).map { [$0.0, $0.1] }
+        } else {
+            merges = try metadata.strings("tokenizer.ggml.merges")
+        }
         let pre = try metadata.stringIfPresent("tokenizer.ggml.pre") ?? "default"
 
         let byteLevelRegex: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
@@ -31,7 +48,16 @@ public enum GGUFTokenizerExport {
         var normalizer: Any = NSNull()
         let preTokenizer: [String: Any]
         var ignoreMerges = false
-        switch pre {
+        var decoder: [String: Any] = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true]
+        let addsSpacePrefix = try metadata.boolIfPresent("tokenizer.ggml.add_space_prefix") ?? true
+        switch sentencePiece ? "(sentencepiece)" : pre {
+        case "(sentencepiece)":
+            let replace: [String: Any] = ["type": "Replace", "pattern": ["String": " "], "content": "▁"]
+            normalizer = addsSpacePrefix ? ["type": "Sequence", "normalizers": [["type": "Prepend", "prepend": "▁"], replace]] : replace
+            preTokenizer = [:]
+            var steps: [[String: Any]] = [["type": "Replace", "pattern": ["String": "▁"], "content": " "], ["type": "ByteFallback"], ["type": "Fuse"]]
+            if addsSpacePrefix { steps.append(["type": "Strip", "content": " ", "start": 1, "stop": 0]) }
+            decoder = ["type": "Sequence", "decoders": steps]
         case "default", "gpt-2", "gpt2":
             preTokenizer = byteLevelRegex
         case "llama-bpe", "llama3", "llama-v3":
@@ -58,17 +84,18 @@ public enum GGUFTokenizerExport {
             decoderEntry.removeValue(forKey: "id")
             addedTokensDecoder[String(id)] = decoderEntry
         }
-        var vocabulary: [String: Int] = [:]
-        for (id, token) in tokens.enumerated() where vocabulary[token] == nil { vocabulary[token] = id }
-
         func tokenString(_ key: String) throws -> String? {
             guard let id = try metadata.intIfPresent(key), id >= 0, id < tokens.count else { return nil }
             return tokens[id]
         }
         let bos = try tokenString("tokenizer.ggml.bos_token_id"), eos = try tokenString("tokenizer.ggml.eos_token_id")
-        let addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? false
+        let unknown = try tokenString("tokenizer.ggml.unknown_token_id")
+            ?? types.firstIndex(of: PretrainedTokenizer.GGUFTokenType.unknown.rawValue).map { tokens[$0] }
+        // llama.cpp's defaults: SentencePiece adds BOS; these byte-level families do not.
+        let addsBOS = try metadata.boolIfPresent("tokenizer.ggml.add_bos_token") ?? sentencePiece
         let addsEOS = try metadata.boolIfPresent("tokenizer.ggml.add_eos_token") ?? false
-        var postProcessor: [String: Any] = ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true]
+        var postProcessor: Any = sentencePiece ? NSNull()
+            : ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true] as [String: Any]
         if (addsBOS && bos != nil) || (addsEOS && eos != nil) {
             var single: [[String: Any]] = []
             var specialTokens: [String: Any] = [:]
@@ -86,10 +113,10 @@ public enum GGUFTokenizerExport {
         }
         let tokenizer: [String: Any] = [
             "version": "1.0", "truncation": NSNull(), "padding": NSNull(), "added_tokens": addedTokens,
-            "normalizer": normalizer, "pre_tokenizer": preTokenizer, "post_processor": postProcessor,
-            "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
-            "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
-                      "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": false, "ignore_merges": ignoreMerges,
+            "normalizer": normalizer, "pre_tokenizer": preTokenizer.isEmpty ? NSNull() : preTokenizer, "post_processor": postProcessor,
+            "decoder": decoder,
+            "model": ["type": "BPE", "dropout": NSNull(), "unk_token": sentencePiece ? (unknown as Any? ?? NSNull()) : NSNull(), "continuing_subword_prefix": NSNull(),
+                      "end_of_word_suffix": NSNull(), "fuse_unk": sentencePiece, "byte_fallback": sentencePiece, "ignore_merges": ignoreMerges,
                       "vocab": vocabulary, "merges": merges],
         ]
         var configuration: [String: Any] = [
@@ -99,8 +126,35 @@ public enum GGUFTokenizerExport {
         if let bos { configuration["bos_token"] = bos }
         if let eos { configuration["eos_token"] = eos }
         if let pad = try tokenString("tokenizer.ggml.padding_token_id") { configuration["pad_token"] = pad }
-        if let unknown = try tokenString("tokenizer.ggml.unknown_token_id") { configuration["unk_token"] = unknown }
+        if let unknown { configuration["unk_token"] = unknown }
         if let template = try metadata.stringIfPresent("tokenizer.chat_template") { configuration["chat_template"] = template }
         return (tokenizer, configuration)
+    }
+}
+
+extension GGUFTokenizerExport {
+    /// The two files' bytes (pretty-printed, sorted keys), with `model.vocab` written exactly: every token of
+    /// the GGUF list, canonically equivalent ones included (a Swift dictionary, and so `JSONSerialization`, would
+    /// merge `"ί"` U+1F77 and U+03AF of Llama 2's vocabulary into one key).
+    public static func huggingFaceData(_ file: GGUFFile, modelMaxLength: Int) throws -> (tokenizer: Data, configuration: Data) {
+        var (tokenizer, configuration) = try huggingFaceFiles(file, modelMaxLength: modelMaxLength)
+        let placeholder = "\u{1}imprint-exact-vocabulary\u{1}"
+        var model = tokenizer["model"] as? [String: Any] ?? [:]
+        model["vocab"] = placeholder
+        tokenizer["model"] = model
+        let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let skeleton = String(decoding: try JSONSerialization.data(withJSONObject: tokenizer, options: options), as: UTF8.self)
+        let quotedPlaceholder = String(decoding: try JSONSerialization.data(withJSONObject: placeholder, options: .fragmentsAllowed), as: UTF8.self)
+        guard let range = skeleton.range(of: quotedPlaceholder) else {
+            throw TokenizerError.invalidField(file: file.url.path, field: "tokenizer.ggml.tokens", expected: "a vocabulary that can be written as JSON")
+        }
+        var seen = Set<ExactText>()
+        var members: [String] = []
+        for (id, token) in try file.metadata.strings("tokenizer.ggml.tokens").enumerated() where seen.insert(ExactText(token)).inserted {
+            let key = String(decoding: try JSONSerialization.data(withJSONObject: token, options: [.fragmentsAllowed, .withoutEscapingSlashes]), as: UTF8.self)
+            members.append("\(key): \(id)")
+        }
+        let text = skeleton.replacingCharacters(in: range, with: "{" + members.joined(separator: ", ") + "}")
+        return (Data(text.utf8), try JSONSerialization.data(withJSONObject: configuration, options: options))
     }
 }

@@ -17,82 +17,90 @@ import ImprintFormats
 ///   `add_eos_token` (from the configuration, else from a `TemplateProcessing` post-processor);
 /// - `tokenizer.chat_template` from `tokenizer_config.json` or `chat_template.jinja`.
 ///
-/// SentencePiece-style vocabularies (`byte_fallback` BPE, Unigram, `tokenizer.model` only) are
-/// not converted (`TokenizerError.unsupportedType`).
+/// SentencePiece-style `tokenizer.json` vocabularies (`byte_fallback` BPE with `▁`: Llama 2, Mistral,
+/// Gemma) become llama.cpp's `llama` vocabulary (`GGUFTokenizerMetadata+SentencePiece.swift`). Unigram
+/// (T5, XLM-R) and a `tokenizer.model` without `tokenizer.json` are not converted
+/// (`TokenizerError.unsupportedType`).
 public enum GGUFTokenizerMetadata {
     /// The entries, in the converter's order; empty when the directory has no `tokenizer.json`
     /// and no `tokenizer.model` (a model without a tokenizer).
     /// - Parameter vocabularySize: the model's embedding rows (the token list is padded to it).
-    /// - Throws: `TokenizerError` naming the file and field: a tokenizer that is not byte-level BPE, a
-    ///   pre-tokenizer llama.cpp has no name for, ids outside `0..<max(vocabularySize, tokens)`, malformed merges.
+    /// - Throws: `TokenizerError` naming the file and field: a tokenizer that is not BPE, a
+    ///   pre-tokenizer or normalizer llama.cpp has no name for, ids outside `0..<max(vocabularySize, tokens)`, malformed merges.
     public static func entries(directory: URL, vocabularySize: Int) throws -> [(key: String, value: GGUFValue)] {
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let path = tokenizerURL.path
         guard FileManager.default.fileExists(atPath: path) else {
             let sentencePiece = directory.appendingPathComponent("tokenizer.model")
             if FileManager.default.fileExists(atPath: sentencePiece.path) {
-                throw TokenizerError.unsupportedType(file: sentencePiece.path, field: "tokenizer.model", type: "SentencePiece (only byte-level BPE tokenizer.json vocabularies are converted to GGUF)")
+                throw TokenizerError.unsupportedType(file: sentencePiece.path, field: "tokenizer.model", type: "SentencePiece model without tokenizer.json (only tokenizer.json vocabularies are converted to GGUF)")
             }
             return []
         }
-        let tokenizer = try readObject(tokenizerURL)
+        let tokenizerData: Data
+        do { tokenizerData = try Data(contentsOf: tokenizerURL) } catch {
+            throw TokenizerError.unreadable(file: path, reason: error.localizedDescription)
+        }
+        let tokenizer = try object(tokenizerData, file: path)
         let configurationURL = directory.appendingPathComponent("tokenizer_config.json")
         let configuration = FileManager.default.fileExists(atPath: configurationURL.path) ? try readObject(configurationURL) : [:]
 
         guard let model = tokenizer["model"] as? [String: Any], model["type"] as? String == "BPE",
-              let vocabulary = model["vocab"] as? [String: Int] else {
+              model["vocab"] is [String: Any] else {
             throw TokenizerError.unsupportedType(file: path, field: "model.type", type: "\((tokenizer["model"] as? [String: Any])?["type"] ?? "none") (only BPE with a vocab is converted to GGUF)")
         }
-        if model["byte_fallback"] as? Bool == true {
-            throw TokenizerError.unsupportedType(file: path, field: "model.byte_fallback", type: "true (SentencePiece-style BPE; only byte-level BPE is converted to GGUF)")
-        }
-        let pre = try preTokenizerName(tokenizer["pre_tokenizer"], file: path)
+        let byteFallback = model["byte_fallback"] as? Bool == true
+        // Read exactly: Foundation's JSON merges canonically equivalent keys ("ί" U+1F77 and U+03AF in Llama 2).
+        let vocabulary = try JSONFields(data: tokenizerData, file: path).object("model").object("vocab").object.pairs
 
         let added = (tokenizer["added_tokens"] as? [[String: Any]]) ?? []
         // Ids index the token list, which is padded to the model's vocabulary: a dense vocabulary fits.
         let idLimit = max(vocabularySize, vocabulary.count + added.count)
         var byID: [Int: String] = [:]
-        for (token, id) in vocabulary {
-            guard (0..<idLimit).contains(id) else {
-                throw TokenizerError.invalidField(file: path, field: "model.vocab[\(token)]", expected: "an id in 0..<\(idLimit) (found \(id))")
+        for (token, value) in vocabulary {
+            guard case .int(let id) = value, (0..<idLimit).contains(id) else {
+                let found = if case .int(let id) = value { "\(id)" } else { "\(value)" }
+                throw TokenizerError.invalidField(file: path, field: "model.vocab[\(token)]", expected: "an id in 0..<\(idLimit) (found \(found))")
             }
             byID[id] = token
         }
-        var types: [Int: Int32] = [:]
+        var addedSpecial: [Int: Bool] = [:]
         for entry in added {
             guard let id = entry["id"] as? Int, let content = entry["content"] as? String, (0..<idLimit).contains(id) else {
                 throw TokenizerError.invalidField(file: path, field: "added_tokens",
                                                   expected: "entries with an integer id in 0..<\(idLimit) and a content string")
             }
             byID[id] = content
-            types[id] = (entry["special"] as? Bool ?? false) ? 3 : 4
+            addedSpecial[id] = entry["special"] as? Bool ?? false
         }
         let count = max(vocabularySize, (byID.keys.max() ?? -1) + 1)
-        var tokens: [GGUFValue] = [], tokenTypes: [GGUFValue] = []
-        tokens.reserveCapacity(count)
-        tokenTypes.reserveCapacity(count)
-        for id in 0..<count {
-            if let token = byID[id] {
-                tokens.append(.string(token))
-                tokenTypes.append(.int32(types[id] ?? 1))
-            } else {
-                tokens.append(.string("[PAD\(id)]"))
-                tokenTypes.append(.int32(5))
+        var entries: [(key: String, value: GGUFValue)]
+        if byteFallback {
+            entries = try sentencePieceEntries(tokenizer, model: model, byID: byID, addedSpecial: addedSpecial, count: count, file: path)
+        } else {
+            let pre = try preTokenizerName(tokenizer["pre_tokenizer"], file: path)
+            var tokens: [GGUFValue] = [], tokenTypes: [GGUFValue] = []
+            tokens.reserveCapacity(count)
+            tokenTypes.reserveCapacity(count)
+            for id in 0..<count {
+                if let token = byID[id] {
+                    tokens.append(.string(token))
+                    tokenTypes.append(.int32(addedSpecial[id].map { $0 ? 3 : 4 } ?? 1))
+                } else {
+                    tokens.append(.string("[PAD\(id)]"))
+                    tokenTypes.append(.int32(5))
+                }
             }
+            let merges = try mergePairs(model, file: path).map { GGUFValue.string($0.0 + " " + $0.1) }
+            entries = [
+                ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string(pre)),
+                ("tokenizer.ggml.tokens", .array(.string, tokens)), ("tokenizer.ggml.token_type", .array(.int32, tokenTypes)),
+            ]
+            if !merges.isEmpty { entries.append(("tokenizer.ggml.merges", .array(.string, merges))) }
         }
-        let merges = try (model["merges"] as? [Any] ?? []).map { merge -> GGUFValue in
-            if let merge = merge as? String { return .string(merge) }
-            if let pair = merge as? [String], pair.count == 2 { return .string(pair[0] + " " + pair[1]) }
-            throw TokenizerError.invalidField(file: path, field: "model.merges", expected: "\"a b\" strings or [a, b] pairs")
-        }
-
-        var entries: [(key: String, value: GGUFValue)] = [
-            ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string(pre)),
-            ("tokenizer.ggml.tokens", .array(.string, tokens)), ("tokenizer.ggml.token_type", .array(.int32, tokenTypes)),
-        ]
-        if !merges.isEmpty { entries.append(("tokenizer.ggml.merges", .array(.string, merges))) }
         func id(of key: String) -> Int? {
-            let value = configuration[key]
+            // SentencePiece-style vocabularies name their unknown token in the model.
+            let value = configuration[key] ?? (key == "unk_token" && byteFallback ? model["unk_token"] : nil)
             guard let content = value as? String ?? (value as? [String: Any])?["content"] as? String else { return nil }
             return byID.first { $0.value == content }?.key
         }
@@ -112,6 +120,15 @@ public enum GGUFTokenizerMetadata {
             entries.append(("tokenizer.chat_template", .string(chatTemplate)))
         }
         return entries
+    }
+
+    /// `model.merges` as pairs, from `"a b"` strings or `[a, b]` lists.
+    static func mergePairs(_ model: [String: Any], file: String) throws -> [(String, String)] {
+        try (model["merges"] as? [Any] ?? []).map { merge -> (String, String) in
+            if let merge = merge as? String, let pair = LiteralText.splitAtFirstSpace(merge) { return pair }
+            if let pair = merge as? [String], pair.count == 2 { return (pair[0], pair[1]) }
+            throw TokenizerError.invalidField(file: file, field: "model.merges", expected: "\"a b\" strings or [a, b] pairs")
+        }
     }
 
     /// llama.cpp's `tokenizer.ggml.pre` name of a `tokenizer.json` pre-tokenizer.
@@ -154,8 +171,12 @@ public enum GGUFTokenizerMetadata {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadable(file: url.path, reason: error.localizedDescription)
         }
+        return try object(data, file: url.path)
+    }
+
+    static func object(_ data: Data, file: String) throws -> [String: Any] {
         guard let object = try? ExactUTF8.jsonObject(with: data) as? [String: Any] else {
-            throw TokenizerError.invalidField(file: url.path, field: "(file)", expected: "a JSON object")
+            throw TokenizerError.invalidField(file: file, field: "(file)", expected: "a JSON object")
         }
         return object
     }

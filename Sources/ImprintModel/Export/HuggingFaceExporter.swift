@@ -54,9 +54,9 @@ public enum HuggingFaceExporter {
             case .gguf(let url)?:
                 let file = try GGUFFile(contentsOf: url)
                 if file.metadata.contains("tokenizer.ggml.model") {
-                    let (tokenizer, tokenizerConfiguration) = try GGUFTokenizerExport.huggingFaceFiles(file, modelMaxLength: configuration.maxPositionEmbeddings)
-                    try writeJSON(tokenizer, to: staging.appendingPathComponent("tokenizer.json"))
-                    try writeJSON(tokenizerConfiguration, to: staging.appendingPathComponent("tokenizer_config.json"))
+                    let (tokenizer, tokenizerConfiguration) = try GGUFTokenizerExport.huggingFaceData(file, modelMaxLength: configuration.maxPositionEmbeddings)
+                    try tokenizer.write(to: staging.appendingPathComponent("tokenizer.json"), options: .atomic)
+                    try tokenizerConfiguration.write(to: staging.appendingPathComponent("tokenizer_config.json"), options: .atomic)
                 }
             case .huggingFaceDirectory(let url)?:
                 for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model",
