@@ -64,19 +64,7 @@ generated() {  # imprint generate's tokens for one prompt: MODEL [ADAPTER]
 logits_error() {  # FILE IDS: max |llama.cpp - imprint| over the last position's logits, absolute and relative
     local npy="$work/logits.npy"
     "$imprint" logits --model "$1" --tokens "${2// /,}" --output "$npy" --decode "$decode"
-    printf '%s\n' "$2" | "$probe" "$1" --logits | python3 -c '
-import ast, struct, sys
-data = open(sys.argv[1], "rb").read()
-header_length = struct.unpack("<H", data[8:10])[0]
-header = ast.literal_eval(data[10:10 + header_length].decode())
-assert header["descr"] == "<f4" and not header["fortran_order"], header
-rows, vocabulary = header["shape"]
-imprint = struct.unpack(f"<{rows * vocabulary}f", data[10 + header_length:])[-vocabulary:]
-llama = [float(x) for x in sys.stdin.read().split()]
-assert len(llama) == vocabulary
-difference = max(abs(a - b) for a, b in zip(llama, imprint))
-print(f"last-position logits: max |llama.cpp - imprint| = {difference:.2e} ({difference / max(map(abs, imprint)):.2e} of the largest)")
-' "$npy"
+    printf '%s\n' "$2" | "$probe" "$1" --logits | python3 "$here/logits_difference.py" "$npy"
 }
 compare() {  # LABEL EXPECTED ACTUAL: prints the agreeing prefix
     python3 - "$@" <<'EOF'
