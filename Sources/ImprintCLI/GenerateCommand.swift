@@ -89,6 +89,15 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
+    /// A bad input line: reported as `Error: stdin line N: ...` with exit status 1, as the other commands' data errors
+    /// (a usage error's status 64 and usage text are for misused options).
+    struct InputError: Error, CustomStringConvertible {
+        let line: Int
+        let message: String
+        init(_ line: Int, _ message: String) { (self.line, self.message) = (line, message) }
+        var description: String { "stdin line \(line): \(message)" }
+    }
+
     func run() throws {
         var prompts: [GenerationPrompt] = []
         var promptLines: [Int] = []  // the stdin line of each prompt
@@ -97,14 +106,14 @@ struct GenerateCommand: ParsableCommand {
             lineNumber += 1
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             guard let request = try? JSONDecoder().decode(Request.self, from: Data(line.utf8)) else {
-                throw ValidationError("stdin line \(lineNumber): expected {\"prompt\": string} or {\"messages\": [{\"role\", \"content\"}]}")
+                throw InputError(lineNumber, "expected {\"prompt\": string} or {\"messages\": [{\"role\", \"content\"}]}")
             }
             if let messages = request.messages {
                 prompts.append(.messages(messages))
             } else if let prompt = request.prompt {
                 prompts.append(.text(prompt))
             } else {
-                throw ValidationError("stdin line \(lineNumber): needs \"prompt\" or \"messages\"")
+                throw InputError(lineNumber, "needs \"prompt\" or \"messages\"")
             }
             promptLines.append(lineNumber)
         }
@@ -118,12 +127,12 @@ struct GenerateCommand: ParsableCommand {
         do {
             completions = try generator.generateSequences(prompts, parameters: parameters).map(\.completion)
         } catch GenerationError.promptTooLong(let index, let promptTokens, let contextLength) {
-            throw ValidationError("stdin line \(promptLines[index]): the prompt has \(promptTokens) tokens, but the model's context "
+            throw InputError(promptLines[index], "the prompt has \(promptTokens) tokens, but the model's context "
                                   + "length is \(contextLength) (prompt and completion together); at most \(contextLength - 1) fit")
         } catch GenerationError.emptyPrompt(let index) {
-            throw ValidationError("stdin line \(promptLines[index]): the prompt encodes to no tokens; a prompt needs at least one")
+            throw InputError(promptLines[index], "the prompt encodes to no tokens; a prompt needs at least one")
         } catch GenerationError.tokenOutOfRange(let index, let token, let vocabularySize) {
-            throw ValidationError("stdin line \(promptLines[index]): token id \(token) is outside the model's \(vocabularySize)-token "
+            throw InputError(promptLines[index], "token id \(token) is outside the model's \(vocabularySize)-token "
                                   + "vocabulary; the tokenizer does not belong to this model")
         }
         for completion in completions {

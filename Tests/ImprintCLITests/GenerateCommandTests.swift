@@ -49,7 +49,8 @@ final class GenerateCommandTests: XCTestCase {
 
         // So is a prompt that encodes to no tokens (this tokenizer adds no BOS): an error naming its line, not a trap.
         let empty = try imprint(["generate", "--model", model.path, "--jsonl"], input: "{\"prompt\": \"hi\"}\n{\"prompt\": \"\"}\n")
-        XCTAssertEqual(empty.status, 64, empty.stderr)  // ArgumentParser's validation exit code
+        XCTAssertEqual(empty.status, 1, empty.stderr)  // a data error, not a usage error (64)
+        XCTAssertFalse(empty.stderr.contains("Usage:"), empty.stderr)
         XCTAssertTrue(empty.stderr.contains("stdin line 2: the prompt encodes to no tokens"), empty.stderr)
     }
 
