@@ -31,25 +31,5 @@ for name in "${vocabularies[@]}"; do
     gguf="$folder/ggml-vocab-$name.gguf"
     echo "== $name"
     "$benchmark" "$gguf" "$text" "$passes"
-    RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false "$python" - "$gguf" "$text" "$passes" <<'PY'
-import sys, time
-sys.path.insert(0, "Tests/ImprintTokenizerTests/Fixtures")
-import tokenizers
-from make_vocabulary_fixtures import build
-tokenizer = build(sys.argv[1])
-lines = [line for line in open(sys.argv[2], encoding="utf-8").read().split("\n") if line]
-passes = int(sys.argv[3])
-size = sum(len(line.encode("utf-8")) for line in lines)
-tokens = sum(len(tokenizer.encode(line, add_special_tokens=False).ids) for line in lines)  # warm-up
-rates = []
-for _ in range(passes):
-    start = time.perf_counter()
-    for line in lines:
-        tokenizer.encode(line, add_special_tokens=False)
-    rates.append(size / 1e6 / (time.perf_counter() - start))
-rates.sort()
-median = rates[len(rates) // 2]
-print(f"tokenizers {tokenizers.__version__} encode: {median:.2f} MB/s median (min {rates[0]:.2f}, max {rates[-1]:.2f}) "
-      f"over {passes} passes of {len(lines)} lines, {size} bytes, {tokens} tokens; {median * 1e6 / size * tokens:.0f} tokens/s")
-PY
+    RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false "$python" Benchmarks/hf_tokenizer_encode.py "$gguf" "$text" "$passes"
 done

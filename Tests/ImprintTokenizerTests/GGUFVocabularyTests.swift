@@ -29,75 +29,80 @@ final class GGUFVocabularyTests: XCTestCase {
         print("\(name): \(identical)/\(expected.texts.count) texts identical")
     }
 
+    /// `check` on llama.cpp's `ggml-vocab-NAME.gguf` (scripts/fetch-test-vocabularies.sh).
+    func checkLlamaCpp(_ name: String, lossless: Bool = false) throws {
+        try check(name, gguf: "llama-cpp-vocab/ggml-vocab-\(name).gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: lossless)
+    }
+
     func testDefaultModelSmolLM2() throws {
         try check("smollm2-135m-instruct", gguf: "models/SmolLM2-135M-Instruct.Q4_1.gguf", script: "scripts/fetch-default-model.sh", lossless: true)
     }
 
     func testGPT2() throws {
-        try check("gpt-2", gguf: "llama-cpp-vocab/ggml-vocab-gpt-2.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("gpt-2", lossless: true)
     }
 
     func testLlama3() throws {
-        try check("llama-bpe", gguf: "llama-cpp-vocab/ggml-vocab-llama-bpe.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("llama-bpe", lossless: true)
     }
 
     func testQwen2() throws {
-        try check("qwen2", gguf: "llama-cpp-vocab/ggml-vocab-qwen2.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("qwen2")
     }
 
     func testLlamaSentencePiece() throws {
-        try check("llama-spm", gguf: "llama-cpp-vocab/ggml-vocab-llama-spm.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("llama-spm")
     }
 
     func testPhi3SentencePiece() throws {
-        try check("phi-3", gguf: "llama-cpp-vocab/ggml-vocab-phi-3.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("phi-3")
     }
 
     func testStarCoderDigits() throws {
-        try check("starcoder", gguf: "llama-cpp-vocab/ggml-vocab-starcoder.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("starcoder", lossless: true)
     }
 
     func testRefactDigits() throws {
-        try check("refact", gguf: "llama-cpp-vocab/ggml-vocab-refact.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("refact", lossless: true)
     }
 
     func testCommandR() throws {
-        try check("command-r", gguf: "llama-cpp-vocab/ggml-vocab-command-r.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("command-r")
     }
 
     /// DeepSeek's byte-level vocabularies lack some byte tokens (HF drops those bytes too), so they are not lossless.
     func testDeepSeekCoder() throws {
-        try check("deepseek-coder", gguf: "llama-cpp-vocab/ggml-vocab-deepseek-coder.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("deepseek-coder")
     }
 
     func testDeepSeekLLM() throws {
-        try check("deepseek-llm", gguf: "llama-cpp-vocab/ggml-vocab-deepseek-llm.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("deepseek-llm")
     }
 
     func testFalcon() throws {
-        try check("falcon", gguf: "llama-cpp-vocab/ggml-vocab-falcon.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("falcon", lossless: true)
     }
 
     func testMPT() throws {
-        try check("mpt", gguf: "llama-cpp-vocab/ggml-vocab-mpt.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("mpt")
     }
 
     func testQwen35() throws {
-        try check("qwen35", gguf: "llama-cpp-vocab/ggml-vocab-qwen35.gguf", script: "scripts/fetch-test-vocabularies.sh", lossless: true)
+        try checkLlamaCpp("qwen35", lossless: true)
     }
 
     func testGemma4() throws {
-        try check("gemma-4", gguf: "llama-cpp-vocab/ggml-vocab-gemma-4.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("gemma-4")
     }
 
     func testBertWordPiece() throws {
-        try check("bert-bge", gguf: "llama-cpp-vocab/ggml-vocab-bert-bge.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("bert-bge")
     }
 
     /// SentencePiece Unigram (`t5`) with XLM-R's precompiled charsmap; the corpus plus the llama-spm and bert-bge
     /// `.inp` texts (llama.cpp itself agrees with the recorded ids on all of them, see make_vocabulary_fixtures.py).
     func testNomicBertMoEUnigram() throws {
-        try check("nomic-bert-moe", gguf: "llama-cpp-vocab/ggml-vocab-nomic-bert-moe.gguf", script: "scripts/fetch-test-vocabularies.sh")
+        try checkLlamaCpp("nomic-bert-moe")
         let tokenizer = try TestResources.ggufTokenizer("llama-cpp-vocab/ggml-vocab-nomic-bert-moe.gguf", fetchedBy: "scripts/fetch-test-vocabularies.sh")
         let expected = try TestResources.json(RecordedEncodings.self, "expected/nomic-bert-moe.json")
         let normalized = try XCTUnwrap(expected.normalized)
