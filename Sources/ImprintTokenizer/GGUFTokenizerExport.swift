@@ -11,8 +11,9 @@ import ImprintFormats
 /// the scores as `SentencePieceExtractor` derives them, `Replace(" ", "▁")` after `Prepend("▁")`
 /// when `add_space_prefix`), so the written files tokenize exactly as the GGUF vocabulary does here.
 public enum GGUFTokenizerExport {
-    /// The two files' JSON objects.
-    public static func huggingFaceFiles(_ file: GGUFFile, modelMaxLength: Int) throws -> (tokenizer: [String: Any], configuration: [String: Any]) {
+    /// The two files' JSON objects; `model.vocab` here merges canonically equivalent tokens (a Swift dictionary's
+    /// keys), which `huggingFaceData` writes exactly.
+    static func huggingFaceObjects(_ file: GGUFFile, modelMaxLength: Int) throws -> (tokenizer: [String: Any], configuration: [String: Any]) {
         let metadata = file.metadata
         let path = file.url.path
         let modelType = try metadata.string("tokenizer.ggml.model")
@@ -31,8 +32,9 @@ public enum GGUFTokenizerExport {
                 throw TokenizerError.invalidField(file: path, field: "tokenizer.ggml.scores",
                                                   expected: "\(tokens.count) entries, one per token (found \(scores.count))")
             }
+            // Exact keys: canonically equivalent tokens stay distinct, as in the GGUF list.
             var lookup = Vocabulary()
-            for (token, id) in vocabulary { lookup[token] = id }
+            for (id, token) in tokens.enumerated() where lookup[token] == nil { lookup[token] = id }
             // Pairs, not "a b" strings: user-defined tokens may hold spaces.
             merges = PretrainedTokenizer.sentencePieceMerges(tokens: tokens, scores: scores, vocabulary: lookup).map { [$0.0, $0.1] }
         } else {
@@ -137,7 +139,7 @@ extension GGUFTokenizerExport {
     /// the GGUF list, canonically equivalent ones included (a Swift dictionary, and so `JSONSerialization`, would
     /// merge `"ί"` U+1F77 and U+03AF of Llama 2's vocabulary into one key).
     public static func huggingFaceData(_ file: GGUFFile, modelMaxLength: Int) throws -> (tokenizer: Data, configuration: Data) {
-        var (tokenizer, configuration) = try huggingFaceFiles(file, modelMaxLength: modelMaxLength)
+        var (tokenizer, configuration) = try huggingFaceObjects(file, modelMaxLength: modelMaxLength)
         let placeholder = "\u{1}imprint-exact-vocabulary\u{1}"
         var model = tokenizer["model"] as? [String: Any] ?? [:]
         model["vocab"] = placeholder

@@ -40,10 +40,10 @@ final class ExportTests: XCTestCase {
     func testExportedTokenizerEncodesLikeTheGGUFVocabulary() throws {
         guard let path = defaultModelPath() else { throw XCTSkip("default model not fetched (scripts/fetch-default-model.sh)") }
         let file = try GGUFFile(path: path)
-        let (tokenizerJSON, configurationJSON) = try GGUFTokenizerExport.huggingFaceFiles(file, modelMaxLength: 8192)
+        let (tokenizerJSON, configurationJSON) = try GGUFTokenizerExport.huggingFaceData(file, modelMaxLength: 8192)
         let directory = try temporaryDirectory()
-        try JSONSerialization.data(withJSONObject: tokenizerJSON).write(to: directory.appendingPathComponent("tokenizer.json"))
-        try JSONSerialization.data(withJSONObject: configurationJSON).write(to: directory.appendingPathComponent("tokenizer_config.json"))
+        try tokenizerJSON.write(to: directory.appendingPathComponent("tokenizer.json"))
+        try configurationJSON.write(to: directory.appendingPathComponent("tokenizer_config.json"))
         let exported = try PretrainedTokenizer(directory: directory)
         let original = try PretrainedTokenizer(gguf: file)
         let texts = ["Hello world 12345 héllo 🙂 日本語", "  tabs\tand\nnewlines  ", "It's 2026; x=3.14159",

@@ -149,10 +149,10 @@ final class GGUFExportTests: XCTestCase {
     func testTokenizerMetadataFromAnHFDirectoryEqualsTheGGUFVocabulary() throws {
         guard let path = defaultModelPath() else { throw XCTSkip("default model not fetched (scripts/fetch-default-model.sh)") }
         let file = try GGUFFile(path: path)
-        let (tokenizerJSON, configurationJSON) = try GGUFTokenizerExport.huggingFaceFiles(file, modelMaxLength: 8192)
+        let (tokenizerJSON, configurationJSON) = try GGUFTokenizerExport.huggingFaceData(file, modelMaxLength: 8192)
         let directory = try temporaryDirectory()
-        try JSONSerialization.data(withJSONObject: tokenizerJSON).write(to: directory.appendingPathComponent("tokenizer.json"))
-        try JSONSerialization.data(withJSONObject: configurationJSON).write(to: directory.appendingPathComponent("tokenizer_config.json"))
+        try tokenizerJSON.write(to: directory.appendingPathComponent("tokenizer.json"))
+        try configurationJSON.write(to: directory.appendingPathComponent("tokenizer_config.json"))
         let entries = try GGUFTokenizerMetadata.entries(directory: directory, vocabularySize: 49152)
         let keys = ["tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
                     "tokenizer.ggml.merges", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
