@@ -107,7 +107,6 @@ public final class Generator {
             let tokenLimit = (0..<rowCount).map { min(parameters.maxTokens, contextLength - prompts[$0 / completionsPerPrompt].count) }
             var active = Array(0..<rowCount)           // result index of each cache row
             var nextPosition = (0..<rowCount).map { prompts[$0 / completionsPerPrompt].count }
-            let vocabulary = model.configuration.vocabularySize
             while !active.isEmpty {
                 var finished: Set<Int> = []
                 // Each row has its own sampler (and random stream), so rows sample in parallel; the
@@ -118,7 +117,7 @@ public final class Generator {
                         sampled.withUnsafeMutableBufferPointer { out in
                             parallelFor(active.count, grain: 1) { rows in
                                 for cacheRow in rows {
-                                    let rowLogits = UnsafeBufferPointer(rebasing: all[(cacheRow * vocabulary)..<((cacheRow + 1) * vocabulary)])
+                                    let rowLogits = UnsafeBufferPointer(rebasing: all[(cacheRow * vocabularySize)..<((cacheRow + 1) * vocabularySize)])
                                     out[cacheRow] = rowSamplers[active[cacheRow]].sample(rowLogits)
                                 }
                             }
