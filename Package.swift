@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "ImprintTokenizer", targets: ["ImprintTokenizer"]),
         .library(name: "ImprintCore", targets: ["ImprintCore"]),
         .library(name: "ImprintRewards", targets: ["ImprintRewards"]),
+        .library(name: "ImprintTraining", targets: ["ImprintTraining"]),
+        .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
+        .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
@@ -37,17 +40,19 @@ let package = Package(
                 dependencies: ["ImprintTensor", "ImprintTokenizer", "ImprintFormats", "ImprintCore"]),
         // Rewards and text metrics.
         .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
+        // What every trainer shares: checkpoints, resume checks, metrics log, plots, progress, the optimizer step.
+        .target(name: "ImprintTraining", dependencies: ["ImprintModel", "ImprintTensor", "ImprintFormats"]),
         // Trainers, evaluation, data generation.
         .target(name: "ImprintSFT",
-                dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
+                dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
         .target(name: "ImprintGRPO",
-                dependencies: ["ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards"]),
+                dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
         .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
         // Umbrella module: `import Imprint` brings everything.
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
-            "ImprintRewards", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
+            "ImprintRewards", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
         ]),
 
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would

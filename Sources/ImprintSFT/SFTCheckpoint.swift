@@ -1,138 +1,20 @@
 import Foundation
-import ImprintFormats
-import ImprintModel
 import ImprintTensor
 
-/// A training checkpoint: `checkpoint-<step>/` in the output folder, holding the PEFT adapter (or the full weights
-/// as `model.safetensors` with Hugging Face keys), AdamW's moments (`optimizer.safetensors`) and
-/// `trainer_state.json` (step, data position, RNG state, configuration).
-///
-/// Atomic: everything is written into a hidden temporary folder that is renamed to `checkpoint-<step>` only when
-/// complete, so a crash leaves the previous checkpoints intact and never a partial one under a checkpoint name.
-struct SFTCheckpoint {
-    /// What `trainer_state.json` holds.
-    struct State: Codable, Equatable {
-        /// Optimizer steps completed.
-        var step: Int
-        /// The next micro-batch of the data order (the data position).
-        var nextMicroBatch: Int
-        /// Non-padding tokens seen so far.
-        var tokenCount: Int
-        /// AdamW's step count.
-        var optimizerStep: Int
-        /// The LoRA dropout generators, layer by layer (empty for full fine-tuning).
-        var dropoutGenerators: [RandomGenerator]
-        var configuration: SFTConfiguration
-    }
-
-    static let stateFileName = "trainer_state.json"
-    static let optimizerFileName = "optimizer.safetensors"
-    static let fullWeightsFileName = "model.safetensors"
-
-    /// Writes a checkpoint for `state` into `outputDirectory/checkpoint-<step>` and returns that folder.
-    static func save(state: State, model: TransformerDecoder, adapter: LoRAAdapter?, optimizer: AdamW,
-                     in outputDirectory: URL) throws -> URL {
-        let manager = FileManager.default
-        let final = outputDirectory.appendingPathComponent("checkpoint-\(state.step)")
-        let staging = outputDirectory.appendingPathComponent(".checkpoint-\(state.step).\(UUID().uuidString).partial")
-        do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: true)
-        } catch {
-            throw FormatError.cannotOpen(path: staging.path, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
-        }
-        defer { try? manager.removeItem(at: staging) }
-        try saveWeights(model: model, adapter: adapter, to: staging)
-        var moments: [SafetensorsTensor] = []
-        for (index, parameter) in optimizer.parameters.enumerated() {
-            moments.append(SafetensorsTensor(name: "exp_avg.\(index)", shape: parameter.shape, values: optimizer.state.firstMoments[index]))
-            moments.append(SafetensorsTensor(name: "exp_avg_sq.\(index)", shape: parameter.shape, values: optimizer.state.secondMoments[index]))
-        }
-        try SafetensorsWriter.write(moments, to: staging.appendingPathComponent(optimizerFileName))
-        try SFTFiles.writeJSON(state, to: staging.appendingPathComponent(stateFileName))
-        if manager.fileExists(atPath: final.path) { try manager.removeItem(at: final) }
-        guard rename(staging.path, final.path) == 0 else {
-            throw FormatError.cannotOpen(path: final.path, reason: "cannot rename the finished checkpoint into place")
-        }
-        return final
-    }
-
-    /// Writes the adapter in PEFT's layout, or every parameter as `model.safetensors` keyed as `transformers` keys
-    /// them (full fine-tuning).
-    static func saveWeights(model: TransformerDecoder, adapter: LoRAAdapter?, to directory: URL) throws {
-        if let adapter {
-            try adapter.save(to: directory)
-        } else {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let tensors = model.namedParameters().map { SafetensorsTensor(name: $0.key, shape: $0.tensor.shape, values: $0.tensor.storage) }
-            try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(fullWeightsFileName))
-        }
-    }
-
-    /// The newest complete checkpoint folder in `outputDirectory`, if any.
-    static func latest(in outputDirectory: URL) -> URL? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory.path)) ?? []
-        let steps = names.compactMap { name -> Int? in
-            guard name.hasPrefix("checkpoint-") else { return nil }
-            return Int(name.dropFirst("checkpoint-".count))
-        }
-        return steps.sorted().reversed().lazy.map { outputDirectory.appendingPathComponent("checkpoint-\($0)") }
-            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(stateFileName).path) }
-    }
-
-    /// Reads `trainer_state.json` of `directory`.
-    static func readState(_ directory: URL) throws -> State {
-        try SFTFiles.readJSON(State.self, from: directory.appendingPathComponent(stateFileName))
-    }
-
-    /// Restores full weights (full fine-tuning) into `model`.
-    static func loadFullWeights(from directory: URL, into model: TransformerDecoder) throws {
-        let url = directory.appendingPathComponent(fullWeightsFileName)
-        let file = try SafetensorsFile(contentsOf: url)
-        try model.loadParameters(file: url.path) { key, _ in file.tensors[key] == nil ? nil : try file.floats(key) }
-    }
-
-    /// Restores AdamW's moments and step count.
-    static func loadOptimizer(from directory: URL, into optimizer: AdamW, step: Int) throws {
-        let url = directory.appendingPathComponent(optimizerFileName)
-        let file = try SafetensorsFile(contentsOf: url)
-        var first: [[Float]] = [], second: [[Float]] = []
-        for (index, parameter) in optimizer.parameters.enumerated() {
-            for (name, list) in [("exp_avg.\(index)", 0), ("exp_avg_sq.\(index)", 1)] {
-                guard let info = file.tensors[name] else {
-                    throw ModelError.missingTensor(file: url.path, key: name, expectedShape: parameter.shape)
-                }
-                guard info.shape == parameter.shape else {
-                    throw ModelError.shapeMismatch(file: url.path, key: name, expected: parameter.shape, found: info.shape)
-                }
-                if list == 0 { first.append(try file.floats(name)) } else { second.append(try file.floats(name)) }
-            }
-        }
-        optimizer.state.step = step
-        optimizer.state.firstMoments = first
-        optimizer.state.secondMoments = second
-    }
-}
-
-/// Small JSON helpers with atomic writes (temporary file + rename, via `Data.write(options: .atomic)`).
-enum SFTFiles {
-    static func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            try encoder.encode(value).write(to: url, options: .atomic)
-        } catch {
-            throw FormatError.cannotOpen(path: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
-    }
-
-    static func readJSON<Value: Decodable>(_ type: Value.Type, from url: URL) throws -> Value {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SFTTrainingError.invalidCheckpoint(path: url.path, reason: "cannot read the file")
-        }
-        do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch {
-            throw SFTTrainingError.invalidCheckpoint(path: url.path, reason: "unexpected contents: \(error)")
-        }
-    }
+/// What an SFT checkpoint's `trainer_state.json` holds (the folder itself is a `TrainingCheckpoint`).
+struct SFTCheckpointState: Codable, Equatable {
+    /// Optimizer steps completed.
+    var step: Int
+    /// The next micro-batch of the data order (the data position).
+    var nextMicroBatch: Int
+    /// Non-padding tokens seen so far.
+    var tokenCount: Int
+    /// AdamW's step count.
+    var optimizerStep: Int
+    /// The LoRA dropout generators, layer by layer (empty for full fine-tuning).
+    var dropoutGenerators: [RandomGenerator]
+    var configuration: SFTConfiguration
+    /// A fingerprint of the encoded training examples, so a resume on other data is refused (absent in
+    /// checkpoints written before it existed).
+    var dataFingerprint: String?
 }

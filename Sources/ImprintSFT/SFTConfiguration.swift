@@ -1,43 +1,14 @@
 import Foundation
 import ImprintModel
 import ImprintTensor
+import ImprintTraining
 
 /// Every hyperparameter of an SFT run, with TRL's `SFTConfig` defaults unless noted. Saved in every checkpoint.
 public struct SFTConfiguration: Codable, Equatable, Sendable {
     /// The learning-rate schedule after warmup (`lr_scheduler_type`).
-    public enum Schedule: String, Codable, Sendable, CaseIterable {
-        case constant, linear, cosine
-    }
-
+    public typealias Schedule = OptimizerSettings.Schedule
     /// LoRA settings (PEFT's `LoraConfig`); `nil` in `SFTConfiguration.lora` means full fine-tuning.
-    public struct LoRA: Codable, Equatable, Sendable {
-        /// The rank `r`.
-        public var rank: Int = 16
-        /// The scaling numerator `lora_alpha`.
-        public var alpha: Float = 32
-        /// Dropout on the adapter input (`lora_dropout`).
-        public var dropout: Float = 0
-        /// Module names (`q_proj`, ...) or `["all-linear"]` (`target_modules`).
-        public var targetModules: [String] = ["all-linear"]
-        /// Scale by `α/√r` (`use_rslora`).
-        public var rankStabilized: Bool = false
-
-        public init(rank: Int = 16, alpha: Float = 32, dropout: Float = 0, targetModules: [String] = ["all-linear"],
-                    rankStabilized: Bool = false) {
-            self.rank = rank
-            self.alpha = alpha
-            self.dropout = dropout
-            self.targetModules = targetModules
-            self.rankStabilized = rankStabilized
-        }
-
-        /// The `LoRAConfiguration` ImprintModel attaches.
-        public var loraConfiguration: LoRAConfiguration {
-            LoRAConfiguration(rank: rank, alpha: alpha, dropout: dropout,
-                              targetModules: targetModules == ["all-linear"] ? .allLinear : .names(targetModules),
-                              usesRankStabilizedScaling: rankStabilized)
-        }
-    }
+    public typealias LoRA = LoRASettings
 
     /// Peak learning rate (`learning_rate`; TRL's SFT default 2e-5, 2e-4 is usual with LoRA).
     public var learningRate: Float = 2e-5
@@ -92,14 +63,21 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// The schedule ImprintTensor computes, over `totalSteps`.
-    func learningRateSchedule(totalSteps: Int) -> LearningRateSchedule {
-        switch schedule {
-        case .constant: return warmupSteps > 0 ? .constantWithWarmup(warmupSteps: warmupSteps) : .constant
-        case .linear: return .linear(warmupSteps: warmupSteps, totalSteps: totalSteps)
-        case .cosine: return .cosine(warmupSteps: warmupSteps, totalSteps: totalSteps)
-        }
+    /// The optimizer settings (learning rate, schedule, clipping, AdamW) of the shared optimizer step.
+    public var optimizerSettings: OptimizerSettings {
+        var settings = OptimizerSettings(learningRate: learningRate)
+        settings.schedule = schedule
+        settings.warmupSteps = warmupSteps
+        settings.maxGradNorm = maxGradNorm
+        settings.weightDecay = weightDecay
+        settings.adamBeta1 = adamBeta1
+        settings.adamBeta2 = adamBeta2
+        settings.adamEpsilon = adamEpsilon
+        return settings
     }
+
+    /// Settings a resumed run may change: how often it logs, evaluates and checkpoints, and how long it runs.
+    static let mayChangeOnResume: Set<String> = ["maxSteps", "epochs", "checkpointInterval", "logInterval", "evaluationInterval"]
 
     /// Checks the values a run cannot start with.
     /// - Throws: `SFTConfigurationError` naming the field.
@@ -107,22 +85,18 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
         func require(_ condition: Bool, _ field: String, _ expected: String) throws {
             if !condition { throw SFTConfigurationError(field: field, expected: expected) }
         }
-        try require(learningRate > 0 && learningRate.isFinite, "learningRate", "a positive number")
-        try require(warmupSteps >= 0, "warmupSteps", "0 or more")
+        try optimizerSettings.validate(require)
         try require(epochs > 0 || maxSteps > 0, "epochs", "positive when maxSteps is 0")
         try require(maxSteps >= 0, "maxSteps", "0 or more")
         try require(batchSize > 0, "batchSize", "positive")
         try require(gradientAccumulationSteps > 0, "gradientAccumulationSteps", "positive")
-        try require(maxGradNorm >= 0, "maxGradNorm", "0 or more")
         try require(maxLength >= 2, "maxLength", "at least 2")
         try require(evaluationFraction >= 0 && evaluationFraction < 1, "evaluationFraction", "in [0, 1)")
         try require(evaluationInterval >= 0, "evaluationInterval", "0 or more")
         try require(checkpointInterval >= 0, "checkpointInterval", "0 or more")
         try require(logInterval > 0, "logInterval", "positive")
         if let lora {
-            try require(lora.rank > 0, "lora.rank", "positive")
-            try require(lora.dropout >= 0 && lora.dropout < 1, "lora.dropout", "in [0, 1)")
-            try require(!lora.targetModules.isEmpty, "lora.targetModules", "at least one module name or \"all-linear\"")
+            try lora.validate(require)
         } else {
             try require(initialAdapterPath == nil, "initialAdapterPath", "unset for full fine-tuning (lora is nil)")
             try require(!bfloat16FrozenWeights, "bfloat16FrozenWeights", "false for full fine-tuning (no weight is frozen)")

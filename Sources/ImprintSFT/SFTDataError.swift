@@ -1,3 +1,4 @@
+import ImprintTraining
 import Foundation
 
 /// A dataset file that cannot be trained on, naming the file and the line (JSONL) or item (JSON array) at fault.
@@ -47,15 +48,4 @@ public struct SFTDataError: Error, CustomStringConvertible, LocalizedError, Equa
 }
 
 /// A dataset file that cannot be read at all.
-public struct SFTFileError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    public let path: String
-    public let reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason)" }
-    public var errorDescription: String? { description }
-}
+public typealias SFTFileError = TrainingFileError

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintTraining
 
 /// What an SFT run reports while it trains, in order: `started`, then `step`, `evaluation` and `checkpoint`
 /// events, then `finished`.
@@ -72,27 +73,5 @@ public struct SFTSummary: Sendable, Equatable {
     public var outputDirectory: URL
 }
 
-/// A run that cannot go on.
-public enum SFTTrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    /// The loss of `step` is NaN or infinite; nothing of that step was applied or saved.
-    case nonFiniteLoss(step: Int, loss: Double, lastCheckpoint: String?)
-    /// `resume` found no checkpoint in the output folder.
-    case noCheckpoint(directory: String)
-    /// A checkpoint's files do not fit this run.
-    case invalidCheckpoint(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .nonFiniteLoss(step, loss, checkpoint):
-            return "the loss at step \(step) is \(loss); training stopped. "
-                + (checkpoint.map { "The last good checkpoint is \($0)." } ?? "No checkpoint was written yet.")
-                + " Lower the learning rate or check the data."
-        case .noCheckpoint(let directory):
-            return "\(directory): no checkpoint-* folder to resume from"
-        case let .invalidCheckpoint(path, reason):
-            return "\(path): \(reason)"
-        }
-    }
-
-    public var errorDescription: String? { description }
-}
+/// A run that cannot go on (the error every trainer throws).
+public typealias SFTTrainingError = TrainingError

@@ -2,6 +2,7 @@ import Foundation
 import ImprintModel
 import ImprintTensor
 import ImprintTokenizer
+@_exported import ImprintTraining
 
 /// Supervised fine-tuning (TRL's `SFTTrainer`): LoRA or full fine-tuning of a decoder on prompt/completion,
 /// conversational or plain-text data, with AdamW, a warmup schedule, gradient accumulation and clipping,
@@ -19,7 +20,8 @@ import ImprintTokenizer
 /// ```
 ///
 /// The loop is the composition of small parts: `SFTExampleEncoder` (tokens and completion masks),
-/// `SFTDataOrder` (batches), `SFTLoss` (the token-mean loss), `SFTCheckpoint` and `SFTMetricsLog`.
+/// `SFTDataOrder` (batches), `SFTLoss` (the token-mean loss), and what every trainer shares (ImprintTraining):
+/// `TrainingCheckpoint`, `MetricsLog`, `OptimizerStep`, `LinePlot`, `ResumeCheck`.
 public final class SFTTrainer {
     public let model: TransformerDecoder
     public let configuration: SFTConfiguration
@@ -78,29 +80,39 @@ public final class SFTTrainer {
     public func train(resume: Bool = false, onEvent: (SFTEvent) -> Void = { _ in }) throws -> SFTSummary {
         let start = Date()
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let checkpoint: (directory: URL, state: SFTCheckpoint.State)?
+        let checkpoint: (directory: URL, state: SFTCheckpointState)?
         if resume {
-            guard let directory = SFTCheckpoint.latest(in: outputDirectory) else {
-                throw SFTTrainingError.noCheckpoint(directory: outputDirectory.path)
+            guard let directory = TrainingCheckpoint.latest(in: outputDirectory) else {
+                throw TrainingError.noCheckpoint(directory: outputDirectory.path)
             }
-            checkpoint = (directory, try SFTCheckpoint.readState(directory))
+            let state = try TrainingCheckpoint.readState(SFTCheckpointState.self, from: directory)
+            try ResumeCheck.require(stored: state.configuration, new: configuration,
+                                    mayChange: SFTConfiguration.mayChangeOnResume, checkpoint: directory)
+            if let stored = state.dataFingerprint, stored != dataFingerprint {
+                throw TrainingError.configurationChanged(checkpoint: directory.path,
+                                                         changes: ["training data: not the data the checkpoint was trained on"])
+            }
+            checkpoint = (directory, state)
         } else {
             checkpoint = nil
         }
-        try prepareModel(from: checkpoint?.directory)
+        adapter = try TrainableModel.prepare(
+            model, lora: configuration.lora,
+            initialAdapter: configuration.initialAdapterPath.map { .continueTraining(path: $0) },
+            checkpoint: checkpoint?.directory, bfloat16FrozenWeights: configuration.bfloat16FrozenWeights,
+            seed: configuration.seed)
         let parameters = model.trainableParameters()
-        let optimizer = AdamW(parameters: parameters, learningRate: configuration.learningRate, beta1: configuration.adamBeta1,
-                              beta2: configuration.adamBeta2, epsilon: configuration.adamEpsilon,
-                              weightDecay: configuration.weightDecay)
+        let optimizerStep = OptimizerStep(parameters: parameters, settings: configuration.optimizerSettings,
+                                          schedule: configuration.optimizerSettings.learningRateSchedule(totalSteps: totalSteps))
+        let optimizer = optimizerStep.optimizer
         var step = 0, nextMicroBatch = 0, tokenCount = 0
         var lastCheckpoint: URL? = nil
         if let (directory, state) = checkpoint {
-            try SFTCheckpoint.loadOptimizer(from: directory, into: optimizer, step: state.optimizerStep)
+            try TrainingCheckpoint.loadOptimizer(from: directory, into: optimizer, step: state.optimizerStep)
             if let adapter { adapter.dropoutGenerators = state.dropoutGenerators }
             (step, nextMicroBatch, tokenCount, lastCheckpoint) = (state.step, state.nextMicroBatch, state.tokenCount, directory)
         }
-        let log = try SFTMetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), keepingThrough: step)
-        let schedule = configuration.learningRateSchedule(totalSteps: totalSteps)
+        let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), keepingThrough: step)
         onEvent(.started(SFTRunInfo(totalSteps: totalSteps, startStep: step, trainingExamples: dataOrder.examples.count,
                                     evaluationExamples: evaluationExamples.count,
                                     trainableParameterCount: parameters.reduce(0) { $0 + $1.count })))
@@ -111,19 +123,15 @@ public final class SFTTrainer {
                 SFTBatch(dataOrder.batch(nextMicroBatch + $0), padTokenId: padTokenId)
             }
             let stepTargets = batches.reduce(0) { $0 + $1.targetCount }
-            optimizer.learningRate = schedule.learningRate(base: configuration.learningRate, step: step)
             model.setTraining(true)
             let measurement = batches.map {
                 SFTLoss.accumulateGradients(model: model, batch: $0, stepTargetCount: stepTargets)
             }.reduce(SFTLoss.Measurement(), +)
             let loss = measurement.meanLoss
             guard loss.isFinite else {
-                throw SFTTrainingError.nonFiniteLoss(step: step + 1, loss: loss, lastCheckpoint: lastCheckpoint?.path)
+                throw TrainingError.nonFiniteLoss(step: step + 1, loss: loss, lastCheckpoint: lastCheckpoint?.path)
             }
-            // With clipping off, an infinite bound still measures the norm for the log.
-            let gradNorm = clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm > 0 ? configuration.maxGradNorm : .infinity)
-            optimizer.step()
-            optimizer.zeroGradients()
+            let (gradNorm, learningRate) = optimizerStep.apply(step: step)
             step += 1
             nextMicroBatch += configuration.gradientAccumulationSteps
             let stepTokens = batches.reduce(0) { $0 + $1.tokenCount }
@@ -131,7 +139,7 @@ public final class SFTTrainer {
             lastLoss = loss
             if step % configuration.logInterval == 0 || step == totalSteps {
                 let metrics = SFTStepMetrics(step: step, totalSteps: totalSteps, loss: loss, tokenAccuracy: measurement.accuracy,
-                                             learningRate: Double(optimizer.learningRate), gradNorm: Double(gradNorm),
+                                             learningRate: Double(learningRate), gradNorm: Double(gradNorm),
                                              tokensPerSecond: Double(stepTokens) / Date().timeIntervalSince(stepStart),
                                              epoch: Double(nextMicroBatch) / Double(dataOrder.batchesPerEpoch),
                                              tokenCount: tokenCount)
@@ -147,21 +155,22 @@ public final class SFTTrainer {
             }
             let checkpointDue = configuration.checkpointInterval > 0 && step % configuration.checkpointInterval == 0
             if checkpointDue || step == totalSteps {
-                let state = SFTCheckpoint.State(step: step, nextMicroBatch: nextMicroBatch, tokenCount: tokenCount,
-                                                optimizerStep: optimizer.state.step,
-                                                dropoutGenerators: adapter?.dropoutGenerators ?? [],
-                                                configuration: configuration)
-                lastCheckpoint = try SFTCheckpoint.save(state: state, model: model, adapter: adapter, optimizer: optimizer,
-                                                        in: outputDirectory)
+                let state = SFTCheckpointState(step: step, nextMicroBatch: nextMicroBatch, tokenCount: tokenCount,
+                                               optimizerStep: optimizer.state.step,
+                                               dropoutGenerators: adapter?.dropoutGenerators ?? [],
+                                               configuration: configuration, dataFingerprint: dataFingerprint)
+                lastCheckpoint = try TrainingCheckpoint.save(step: step, state: state, model: model, adapter: adapter,
+                                                             optimizer: optimizer, in: outputDirectory)
                 onEvent(.checkpoint(step: step, directory: lastCheckpoint!))
             }
         }
         model.setTraining(false)
-        try SFTCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
-        let losses = log.losses()
-        try Data(SFTLossPlot.svg(losses.training, evaluation: losses.evaluation).utf8)
-            .write(to: outputDirectory.appendingPathComponent("loss.svg"), options: .atomic)
-        let summary = SFTSummary(steps: step, finalLoss: lastLoss.isNaN ? losses.training.last?.loss ?? .nan : lastLoss,
+        try TrainingCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
+        let (trainingLosses, evaluationLosses) = (log.series("loss"), log.series("eval_loss"))
+        try LinePlot.write(title: "loss", series: [.init("training", trainingLosses, color: "steelblue")]
+                            + (evaluationLosses.isEmpty ? [] : [.init("evaluation", evaluationLosses, color: "darkorange")]),
+                           to: outputDirectory.appendingPathComponent("loss.svg"))
+        let summary = SFTSummary(steps: step, finalLoss: lastLoss.isNaN ? trainingLosses.last?.value ?? .nan : lastLoss,
                                  evaluation: lastEvaluation, seconds: Date().timeIntervalSince(start),
                                  outputDirectory: outputDirectory)
         onEvent(.finished(summary))
@@ -179,19 +188,17 @@ public final class SFTTrainer {
         return SFTEvaluationMetrics(step: step, loss: total.meanLoss, tokenAccuracy: total.accuracy)
     }
 
-    /// Makes the trained parameters: the checkpoint's adapter or weights when resuming, else the initial adapter,
-    /// a fresh one, or (full fine-tuning) every parameter.
-    private func prepareModel(from checkpoint: URL?) throws {
-        guard let lora = configuration.lora else {
-            if let checkpoint { try SFTCheckpoint.loadFullWeights(from: checkpoint, into: model) }
-            model.unfreeze()
-            return
+    /// A fingerprint of the training examples (their ids and masks, in order): FNV-1a over the encoded data.
+    private var dataFingerprint: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ value: Int) {
+            hash = (hash ^ UInt64(bitPattern: Int64(value))) &* 0x100_0000_01b3
         }
-        if let source = checkpoint ?? configuration.initialAdapterPath.map({ URL(fileURLWithPath: $0) }) {
-            adapter = try LoRA.load(from: source, into: model, trainable: true, seed: configuration.seed)
-        } else {
-            adapter = try LoRA.attach(to: model, configuration: lora.loraConfiguration, seed: configuration.seed)
+        for example in dataOrder.examples {
+            mix(example.ids.count)
+            example.ids.forEach(mix)
+            example.completionMask.forEach { mix($0 ? 1 : 0) }
         }
-        if configuration.bfloat16FrozenWeights { model.useBFloat16FrozenWeights() }
+        return String(hash, radix: 16)
     }
 }
