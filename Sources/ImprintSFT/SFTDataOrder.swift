@@ -1,4 +1,5 @@
 import ImprintTensor
+import ImprintTraining
 
 /// Which examples each micro-batch of a run holds: a pure function of the examples, the seed and the micro-batch's
 /// index, so a resumed run sees exactly the batches an uninterrupted one does.
@@ -37,16 +38,7 @@ public struct SFTDataOrder {
         return Self.permutation(count: examples.count, seed: seed &+ UInt64(epoch))
     }
 
-    /// A Fisher–Yates permutation of `0..<count` drawn from `RandomGenerator(seed:)` (the same on every platform).
-    static func permutation(count: Int, seed: UInt64) -> [Int] {
-        var generator = RandomGenerator(seed: seed)
-        var order = Array(0..<count)
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            let j = Int(generator.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
-        return order
-    }
+    static func permutation(count: Int, seed: UInt64) -> [Int] { Shuffle.permutation(count: count, seed: seed) }
 
     /// Splits `examples` into training and held-out evaluation examples: a seeded permutation's last
     /// `round(fraction * count)` examples are held out, the rest keep their file order.

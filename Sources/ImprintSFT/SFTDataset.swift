@@ -1,6 +1,5 @@
 import Foundation
 import ImprintCore
-import ImprintFormats
 
 /// The rows of an SFT dataset with where each came from, so that a row that cannot be encoded is reported by line.
 ///
@@ -26,44 +25,28 @@ public struct SFTDataset: Sendable {
     /// - Throws: `SFTDataError` naming the first malformed line (or array item) — nothing is skipped silently —
     ///   and `SFTFileError` when the file cannot be read or a `.json` file is not an array of rows.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SFTFileError(path: path, reason: "cannot read the dataset file")
-        }
-        var rows: [(line: Int, object: Any?)] = []
-        if path.hasSuffix(".json") {
-            guard let array = try? ExactUTF8.jsonObject(with: data) as? [Any] else {
-                throw SFTFileError(path: path, reason: "a .json dataset must be a JSON array of rows")
-            }
-            rows = array.enumerated().map { ($0.offset + 1, $0.element) }
-        } else {
-            guard let text = ExactUTF8.string(data) else {
-                throw SFTFileError(path: path, reason: "the dataset is not UTF-8 text")
-            }
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                rows.append((index + 1, try? ExactUTF8.jsonObject(with: Data(line.utf8))))
-            }
+        let rows: [DataRows.Row]
+        do {
+            rows = try DataRows.read(path: path)
+        } catch let error as DataFileError {
+            guard let line = error.line else { throw SFTFileError(path: path, reason: error.reason) }
+            throw SFTDataError(file: path, line: line, reason: .notAnObject(error.reason.contains("invalid JSON") ? "invalid JSON" : "a JSON value of another kind"))
         }
         records = []
         lines = []
         file = path
-        for (line, object) in rows {
-            guard let object = object as? [String: Any] else {
-                throw SFTDataError(file: path, line: line,
-                                   reason: .notAnObject(object == nil ? "invalid JSON" : "a JSON value of another kind"))
-            }
-            switch SFTRecord.parse(object) {
+        for row in rows {
+            switch SFTRecord.parse(row.fields) {
             case .success(let record):
                 if let first = records.first, first.shapeName != record.shapeName {
-                    throw SFTDataError(file: path, line: line, reason: .mixedShapes(expected: first.shapeName, found: record.shapeName))
+                    throw SFTDataError(file: path, line: row.line, reason: .mixedShapes(expected: first.shapeName, found: record.shapeName))
                 }
                 records.append(record)
-                lines.append(line)
+                lines.append(row.line)
             case .failure(let reason):
-                throw SFTDataError(file: path, line: line, reason: reason)
+                throw SFTDataError(file: path, line: row.line, reason: reason)
             }
         }
-        if records.isEmpty { throw SFTFileError(path: path, reason: "the dataset has no rows") }
     }
 }
 
