@@ -91,6 +91,9 @@ let package = Package(
         // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds
         // it beside the tests. Uses ImprintModelTests' model fixtures in place.
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
+        .testTarget(name: "ImprintGRPOTests",
+                    dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImprintSFTTests", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                     exclude: ["Fixtures"]),
     ],
