@@ -58,11 +58,17 @@ public final class GRPOTrainer {
 
     /// Encodes the prompts and checks the configuration; the model is changed only by `train`.
     ///
+    /// - Parameter adapter: a trainable adapter already attached to `model` to train further, as TRL trains a
+    ///   `PeftModel` it is given (the KL reference is then the model with it disabled); nil attaches a fresh one
+    ///   from `configuration.lora`.
     /// - Throws: `GRPOConfigurationError`, `GRPOTrainingError.promptTooLong` naming the row, or a chat template's
     ///   error.
     public init(model: TransformerDecoder, tokenizer: any Tokenizer, dataset: GRPODataset, rewards: [any Reward],
-                configuration: GRPOConfiguration, outputDirectory: URL) throws {
+                configuration: GRPOConfiguration, outputDirectory: URL, adapter: LoRAAdapter? = nil) throws {
         try configuration.validate()
+        if adapter != nil && configuration.lora == nil {
+            throw GRPOConfigurationError(field: "lora", expected: "set when an adapter is given to train")
+        }
         guard !rewards.isEmpty else { throw GRPOTrainingError.rewards("GRPO needs at least one reward") }
         let names = rewards.map(\.name)
         guard Set(names).count == names.count else {
@@ -78,6 +84,7 @@ public final class GRPOTrainer {
         self.rewards = rewards
         self.configuration = configuration
         self.outputDirectory = outputDirectory
+        self.adapter = adapter
         weights = configuration.rewardWeights ?? [Double](repeating: 1, count: rewards.count)
         let local = LocalTextGenerator(model: model, tokenizer: tokenizer)
         stopTokenIds = local.stopTokenIds
@@ -139,7 +146,7 @@ public final class GRPOTrainer {
         }
         adapter = try TrainableModel.prepare(
             model, lora: configuration.lora, initialAdapter: configuration.initialAdapterPath.map { .merge(path: $0) },
-            checkpoint: restored?.directory, bfloat16FrozenWeights: configuration.bfloat16FrozenWeights,
+            attached: adapter, checkpoint: restored?.directory, bfloat16FrozenWeights: configuration.bfloat16FrozenWeights,
             seed: configuration.seed)
         if configuration.lora == nil && configuration.beta != 0 {
             referenceModel = try frozenCopy(of: model, startingFrom: restored == nil ? nil : configuration.initialAdapterPath)

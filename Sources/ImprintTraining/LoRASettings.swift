@@ -50,10 +50,13 @@ public enum TrainableModel {
     }
 
     /// Makes the trained parameters and returns the adapter being trained (nil for full fine-tuning):
-    /// the checkpoint's adapter or weights when resuming, else the initial adapter, or a fresh one, or every
-    /// parameter. With `bfloat16FrozenWeights` the frozen base weights are rounded to bfloat16 (LoRA runs only).
+    /// the checkpoint's adapter or weights when resuming, else the adapter already `attached` to the model (as TRL
+    /// trains a `PeftModel` it is given), the initial adapter, a fresh one, or every parameter. With
+    /// `bfloat16FrozenWeights` the frozen base weights are rounded to bfloat16 (LoRA runs only).
     public static func prepare(_ model: TransformerDecoder, lora: LoRASettings?, initialAdapter: InitialAdapter?,
-                               checkpoint: URL?, bfloat16FrozenWeights: Bool, seed: UInt64) throws -> LoRAAdapter? {
+                               attached: LoRAAdapter? = nil, checkpoint: URL?, bfloat16FrozenWeights: Bool,
+                               seed: UInt64) throws -> LoRAAdapter? {
+        if let attached, checkpoint != nil { try LoRA.remove(attached.name, from: model) }
         if case .merge(let path)? = initialAdapter {
             try LoRA.load(from: URL(fileURLWithPath: path), into: model, name: "initial")
             LoRA.mergeAndUnload(model)
@@ -66,6 +69,8 @@ public enum TrainableModel {
         let adapter: LoRAAdapter
         if let checkpoint {
             adapter = try LoRA.load(from: checkpoint, into: model, trainable: true, seed: seed)
+        } else if let attached {
+            adapter = attached
         } else if case .continueTraining(let path)? = initialAdapter {
             adapter = try LoRA.load(from: URL(fileURLWithPath: path), into: model, trainable: true, seed: seed)
         } else {
