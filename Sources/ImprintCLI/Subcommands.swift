@@ -11,5 +11,6 @@ extension ImprintCommand {
         DetokenizeCommand.self,
         ChatTemplateCommand.self,
         SFTCommand.self,
+        GRPOCommand.self,
     ]
 }
