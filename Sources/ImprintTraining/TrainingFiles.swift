@@ -5,7 +5,9 @@ public enum TrainingFiles {
     /// Writes `value` as sorted, pretty-printed JSON, atomically.
     public static func writeJSON<Value: Encodable>(_ value: Value, to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // A state may hold non-finite numbers (the log-probabilities of a step that diverged): kept, as strings.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             try encoder.encode(value).write(to: url, options: .atomic)
         } catch {
@@ -19,7 +21,9 @@ public enum TrainingFiles {
             throw TrainingError.invalidCheckpoint(path: url.path, reason: "cannot read the file")
         }
         do {
-            return try JSONDecoder().decode(type, from: data)
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            return try decoder.decode(type, from: data)
         } catch {
             throw TrainingError.invalidCheckpoint(path: url.path, reason: "unexpected contents: \(error)")
         }
