@@ -2,13 +2,16 @@ import Foundation
 import ImprintModel
 import ImprintTensor
 
-/// Log-probabilities of completions under a policy, recomputed with one forward pass over prompt + completion, as
+/// Log-probabilities of completions under a policy, recomputed with a forward pass over prompt + completion, as
 /// TRL's `_get_per_token_logps_and_entropies` does: `log_softmax(logits / temperature)` at each sampled token, and the
 /// entropy of that distribution.
 ///
-/// Prompts are left-padded and completions right-padded into one `[B, P + T]` batch (padding masked out of
-/// attention, positions counting real tokens only); only the `T` completion positions go through the output
-/// projection, so the vocabulary-sized logits are `[B, T, V]`, not `[B, P + T, V]`.
+/// The completions of one prompt share it (GRPO's `G` completions per prompt), so each distinct prompt goes through
+/// the model once: prompts are prefilled into a key/value cache (left-padded, padding masked, positions counting
+/// real tokens), the cache is fanned out to the completions, and the right-padded completions attend to it. With
+/// gradients on, the cache is part of the graph, so the prompt's share of every gradient is counted once per
+/// completion, exactly as in one `[B, P + T]` pass. Only the `T` completion positions go through the output
+/// projection, so the vocabulary-sized logits are `[B, T, V]`.
 public struct CompletionScoring {
     /// `[B, T]` log-probabilities (0 on padding); differentiable when computed with gradients.
     public var logProbabilities: Tensor
@@ -23,26 +26,45 @@ public struct CompletionScoring {
     public init(model: TransformerDecoder, prompts: [[Int]], completions: [[Int]], width: Int, temperature: Double,
                 entropyMask: [[Bool]]? = nil) {
         precondition(prompts.count == completions.count && !prompts.isEmpty, "one prompt per completion")
+        precondition(prompts.allSatisfy { !$0.isEmpty }, "every prompt needs a token")
         let rows = prompts.count
-        let promptWidth = prompts.map(\.count).max()!
-        let length = promptWidth + width
-        var ids: [Int] = [], attention: [Bool] = [], positions: [Int] = [], targets: [Int] = []
-        ids.reserveCapacity(rows * length)
-        for (prompt, completion) in zip(prompts, completions) {
-            precondition(completion.count <= width, "a completion of \(completion.count) tokens is wider than \(width)")
-            let padding = promptWidth - prompt.count, tail = width - completion.count
-            let filler = prompt.first ?? 0
-            ids += [Int](repeating: filler, count: padding) + prompt + completion + [Int](repeating: filler, count: tail)
-            attention += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: prompt.count + completion.count)
-                + [Bool](repeating: false, count: tail)
-            positions += [Int](repeating: 0, count: padding) + Array(0..<(prompt.count + width))
-            targets += completion + [Int](repeating: -100, count: tail)
+        // The distinct prompts, in order of first use, and each row's.
+        var distinct: [[Int]] = [], owner: [Int] = []
+        for prompt in prompts {
+            if let index = distinct.lastIndex(of: prompt) { owner.append(index) } else { owner.append(distinct.count); distinct.append(prompt) }
         }
-        let batch = TokenBatch(ids: ids, batchSize: rows, length: length, positions: positions, attentionMask: attention)
-        // The logits at position P − 1 + t predict completion token t.
-        let hidden = model.hiddenStates(batch).sliced(axis: 1, (promptWidth - 1)..<(promptWidth - 1 + width))
+        let promptWidth = distinct.map(\.count).max()!
+        var ids: [Int] = [], attention: [Bool] = [], positions: [Int] = []
+        for prompt in distinct {
+            let padding = promptWidth - prompt.count
+            ids += [Int](repeating: prompt[0], count: padding) + prompt
+            attention += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: prompt.count)
+            positions += [Int](repeating: 0, count: padding) + Array(0..<prompt.count)
+        }
+        let cache = KVCache(layerCount: model.layers.count, batchSize: distinct.count)
+        let promptHidden = model.hiddenStates(TokenBatch(ids: ids, batchSize: distinct.count, length: promptWidth,
+                                                         positions: positions, attentionMask: attention), cache: cache)
+        // The last prompt position predicts completion token 0.
+        let first = promptHidden.sliced(axis: 1, (promptWidth - 1)..<promptWidth).indexSelect(owner)  // [B, 1, H]
+        var hidden = first
+        if width > 1 {
+            cache.selectRows(owner)
+            var continuation: [Int] = [], mask: [Bool] = [], steps: [Int] = []
+            for (row, completion) in completions.enumerated() {
+                precondition(completion.count <= width, "a completion of \(completion.count) tokens is wider than \(width)")
+                let kept = Array(completion.prefix(width - 1)), tail = width - 1 - kept.count
+                continuation += kept + [Int](repeating: prompts[row][0], count: tail)
+                mask += [Bool](repeating: true, count: kept.count) + [Bool](repeating: false, count: tail)
+                steps += Array(prompts[row].count..<(prompts[row].count + width - 1))
+            }
+            // Completion position t predicts token t + 1.
+            let rest = model.hiddenStates(TokenBatch(ids: continuation, batchSize: rows, length: width - 1,
+                                                     positions: steps, attentionMask: mask), cache: cache)
+            hidden = Tensor.concatenate([first, rest], axis: 1)  // [B, T, H]
+        }
         var logits = model.logits(fromHiddenStates: hidden)  // [B, T, V]
         if temperature != 1 { logits = logits / Float(temperature) }
+        let targets = completions.flatMap { $0 + [Int](repeating: -100, count: width - $0.count) }
         logProbabilities = Tensor.logProbabilities(logits: logits, targets: targets)
         entropies = entropyMask.map { Self.entropies(logits: logits, mask: $0, rows: rows, width: width) }
     }

@@ -61,6 +61,11 @@ public struct GRPOConfiguration: Codable, Equatable, Sendable {
     public var batchSize: Int = 8
     /// Micro-batches per optimizer step (`gradient_accumulation_steps`); one generation batch fills them all.
     public var gradientAccumulationSteps: Int = 1
+    /// Completions per forward and backward pass inside a micro-batch (nil: `numGenerations`, one prompt's group,
+    /// whose prompt then goes through the model once): bounds the activations kept for the backward pass without
+    /// changing the math (the loss weights are known before the pass). Imprint's own knob; TRL runs the whole
+    /// micro-batch at once.
+    public var forwardBatchSize: Int? = nil
 
     // Generation.
     /// Completions per prompt, the group `G` advantages are taken over (`num_generations`).
@@ -163,6 +168,7 @@ public struct GRPOConfiguration: Codable, Equatable, Sendable {
         try require(numGenerations >= 2, "numGenerations", "at least 2 (advantages compare the completions of a prompt)")
         try require(batchSize > 0, "batchSize", "positive")
         try require(gradientAccumulationSteps > 0, "gradientAccumulationSteps", "positive")
+        try require(forwardBatchSize.map { $0 > 0 } ?? true, "forwardBatchSize", "positive")
         try require((batchSize * gradientAccumulationSteps) % numGenerations == 0, "batchSize",
                     "such that batchSize × gradientAccumulationSteps (\(batchSize * gradientAccumulationSteps)) is a multiple of numGenerations (\(numGenerations))")
         try require(maxCompletionLength >= 1, "maxCompletionLength", "at least 1")

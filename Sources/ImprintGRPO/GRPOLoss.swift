@@ -31,6 +31,9 @@ public enum GRPOLoss {
         public var gradientAccumulationSteps: Int
         /// Tokens counted (`mask` true) over every micro-batch of the step: DAPO's normalizer.
         public var stepTokenCount: Int
+        /// When these rows are a slice of a micro-batch (to bound memory), the micro-batch's completions and counted
+        /// tokens, which the grpo, bnpo and dr_grpo normalizers use; nil when the rows are the whole micro-batch.
+        public var microBatch: (rows: Int, tokens: Int)? = nil
 
         public init(oldLogProbabilities: [[Float]]?, referenceLogProbabilities: [[Float]]?, advantages: [Float],
                     mask: [[Bool]], gradientAccumulationSteps: Int, stepTokenCount: Int) {
@@ -65,14 +68,16 @@ public enum GRPOLoss {
         let mask = inputs.mask.map { $0.map { $0 ? Float(1) : 0 } }
         let rowTokens = mask.map { $0.reduce(0, +) }
         let batchTokens = rowTokens.reduce(0, +)
+        let normalizingRows = Float(inputs.microBatch?.rows ?? rows)
+        let normalizingTokens = inputs.microBatch.map { Float($0.tokens) } ?? batchTokens
 
         // Aggregation weight of each token: loss = Σ w ℓ.
         func weight(_ i: Int, _ t: Int) -> Float {
             let m = mask[i][t]
             switch configuration.lossType {
-            case .grpo: return m / Swift.max(rowTokens[i], 1) / Float(rows) / ga
-            case .bnpo: return m / Swift.max(batchTokens, 1) / ga
-            case .drGRPO: return m / Float(rows * configuration.maxCompletionLength) / ga
+            case .grpo: return m / Swift.max(rowTokens[i], 1) / normalizingRows / ga
+            case .bnpo: return m / Swift.max(normalizingTokens, 1) / ga
+            case .drGRPO: return m / (normalizingRows * Float(configuration.maxCompletionLength)) / ga
             case .dapo: return m / Swift.max(Float(inputs.stepTokenCount), 1)
             }
         }

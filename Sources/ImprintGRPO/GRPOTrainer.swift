@@ -322,15 +322,26 @@ public final class GRPOTrainer {
 
     /// Scores `batch` with every reward concurrently; a reward that throws is reported with the sample it failed on.
     private func score(_ batch: RewardBatch, examples: [GRPOExample]) async throws -> [[Double?]] {
-        let outputs = try await withThrowingTaskGroup(of: (Int, Result<RewardOutput, Error>).self) { group in
+        struct Outcome: Sendable {
+            var index: Int
+            var output: RewardOutput?
+            var error: (any Error)?
+        }
+        let rewards = self.rewards
+        var outcomes = await withTaskGroup(of: Outcome.self) { group -> [Outcome] in
             for (index, reward) in rewards.enumerated() {
                 group.addTask {
-                    do { return (index, .success(try await reward.score(batch))) } catch { return (index, .failure(error)) }
+                    do { return Outcome(index: index, output: try await reward.score(batch)) } catch { return Outcome(index: index, error: error) }
                 }
             }
-            var outputs = [Result<RewardOutput, Error>?](repeating: nil, count: rewards.count)
-            for try await (index, output) in group { outputs[index] = output }
-            return outputs.map { $0! }
+            var collected: [Outcome] = []
+            for await outcome in group { collected.append(outcome) }
+            return collected
+        }
+        outcomes.sort { $0.index < $1.index }
+        let outputs: [Result<RewardOutput, Error>] = outcomes.map { outcome in
+            if let output = outcome.output { return .success(output) }
+            return .failure(outcome.error ?? CancellationError())
         }
         var scores = [[Double?]](repeating: [], count: batch.count)
         for (index, output) in outputs.enumerated() {
@@ -370,28 +381,46 @@ public final class GRPOTrainer {
 
     /// Forward and backward of every micro-batch of `rollout`; returns the summed loss and the micro-batch-averaged
     /// metrics (`kl`, `entropy`, `clip_ratio/...`), as TRL logs them.
+    ///
+    /// A micro-batch goes through the model `forwardBatchSize` completions at a time (the loss is a weighted sum over
+    /// completions with weights known beforehand, so each slice's gradient is exact on its own); its loss and metrics
+    /// are then evaluated over the whole micro-batch, as TRL does.
     private func trainStep(on rollout: GRPORollout) -> (loss: Float, metrics: [String: Double]) {
         let size = configuration.batchSize, width = rollout.width
+        let slice = Swift.min(configuration.forwardBatchSize ?? configuration.numGenerations, size)
         var loss: Float = 0
         var sums: [String: Double] = [:], counts: [String: Int] = [:]
         for start in stride(from: 0, to: rollout.completionIds.count, by: size) {
             let range = start..<Swift.min(start + size, rollout.completionIds.count)
             let mask = Array(rollout.mask[range])
-            let scoring = CompletionScoring(model: model, prompts: Array(rollout.promptIds[range]),
-                                            completions: Array(rollout.completionIds[range]), width: width,
-                                            temperature: configuration.temperature, entropyMask: mask)
-            let current = Self.rows(scoring.logProbabilities, width: width)
-            let inputs = GRPOLoss.Inputs(oldLogProbabilities: rollout.oldLogProbabilities.map { Array($0[range]) },
-                                         referenceLogProbabilities: rollout.referenceLogProbabilities.map { Array($0[range]) },
-                                         advantages: Array(rollout.advantages[range]), mask: mask,
-                                         gradientAccumulationSteps: configuration.gradientAccumulationSteps,
-                                         stepTokenCount: rollout.tokenCount)
-            let result = GRPOLoss.evaluate(logProbabilities: current, inputs: inputs, configuration: configuration)
-            scoring.logProbabilities.backward(Tensor(shape: scoring.logProbabilities.shape, storage: result.gradient))
+            let tokens = mask.flatMap { $0 }.filter { $0 }.count
+            func inputs(_ rows: Range<Int>, microBatch: (rows: Int, tokens: Int)?) -> GRPOLoss.Inputs {
+                var inputs = GRPOLoss.Inputs(oldLogProbabilities: rollout.oldLogProbabilities.map { Array($0[rows]) },
+                                             referenceLogProbabilities: rollout.referenceLogProbabilities.map { Array($0[rows]) },
+                                             advantages: Array(rollout.advantages[rows]), mask: Array(rollout.mask[rows]),
+                                             gradientAccumulationSteps: configuration.gradientAccumulationSteps,
+                                             stepTokenCount: rollout.tokenCount)
+                inputs.microBatch = microBatch
+                return inputs
+            }
+            var current: [[Float]] = [], entropies: [[Float]] = []
+            for sliceStart in stride(from: range.lowerBound, to: range.upperBound, by: slice) {
+                let rows = sliceStart..<Swift.min(sliceStart + slice, range.upperBound)
+                let scoring = CompletionScoring(model: model, prompts: Array(rollout.promptIds[rows]),
+                                                completions: Array(rollout.completionIds[rows]), width: width,
+                                                temperature: configuration.temperature, entropyMask: Array(rollout.mask[rows]))
+                let values = Self.rows(scoring.logProbabilities, width: width)
+                let result = GRPOLoss.evaluate(logProbabilities: values, inputs: inputs(rows, microBatch: (range.count, tokens)),
+                                               configuration: configuration)
+                scoring.logProbabilities.backward(Tensor(shape: scoring.logProbabilities.shape, storage: result.gradient))
+                current += values
+                entropies += scoring.entropies ?? []
+            }
+            let result = GRPOLoss.evaluate(logProbabilities: current, inputs: inputs(range, microBatch: nil),
+                                           configuration: configuration)
             loss += result.loss
             var metrics = result.metrics
-            let tokens = mask.flatMap { $0 }.filter { $0 }.count
-            let entropySum = zip(scoring.entropies ?? [], mask).reduce(Float(0)) { total, pair in
+            let entropySum = zip(entropies, mask).reduce(Float(0)) { total, pair in
                 zip(pair.0, pair.1).reduce(total) { $0 + ($1.1 ? $1.0 : 0) }
             }
             metrics["entropy"] = Double(entropySum / Float(Swift.max(tokens, 1)))
