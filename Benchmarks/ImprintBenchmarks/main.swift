@@ -94,7 +94,7 @@ if only == nil || only == "bf16" {
         }
         func median(_ name: String) -> Double { let sorted = times[name]!.sorted(); return sorted[sorted.count / 2] }
         report("bf16_linear", (median("bf16_forward"), 0, 0), [
-            "shape": "\(m)x\(n)x\(k)", "tile_units": BFloat16Matrix.usesTileUnits,
+            "shape": "\(m)x\(n)x\(k)", "tile_units": BFloat16Matrix.usesTileUnits, "kernel": "\(BFloat16Matrix.Kernel.fastest)",
             "f32_forward_gflops": flops / median("f32_forward") / 1e9, "bf16_forward_gflops": flops / median("bf16_forward") / 1e9,
             "f32_input_gradient_gflops": flops / median("f32_input_gradient") / 1e9,
             "bf16_input_gradient_gflops": flops / median("bf16_input_gradient") / 1e9])

@@ -60,6 +60,39 @@ int imprint_amx_available(void) {
     return available;
 }
 
+int imprint_avx512bf16_available(void) {
+    static _Atomic int state = -1;
+    int known = atomic_load(&state);
+    if (known >= 0) return known;
+    int available = 0;
+#ifdef IMPRINT_HAS_AMX_CODE
+    const char *setting = getenv("IMPRINT_AVX512BF16");
+    unsigned eax, ebx, ecx, edx;
+    // AVX512_BF16: CPUID.(EAX=7, ECX=1):EAX[5]; with AVX512F (CPUID.7.0:EBX[16]) and OS support for ZMM state.
+    if (!(setting && setting[0] == '0') && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+        && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && ((eax >> 5) & 1u)) {
+        available = 1;
+    }
+#endif
+    atomic_store(&state, available);
+    return available;
+}
+
+int imprint_bf16_kernel_available(int kernel) {
+    switch (kernel) {
+    case IMPRINT_BF16_PORTABLE: return 1;
+    case IMPRINT_BF16_AMX: return imprint_amx_available();
+    case IMPRINT_BF16_AVX512: return imprint_avx512bf16_available();
+    default: return 0;
+    }
+}
+
+int imprint_bf16_fastest_kernel(void) {
+    if (imprint_amx_available()) return IMPRINT_BF16_AMX;
+    if (imprint_avx512bf16_available()) return IMPRINT_BF16_AVX512;
+    return IMPRINT_BF16_PORTABLE;
+}
+
 size_t imprint_bf16_packed_count(long k, long n) { return (size_t)round_up(k, 32) * (size_t)round_up(n, 32); }
 
 size_t imprint_bf16_rows_count(long m, long k) { return (size_t)round_up(m, 16) * (size_t)round_up(k, 32); }
@@ -230,17 +263,75 @@ static void amx_matmul(const uint16_t *a, long m, long k, const uint16_t *packed
     }
     _tile_release();
 }
+
+// AVX512-BF16 (AMD Zen 4 and later, Intel Cooper Lake): `vdpbf16ps` adds, in each of 16 float32 lanes, the
+// products of one (even, odd) pair of bfloat16 values, which is how the packed B tiles hold a column's pairs.
+// ROWS rows of A (each pair broadcast) times two column blocks of B: 2 * ROWS accumulators.
+#define AVX512_BLOCK(ROWS)                                                                                          \
+    for (; row0 + ROWS <= rows_rounded; row0 += ROWS) {                                                             \
+        for (long nb = nb_begin; nb < nb_end; nb += 2) {                                                            \
+            const uint16_t *b0 = packed + (size_t)(nb * kb_count) * TILE_ELEMENTS;                                   \
+            const uint16_t *b1 = b0 + (size_t)kb_count * TILE_ELEMENTS;                                             \
+            __m512 acc0[ROWS], acc1[ROWS];                                                                          \
+            for (int r = 0; r < ROWS; r++) { acc0[r] = _mm512_setzero_ps(); acc1[r] = _mm512_setzero_ps(); }       \
+            for (long kb = 0; kb < kb_count; kb++) {                                                                \
+                const uint16_t *tile0 = b0 + kb * TILE_ELEMENTS, *tile1 = b1 + kb * TILE_ELEMENTS;                  \
+                const uint16_t *a_block[ROWS];                                                                      \
+                for (int r = 0; r < ROWS; r++)                                                                      \
+                    a_block[r] = a + (size_t)((row0 + r) / 16) * (size_t)kb_count * TILE_ELEMENTS                   \
+                                 + (size_t)((row0 + r) % 16) * 32 + (size_t)kb * TILE_ELEMENTS;                     \
+                for (int pair = 0; pair < 16; pair++) {                                                             \
+                    __m512bh w0 = (__m512bh)_mm512_loadu_si512((const void *)(tile0 + pair * 32));                  \
+                    __m512bh w1 = (__m512bh)_mm512_loadu_si512((const void *)(tile1 + pair * 32));                  \
+                    for (int r = 0; r < ROWS; r++) {                                                                \
+                        int32_t both;                                                                               \
+                        memcpy(&both, a_block[r] + 2 * pair, 4);                                                    \
+                        __m512bh x = (__m512bh)_mm512_set1_epi32(both);                                             \
+                        acc0[r] = _mm512_dpbf16_ps(acc0[r], x, w0);                                                 \
+                        acc1[r] = _mm512_dpbf16_ps(acc1[r], x, w1);                                                 \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+            for (int r = 0; r < ROWS && row0 + r < m; r++) {                                                        \
+                float *out = c + (row0 + r) * ldc;                                                                  \
+                for (int half = 0; half < 2; half++) {                                                              \
+                    long column0 = (nb + half) * 16;                                                                \
+                    if (column0 >= n_end) break;                                                                    \
+                    long columns = n_end - column0 < 16 ? n_end - column0 : 16;                                     \
+                    _mm512_mask_storeu_ps(out + column0, (__mmask16)((1u << columns) - 1u), half ? acc1[r] : acc0[r]); \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+    }
+
+__attribute__((target("avx512f,avx512bw,avx512bf16")))
+static void avx512_matmul(const uint16_t *a, long m, long k, const uint16_t *packed, long n, long n_begin, long n_end,
+                          float *c, long ldc) {
+    (void)n;
+    long kb_count = round_up(k, 32) / 32;
+    // The rows of `a` are padded with zeros to a multiple of 16, so blocks of 4 may read past `m`.
+    long rows_rounded = round_up(m, 4);
+    long nb_begin = n_begin / 16, nb_end = round_up(n_end, 16) / 16;
+    long row0 = 0;
+    AVX512_BLOCK(4)
+    AVX512_BLOCK(1)
+}
+#undef AVX512_BLOCK
 #endif
 
 void imprint_bf16_matmul(const uint16_t *a, long m, long k, const uint16_t *packed, long n, long n_begin, long n_end,
-                         float *c, long ldc, int use_amx) {
+                         float *c, long ldc, int kernel) {
     if (m <= 0 || n_begin >= n_end) return;
 #ifdef IMPRINT_HAS_AMX_CODE
-    if (use_amx && imprint_amx_available()) {
+    if (kernel == IMPRINT_BF16_AMX && imprint_amx_available()) {
         amx_matmul(a, m, k, packed, n, n_begin, n_end, c, ldc);
         return;
     }
+    if (kernel == IMPRINT_BF16_AVX512 && imprint_avx512bf16_available()) {
+        avx512_matmul(a, m, k, packed, n, n_begin, n_end, c, ldc);
+        return;
+    }
 #endif
-    (void)use_amx;
+    (void)kernel;
     portable_matmul(a, m, k, packed, n, n_begin, n_end, c, ldc);
 }

@@ -387,7 +387,7 @@ public final class GRPOTrainer {
     /// are then evaluated over the whole micro-batch, as TRL does.
     private func trainStep(on rollout: GRPORollout) -> (loss: Float, metrics: [String: Double]) {
         let size = configuration.batchSize, width = rollout.width
-        let slice = Swift.min(configuration.forwardBatchSize ?? configuration.numGenerations, size)
+        let slice = sliceSize
         var loss: Float = 0
         var sums: [String: Double] = [:], counts: [String: Int] = [:]
         for start in stride(from: 0, to: rollout.completionIds.count, by: size) {
@@ -432,16 +432,25 @@ public final class GRPOTrainer {
         return (loss, sums.reduce(into: [:]) { $0[$1.key] = $1.value / Double(counts[$1.key]!) })
     }
 
-    /// Log-probabilities of completions under `policy`, without gradients, in micro-batches of `batchSize` (as TRL
-    /// chunks them).
+    /// Completions per model pass, in training and when scoring old or reference log-probabilities alike: the same
+    /// slices give the same sums, so an unchanged policy scores exactly what the reference (or the old policy)
+    /// scored, as TRL's ratio of exactly 1 at μ = 1. (Left padding to a longer prompt moves a prompt's tokens to other
+    /// columns and changes float32 sums by about 1e-6, which bfloat16 rounding would turn into 1e-2.)
+    private var sliceSize: Int { Swift.min(configuration.forwardBatchSize ?? configuration.numGenerations, configuration.batchSize) }
+
+    /// Log-probabilities of completions under `policy`, without gradients, in the slices training uses.
     private func logProbabilities(_ policy: TransformerDecoder, prompts: [[Int]], completions: [[Int]], width: Int) -> [[Float]] {
         policy.setTraining(false)
         return withoutGradients {
             stride(from: 0, to: completions.count, by: configuration.batchSize).flatMap { start -> [[Float]] in
-                let range = start..<Swift.min(start + configuration.batchSize, completions.count)
-                let scoring = CompletionScoring(model: policy, prompts: Array(prompts[range]), completions: Array(completions[range]),
-                                                width: width, temperature: configuration.temperature)
-                return Self.rows(scoring.logProbabilities, width: width)
+                let microBatch = start..<Swift.min(start + configuration.batchSize, completions.count)
+                return stride(from: microBatch.lowerBound, to: microBatch.upperBound, by: sliceSize).flatMap { sliceStart -> [[Float]] in
+                    let range = sliceStart..<Swift.min(sliceStart + sliceSize, microBatch.upperBound)
+                    let scoring = CompletionScoring(model: policy, prompts: Array(prompts[range]),
+                                                    completions: Array(completions[range]), width: width,
+                                                    temperature: configuration.temperature)
+                    return Self.rows(scoring.logProbabilities, width: width)
+                }
             }
         }
     }

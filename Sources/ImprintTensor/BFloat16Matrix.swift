@@ -22,8 +22,28 @@ public final class BFloat16Matrix: @unchecked Sendable {
     private var packedTransposed: [UInt16]?
     private let transposedLock = NSLock()
 
+    /// The product kernels.
+    public enum Kernel: Int32, CaseIterable, Sendable {
+        /// A loop any CPU runs (slow: several times float32 `sgemm`'s time).
+        case portable = 0
+        /// Intel AMX-BF16 tile units (Sapphire Rapids and later).
+        case amx = 1
+        /// AVX512-BF16 `vdpbf16ps` (AMD Zen 4 and later, Intel Cooper Lake).
+        case avx512 = 2
+
+        /// Whether it runs on this CPU (`IMPRINT_AMX=0` / `IMPRINT_AVX512BF16=0` turn the hardware ones off).
+        public var isAvailable: Bool { imprint_bf16_kernel_available(rawValue) == 1 }
+
+        /// The fastest kernel here: AMX, else AVX512-BF16, else portable.
+        public static var fastest: Kernel { Kernel(rawValue: imprint_bf16_fastest_kernel()) ?? .portable }
+    }
+
     /// Whether products run on the AMX tile units on this machine.
     public static var usesTileUnits: Bool { imprint_amx_available() == 1 }
+
+    /// Whether products run faster than the portable loop here (AMX or AVX512-BF16): without either, bfloat16
+    /// frozen weights are slower than float32.
+    public static var hasFastKernel: Bool { Kernel.fastest != .portable }
 
     /// Rounds the row-major float32 matrix `values` (`[rows, columns]`) to bfloat16 and packs it.
     public init(rows: Int, columns: Int, values: UnsafePointer<Float>) {
@@ -76,18 +96,18 @@ public final class BFloat16Matrix: @unchecked Sendable {
     }
 
     /// `out[i, n] = Σ_k x[i, k] · W[n, k]` for `m` rows of `x` (`[m, columns]`), `out` `[m, rows]`.
-    func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>, tileUnits: Bool = usesTileUnits) {
+    func multiply(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .fastest) {
         packed.withUnsafeBufferPointer {
-            Self.product(x, m: m, k: columns, packed: $0.baseAddress!, n: rows, into: out, tileUnits: tileUnits)
+            Self.product(x, m: m, k: columns, packed: $0.baseAddress!, n: rows, into: out, kernel: kernel)
         }
     }
 
     /// `out[i, k] = Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
     func multiplyTransposed(_ gradient: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>,
-                            tileUnits: Bool = usesTileUnits) {
+                            kernel: Kernel = .fastest) {
         let transposed = transposedPacking()
         transposed.withUnsafeBufferPointer {
-            Self.product(gradient, m: m, k: rows, packed: $0.baseAddress!, n: columns, into: out, tileUnits: tileUnits)
+            Self.product(gradient, m: m, k: rows, packed: $0.baseAddress!, n: columns, into: out, kernel: kernel)
         }
     }
 
@@ -106,9 +126,8 @@ public final class BFloat16Matrix: @unchecked Sendable {
 
     /// `out = a · B` with `a` `[m, k]` float32 (rounded to bfloat16 here) and `B` packed `[k, n]`.
     static func product(_ a: UnsafePointer<Float>, m: Int, k: Int, packed: UnsafePointer<UInt16>, n: Int,
-                        into out: UnsafeMutablePointer<Float>, tileUnits: Bool = usesTileUnits) {
+                        into out: UnsafeMutablePointer<Float>, kernel: Kernel = .fastest) {
         guard m > 0, n > 0 else { return }
-        let useTiles: Int32 = tileUnits ? 1 : 0
         let roundedRows = UnsafeMutablePointer<UInt16>.allocate(capacity: imprint_bf16_rows_count(m, k))
         defer { roundedRows.deallocate() }
         parallelFor(m, grain: Swift.max(16, (1 << 16) / Swift.max(k, 1))) { range in
@@ -121,7 +140,7 @@ public final class BFloat16Matrix: @unchecked Sendable {
         let workers = work >= 1 << 22 ? Swift.min(parallelWorkerCount, blocks) : 1
         parallelForEach(workers) { part in
             let begin = blocks * part / workers * 32, end = Swift.min(n, blocks * (part + 1) / workers * 32)
-            imprint_bf16_matmul(roundedRows, m, k, packed, n, begin, end, out, n, useTiles)
+            imprint_bf16_matmul(roundedRows, m, k, packed, n, begin, end, out, n, kernel.rawValue)
         }
     }
 }

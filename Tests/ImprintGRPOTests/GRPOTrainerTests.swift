@@ -114,6 +114,20 @@ final class GRPOTrainerTests: XCTestCase {
         XCTAssertTrue(try text(output, "reward.svg").contains("<polyline"))
     }
 
+    /// The reference pass and the policy pass slice the batch alike, so an unchanged policy scores exactly what the
+    /// reference scored (KL exactly 0 at step 1), even with bfloat16 frozen weights, whose rounding would magnify
+    /// the float32 differences of other slicings.
+    func testStepOneIsExactlyOnPolicyInBFloat16() async throws {
+        var configuration = configuration()
+        configuration.maxSteps = 1
+        configuration.bfloat16FrozenWeights = true
+        configuration.batchSize = 8
+        configuration.gradientAccumulationSteps = 1
+        var first: GRPOStepMetrics? = nil
+        try await trainer(configuration, output: GRPOFixtures.scratchDirectory("bf16")).train { if case .step(let m) = $0 { first = m } }
+        XCTAssertEqual(first?["kl"], 0)
+    }
+
     func testResumeWithOtherSettingsOrRewardsIsRefusedByName() async throws {
         let output = try GRPOFixtures.scratchDirectory("refused")
         var configuration = configuration()

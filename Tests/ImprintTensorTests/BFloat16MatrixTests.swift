@@ -42,8 +42,8 @@ final class BFloat16MatrixTests: XCTestCase {
         XCTAssertEqual(roundedToBFloat16(1 + 3 / 512), 1 + 1 / 128)
     }
 
-    /// Both paths: the portable loop always, the AMX tile units where this CPU has them.
-    func checkProductsMatchTheRoundedReference(tileUnits: Bool) {
+    /// Every kernel: the portable loop always, AMX and AVX512-BF16 where this CPU has them.
+    func checkProductsMatchTheRoundedReference(kernel: BFloat16Matrix.Kernel) {
         var generator = RandomGenerator(seed: 7)
         // Partial tiles everywhere, one pair-less row block (m = 37), and more than one 256-row chunk.
         for (m, n, k) in [(1, 45, 70), (16, 64, 64), (37, 45, 70), (300, 70, 100)] {
@@ -53,22 +53,28 @@ final class BFloat16MatrixTests: XCTestCase {
             var out = [Float](repeating: .nan, count: m * n)
             a.withUnsafeBufferPointer { source in
                 out.withUnsafeMutableBufferPointer {
-                    matrix.multiply(source.baseAddress!, m: m, into: $0.baseAddress!, tileUnits: tileUnits)
+                    matrix.multiply(source.baseAddress!, m: m, into: $0.baseAddress!, kernel: kernel)
                 }
             }
             let worst = zip(out, zip(expected, scale)).map { abs(Double($0) - $1.0) / max($1.1, 1e-30) }.max()!
-            XCTAssertLessThanOrEqual(worst, 1e-6, "m \(m) n \(n) k \(k) tile units \(tileUnits)")
+            XCTAssertLessThanOrEqual(worst, 1e-6, "m \(m) n \(n) k \(k) kernel \(kernel)")
         }
     }
 
     func testPortableProductsMatchTheRoundedReference() {
-        checkProductsMatchTheRoundedReference(tileUnits: false)
+        checkProductsMatchTheRoundedReference(kernel: .portable)
     }
 
     func testTileUnitProductsMatchTheRoundedReference() throws {
-        try XCTSkipUnless(BFloat16Matrix.usesTileUnits,
+        try XCTSkipUnless(BFloat16Matrix.Kernel.amx.isAvailable,
                           "no AMX tile units on this CPU (or IMPRINT_AMX=0): the portable path covers bfloat16 products")
-        checkProductsMatchTheRoundedReference(tileUnits: true)
+        checkProductsMatchTheRoundedReference(kernel: .amx)
+    }
+
+    func testAVX512BFloat16ProductsMatchTheRoundedReference() throws {
+        try XCTSkipUnless(BFloat16Matrix.Kernel.avx512.isAvailable,
+                          "no AVX512-BF16 on this CPU (or IMPRINT_AVX512BF16=0): the portable path covers bfloat16 products")
+        checkProductsMatchTheRoundedReference(kernel: .avx512)
     }
 
     func testLinearGradientUsesTheTransposedWeight() {

@@ -14,6 +14,18 @@
 extern "C" {
 #endif
 
+/// The product kernels: the portable loop (every CPU), AMX tile units, AVX512-BF16 `vdpbf16ps`.
+enum { IMPRINT_BF16_PORTABLE = 0, IMPRINT_BF16_AMX = 1, IMPRINT_BF16_AVX512 = 2 };
+
+/// 1 when `kernel` runs on this CPU (the portable one always does).
+int imprint_bf16_kernel_available(int kernel);
+
+/// The fastest kernel here: AMX, else AVX512-BF16, else portable.
+int imprint_bf16_fastest_kernel(void);
+
+/// 1 when AVX512-BF16 runs here (CPUID); 0 when `IMPRINT_AVX512BF16=0` is set.
+int imprint_avx512bf16_available(void);
+
 /// 1 when the AMX tile units run here (checked once: CPUID, then the kernel's permission to use
 /// tile state, which is requested for the process). 0 when `IMPRINT_AMX=0` is set.
 int imprint_amx_available(void);
@@ -41,10 +53,11 @@ void imprint_bf16_convert_rows(const float *a, long lda, long m, long k, long ro
 
 /// `C[i, j] = Σ A[i, kk] · B[kk, j]` for all `m` rows and columns `n_begin..<n_end` (multiples
 /// of 32, except `n_end == n`): `a` from `imprint_bf16_convert_rows`, `packed` from
-/// `imprint_bf16_pack`, `c` float32 with row stride `ldc`. Uses AMX when `use_amx` is 1 (only
-/// when `imprint_amx_available()`), the portable loop otherwise.
+/// `imprint_bf16_pack`, `c` float32 with row stride `ldc`. Runs `kernel` (an `IMPRINT_BF16_*`) when it is
+/// available, the portable loop otherwise. Every kernel sums the same bfloat16 products in float32; they differ
+/// only in the order of those sums (and AVX512-BF16 treats subnormal inputs as zero), and each is deterministic.
 void imprint_bf16_matmul(const uint16_t *a, long m, long k, const uint16_t *packed, long n, long n_begin, long n_end,
-                         float *c, long ldc, int use_amx);
+                         float *c, long ldc, int kernel);
 
 #ifdef __cplusplus
 }
