@@ -39,7 +39,7 @@ import tempfile
 import time
 
 DEFAULT_MODEL = os.path.expanduser("~/.cache/imprint/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-DEFAULT_DATA = "/work/shared/seed-data/story_experience/train_dataset/rl_data.json"
+DEFAULT_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "seed-data", "story_experience", "train_dataset", "rl_data.json")
 PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 

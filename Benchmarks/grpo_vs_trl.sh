@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 
-rounds=1 steps=4 rows=16 model="" data=/work/shared/seed-data/story_experience/train_dataset/rl_data.json
+rounds=1 steps=4 rows=16 model="" data=../shared/seed-data/story_experience/train_dataset/rl_data.json
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;

@@ -309,10 +309,12 @@ static void avx512_matmul(const uint16_t *a, long m, long k, const uint16_t *pac
                           float *c, long ldc) {
     (void)n;
     long kb_count = round_up(k, 32) / 32;
-    // The rows of `a` are padded with zeros to a multiple of 16, so blocks of 4 may read past `m`.
+    // The rows of `a` are padded with zeros to a multiple of 16, so blocks of 8 or 4 may read past `m`. Eight rows
+    // take 16 accumulators and stream B once for a decoding step of up to 8 sequences.
     long rows_rounded = round_up(m, 4);
     long nb_begin = n_begin / 16, nb_end = round_up(n_end, 16) / 16;
     long row0 = 0;
+    AVX512_BLOCK(8)
     AVX512_BLOCK(4)
     AVX512_BLOCK(1)
 }

@@ -136,7 +136,9 @@ struct GRPOCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let modelOptions = ModelOptions(model: model, adapter: nil)  // --adapter is merged by the trainer
-            let decoder = try modelOptions.loadModel()
+            // LoRA trains on frozen weights: a GGUF's blocks stay as they are in the file (their exact float values,
+            // 4-6x less memory to stream per decoding step); full fine-tuning needs them as float32 parameters.
+            let decoder = try modelOptions.loadModel(keepQuantized: !full && ProcessInfo.processInfo.environment["IMPRINT_GRPO_DENSE"] == nil)
             let tokenizer = try PretrainedTokenizer.load(modelPath: modelOptions.modelPath)
             var judge: LocalTextGenerator? = nil
             if let judgeModel { judge = try LocalTextGenerator(path: judgeModel) }
