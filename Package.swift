@@ -61,6 +61,14 @@ let package = Package(
             "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Fuzzing: the readers of untrusted input behind one entry point (`scripts/fuzz.sh` builds `imprint-fuzz` with
+        // libFuzzer and AddressSanitizer; built normally it replays files). Never part of the library products.
+        .target(name: "ImprintFuzzing", dependencies: [
+            "ImprintCore", "ImprintFormats", "ImprintTokenizer", "ImprintModel", "ImprintTensor", "ImprintTraining", "ImprintSFT",
+            "ImprintGRPO",
+        ]),
+        .executableTarget(name: "imprint-fuzz", dependencies: ["ImprintFuzzing"], path: "Sources/ImprintFuzz"),
+
         // Examples: short programs that read like the experiments they run.
         .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
                          exclude: ["stories.json"]),
@@ -94,6 +102,7 @@ let package = Package(
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                     exclude: ["Fixtures"]),
     ],

@@ -69,7 +69,7 @@ final class GRPOCommandTests: XCTestCase {
         process.executableURL = imprintBinary
         process.arguments = arguments(output: "stopped", steps: steps)
         let log = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
