@@ -33,17 +33,10 @@ public struct CompletionScoring {
         for prompt in prompts {
             if let index = distinct.lastIndex(of: prompt) { owner.append(index) } else { owner.append(distinct.count); distinct.append(prompt) }
         }
-        let promptWidth = distinct.map(\.count).max()!
-        var ids: [Int] = [], attention: [Bool] = [], positions: [Int] = []
-        for prompt in distinct {
-            let padding = promptWidth - prompt.count
-            ids += [Int](repeating: prompt[0], count: padding) + prompt
-            attention += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: prompt.count)
-            positions += [Int](repeating: 0, count: padding) + Array(0..<prompt.count)
-        }
+        let promptBatch = TokenBatch(leftPadding: distinct)
+        let promptWidth = promptBatch.length
         let cache = KVCache(layerCount: model.layers.count, batchSize: distinct.count)
-        let promptHidden = model.hiddenStates(TokenBatch(ids: ids, batchSize: distinct.count, length: promptWidth,
-                                                         positions: positions, attentionMask: attention), cache: cache)
+        let promptHidden = model.hiddenStates(promptBatch, cache: cache)
         // The last prompt position predicts completion token 0.
         let first = promptHidden.sliced(axis: 1, (promptWidth - 1)..<promptWidth).indexSelect(owner)  // [B, 1, H]
         var hidden = first

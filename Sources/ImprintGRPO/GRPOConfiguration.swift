@@ -5,7 +5,7 @@ import ImprintTraining
 /// Every hyperparameter of a GRPO run, named and defaulted as TRL 1.16's `GRPOConfig` except where a CPU argues
 /// otherwise (`maxCompletionLength` 256 instead of 512, `logInterval` 1 instead of 10). Saved in every checkpoint and
 /// checked on resume.
-public struct GRPOConfiguration: Codable, Equatable, Sendable {
+public struct GRPOConfiguration: Codable, Equatable, Sendable, OptimizationConfiguration {
     /// How the per-token losses of a batch are combined (`loss_type`).
     public enum LossType: String, Codable, Sendable, CaseIterable {
         /// Mean over each completion's tokens, then over completions (DeepSeekMath; length-biased).
@@ -138,19 +138,6 @@ public struct GRPOConfiguration: Codable, Equatable, Sendable {
     /// The sampling parameters of rollouts (`seed` is set per generation batch).
     public var sampling: SamplingParameters {
         SamplingParameters(maxTokens: maxCompletionLength, temperature: temperature, topP: topP, topK: topK, minP: minP)
-    }
-
-    /// The optimizer settings of the shared optimizer step.
-    public var optimizerSettings: OptimizerSettings {
-        var settings = OptimizerSettings(learningRate: learningRate)
-        settings.schedule = schedule
-        settings.warmupSteps = warmupSteps
-        settings.maxGradNorm = maxGradNorm
-        settings.weightDecay = weightDecay
-        settings.adamBeta1 = adamBeta1
-        settings.adamBeta2 = adamBeta2
-        settings.adamEpsilon = adamEpsilon
-        return settings
     }
 
     /// Settings a resumed run may change: how often it logs and checkpoints, how long it runs, the completions log.

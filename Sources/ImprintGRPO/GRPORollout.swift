@@ -1,4 +1,6 @@
 import Foundation
+import ImprintTensor
+import ImprintTraining
 
 /// One generation batch, scored and ready to train on: what `numIterations` optimizer steps reuse, and what a
 /// checkpoint taken between them stores so that a resumed run continues on the very same completions.
@@ -33,7 +35,7 @@ struct GRPORollout: Codable, Equatable {
 }
 
 /// What a GRPO checkpoint's `trainer_state.json` holds (the folder itself is a `TrainingCheckpoint`).
-struct GRPOCheckpointState: Codable, Equatable {
+struct GRPOCheckpointState: CheckpointState, Equatable {
     var step: Int
     var optimizerStep: Int
     /// Prompt and completion tokens generated so far (`num_tokens`).
@@ -45,5 +47,3 @@ struct GRPOCheckpointState: Codable, Equatable {
     /// The generation batch the next step trains on again (μ > 1), if any.
     var rollout: GRPORollout?
 }
-
-import ImprintTensor

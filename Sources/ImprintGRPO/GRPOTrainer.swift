@@ -132,12 +132,9 @@ public final class GRPOTrainer {
         let fingerprint = dataFingerprint
         var restored: (directory: URL, state: GRPOCheckpointState)?
         if resume {
-            guard let directory = TrainingCheckpoint.latest(in: outputDirectory) else {
-                throw TrainingError.noCheckpoint(directory: outputDirectory.path)
-            }
-            let state = try TrainingCheckpoint.readState(GRPOCheckpointState.self, from: directory)
-            try ResumeCheck.require(stored: state.configuration, new: configuration,
-                                    mayChange: GRPOConfiguration.mayChangeOnResume, checkpoint: directory)
+            let (directory, state) = try TrainingCheckpoint.resume(GRPOCheckpointState.self, from: outputDirectory,
+                                                                   configuration: configuration,
+                                                                   mayChange: GRPOConfiguration.mayChangeOnResume)
             var changes: [String] = []
             if state.rewardNames != rewards.map(\.name) { changes.append("rewards: \(state.rewardNames) -> \(rewards.map(\.name))") }
             if state.dataFingerprint != fingerprint { changes.append("prompts: not the data the checkpoint was trained on") }

@@ -27,6 +27,22 @@ public struct TokenBatch: Sendable {
         self.init(ids: ids, batchSize: 1, length: ids.count)
     }
 
+    /// Non-empty sequences of different lengths, left-padded to the longest (as `transformers` pads prompts for
+    /// generation): padding repeats a row's first id, is masked out of attention, and positions count real tokens
+    /// only, so each row is scored as if it were alone.
+    public init(leftPadding rows: [[Int]]) {
+        precondition(!rows.isEmpty && rows.allSatisfy { !$0.isEmpty }, "leftPadding needs non-empty rows")
+        let width = rows.map(\.count).max()!
+        var ids: [Int] = [], mask: [Bool] = [], positions: [Int] = []
+        for row in rows {
+            let padding = width - row.count
+            ids += [Int](repeating: row[0], count: padding) + row
+            mask += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: row.count)
+            positions += [Int](repeating: 0, count: padding) + Array(0..<row.count)
+        }
+        self.init(ids: ids, batchSize: rows.count, length: width, positions: positions, attentionMask: mask)
+    }
+
     /// Rows of equal length.
     public init(rows: [[Int]]) {
         let length = rows.first?.count ?? 0

@@ -1,8 +1,9 @@
 import Foundation
 import ImprintTensor
+import ImprintTraining
 
 /// What an SFT checkpoint's `trainer_state.json` holds (the folder itself is a `TrainingCheckpoint`).
-struct SFTCheckpointState: Codable, Equatable {
+struct SFTCheckpointState: CheckpointState, Equatable {
     /// Optimizer steps completed.
     var step: Int
     /// The next micro-batch of the data order (the data position).

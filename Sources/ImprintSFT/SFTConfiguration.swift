@@ -4,7 +4,7 @@ import ImprintTensor
 import ImprintTraining
 
 /// Every hyperparameter of an SFT run, with TRL's `SFTConfig` defaults unless noted. Saved in every checkpoint.
-public struct SFTConfiguration: Codable, Equatable, Sendable {
+public struct SFTConfiguration: Codable, Equatable, Sendable, OptimizationConfiguration {
     /// The learning-rate schedule after warmup (`lr_scheduler_type`).
     public typealias Schedule = OptimizerSettings.Schedule
     /// LoRA settings (PEFT's `LoraConfig`); `nil` in `SFTConfiguration.lora` means full fine-tuning.
@@ -62,19 +62,6 @@ public struct SFTConfiguration: Codable, Equatable, Sendable {
     public var logInterval: Int = 1
 
     public init() {}
-
-    /// The optimizer settings (learning rate, schedule, clipping, AdamW) of the shared optimizer step.
-    public var optimizerSettings: OptimizerSettings {
-        var settings = OptimizerSettings(learningRate: learningRate)
-        settings.schedule = schedule
-        settings.warmupSteps = warmupSteps
-        settings.maxGradNorm = maxGradNorm
-        settings.weightDecay = weightDecay
-        settings.adamBeta1 = adamBeta1
-        settings.adamBeta2 = adamBeta2
-        settings.adamEpsilon = adamEpsilon
-        return settings
-    }
 
     /// Settings a resumed run may change: how often it logs, evaluates and checkpoints, and how long it runs.
     static let mayChangeOnResume: Set<String> = ["maxSteps", "epochs", "checkpointInterval", "logInterval", "evaluationInterval"]

@@ -82,12 +82,9 @@ public final class SFTTrainer {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let checkpoint: (directory: URL, state: SFTCheckpointState)?
         if resume {
-            guard let directory = TrainingCheckpoint.latest(in: outputDirectory) else {
-                throw TrainingError.noCheckpoint(directory: outputDirectory.path)
-            }
-            let state = try TrainingCheckpoint.readState(SFTCheckpointState.self, from: directory)
-            try ResumeCheck.require(stored: state.configuration, new: configuration,
-                                    mayChange: SFTConfiguration.mayChangeOnResume, checkpoint: directory)
+            let (directory, state) = try TrainingCheckpoint.resume(SFTCheckpointState.self, from: outputDirectory,
+                                                                   configuration: configuration,
+                                                                   mayChange: SFTConfiguration.mayChangeOnResume)
             if let stored = state.dataFingerprint, stored != dataFingerprint {
                 throw TrainingError.configurationChanged(checkpoint: directory.path,
                                                          changes: ["training data: not the data the checkpoint was trained on"])

@@ -77,3 +77,31 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         try require(maxGradNorm >= 0, "maxGradNorm", "0 or more")
     }
 }
+
+/// A trainer configuration that holds the optimizer settings as flat fields, as TRL's configurations do
+/// (`configuration.learningRate`); `optimizerSettings` gathers them for `OptimizerStep`.
+public protocol OptimizationConfiguration {
+    var learningRate: Float { get }
+    var schedule: OptimizerSettings.Schedule { get }
+    var warmupSteps: Int { get }
+    var maxGradNorm: Float { get }
+    var weightDecay: Float { get }
+    var adamBeta1: Float { get }
+    var adamBeta2: Float { get }
+    var adamEpsilon: Float { get }
+}
+
+extension OptimizationConfiguration {
+    /// The optimizer settings of the shared optimizer step.
+    public var optimizerSettings: OptimizerSettings {
+        var settings = OptimizerSettings(learningRate: learningRate)
+        settings.schedule = schedule
+        settings.warmupSteps = warmupSteps
+        settings.maxGradNorm = maxGradNorm
+        settings.weightDecay = weightDecay
+        settings.adamBeta1 = adamBeta1
+        settings.adamBeta2 = adamBeta2
+        settings.adamEpsilon = adamEpsilon
+        return settings
+    }
+}

@@ -98,3 +98,25 @@ public enum TrainingCheckpoint {
         optimizer.state.secondMoments = second
     }
 }
+
+/// A trainer's `trainer_state.json`, which stores the configuration it ran with.
+public protocol CheckpointState: Codable {
+    associatedtype Configuration: Encodable
+    var configuration: Configuration { get }
+}
+
+extension TrainingCheckpoint {
+    /// The newest checkpoint of `outputDirectory` and its state, refused (`TrainingError.configurationChanged`,
+    /// naming each field) when its configuration differs from `configuration` in anything but `mayChange`.
+    /// - Throws: `TrainingError.noCheckpoint`, `.invalidCheckpoint`, `.configurationChanged`.
+    public static func resume<State: CheckpointState>(_ type: State.Type, from outputDirectory: URL,
+                                                      configuration: State.Configuration,
+                                                      mayChange: Set<String>) throws -> (directory: URL, state: State) {
+        guard let directory = latest(in: outputDirectory) else {
+            throw TrainingError.noCheckpoint(directory: outputDirectory.path)
+        }
+        let state = try readState(type, from: directory)
+        try ResumeCheck.require(stored: state.configuration, new: configuration, mayChange: mayChange, checkpoint: directory)
+        return (directory, state)
+    }
+}

@@ -78,16 +78,9 @@ public final class Generator {
         return withoutGradients {
             let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
             // Prefill, left-padded: only the last position's logits are needed.
-            let width = prompts.map(\.count).max()!
-            var ids: [Int] = [], mask: [Bool] = [], positions: [Int] = []
-            for prompt in prompts {
-                let padding = width - prompt.count
-                ids += [Int](repeating: prompt[0], count: padding) + prompt
-                mask += [Bool](repeating: false, count: padding) + [Bool](repeating: true, count: prompt.count)
-                positions += [Int](repeating: 0, count: padding) + Array(0..<prompt.count)
-            }
-            let hidden = model.hiddenStates(TokenBatch(ids: ids, batchSize: prompts.count, length: width,
-                                                       positions: positions, attentionMask: mask), cache: cache)
+            let batch = TokenBatch(leftPadding: prompts)
+            let width = batch.length
+            let hidden = model.hiddenStates(batch, cache: cache)
             var logits = model.logits(fromHiddenStates: hidden.sliced(axis: 1, (width - 1)..<width))  // [P, 1, V]
 
             // Fan out: row r continues prompt r / n.
