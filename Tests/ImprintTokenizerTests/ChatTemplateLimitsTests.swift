@@ -5,9 +5,7 @@ import XCTest
 /// template just under each limit still renders.
 final class ChatTemplateLimitsTests: XCTestCase {
     func render(_ source: String, limits: ChatTemplate.Limits = ChatTemplate.Limits()) throws -> String {
-        var template = try ChatTemplate(source)
-        template.limits = limits
-        return try template.render([:])
+        try ChatTemplate(source, limits: limits).render([:])
     }
 
     /// The error `source` stops with, checked to be a limit error naming `limitName`.
@@ -35,6 +33,7 @@ final class ChatTemplateLimitsTests: XCTestCase {
     func testDefaultsMatchTheDocumentedValues() {
         let limits = ChatTemplate.Limits()
         XCTAssertEqual(limits.maximumCallDepth, 200)
+        XCTAssertEqual(limits.maximumNestingDepth, 200)
         XCTAssertEqual(limits.maximumRangeLength, 100_000)
         XCTAssertEqual(limits.maximumSteps, 1_000_000)
         XCTAssertEqual(limits.maximumOutputLength, 10 << 20)
@@ -48,6 +47,48 @@ final class ChatTemplateLimitsTests: XCTestCase {
         var raised = ChatTemplate.Limits()
         raised.maximumCallDepth = 250
         XCTAssertEqual(try render(nestedMacro(depth: 250), limits: raised), "250")
+    }
+
+    /// Deep nesting in the source stops the parse (which recurses once per level) with an error at the culprit.
+    func testNestingInTheSourceIsLimited() throws {
+        func parseError(_ source: String, file: StaticString = #filePath, line: UInt = #line) -> TemplateError? {
+            do {
+                _ = try ChatTemplate(source)
+                XCTFail("parsed past the limit", file: file, line: line)
+                return nil
+            } catch {
+                let templateError = error as? TemplateError
+                XCTAssertEqual(templateError?.kind, .limitExceeded, "\(error)", file: file, line: line)
+                XCTAssertTrue(templateError?.message.contains("maximumNestingDepth") == true, "\(error)", file: file, line: line)
+                return templateError
+            }
+        }
+        func parentheses(_ count: Int) -> String {
+            "{{ " + String(repeating: "(", count: count) + "1" + String(repeating: ")", count: count) + " }}"
+        }
+        func conditionals(_ count: Int) -> String {
+            String(repeating: "{% if true %}", count: count) + "x" + String(repeating: "{% endif %}", count: count)
+        }
+        func concatenations(_ count: Int) -> String { "{{ 1" + String(repeating: " ~ 1", count: count) + " }}" }
+        // The error is reported at the first token past the limit.
+        XCTAssertEqual(try render(parentheses(199)), "1")
+        XCTAssertEqual(parseError(parentheses(200)).map { [$0.line, $0.column] }, [1, 204])
+        _ = parseError(parentheses(10_000))
+        XCTAssertEqual(try render(conditionals(200)), "x")
+        _ = parseError(conditionals(201))
+        _ = parseError(conditionals(10_000))
+        XCTAssertEqual(try render(concatenations(199)), String(repeating: "1", count: 200))
+        _ = parseError(concatenations(200))
+        _ = parseError(concatenations(10_000))
+        for source in ["{{ " + String(repeating: "not ", count: 10_000) + "1 }}", "{{ " + String(repeating: "-", count: 10_000) + "1 }}",
+                       "{{ " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + " }}",
+                       "{{ x" + String(repeating: ".a", count: 10_000) + " }}", "{{ x" + String(repeating: " | trim", count: 10_000) + " }}",
+                       "{{ " + String(repeating: "1 if x else ", count: 10_000) + "2 }}"] {
+            _ = parseError(source)
+        }
+        var raised = ChatTemplate.Limits()
+        raised.maximumNestingDepth = 300
+        XCTAssertEqual(try render(parentheses(250), limits: raised), "1")
     }
 
     func testRangeIsLimitedAsInJinjasSandbox() throws {

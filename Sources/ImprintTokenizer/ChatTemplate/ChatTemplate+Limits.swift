@@ -2,13 +2,18 @@ extension ChatTemplate {
     /// What one render may use. Templates come inside downloaded GGUF and `tokenizer_config.json` files, so a
     /// crafted one must stop with an error instead of overflowing the stack, looping for hours or filling memory.
     /// A render past a limit throws `TemplateError` of kind `.limitExceeded` naming the limit. The defaults are
-    /// far above what real chat templates use (the llama.cpp and Hugging Face templates in the tests: macro depth
-    /// under 10, a few thousand steps); an app that renders unusual templates may raise them.
+    /// far above what real chat templates use (the llama.cpp and Hugging Face templates in the tests render with a
+    /// macro depth of 10, 2,000 steps and a nesting depth of 20); an app that renders unusual templates may raise
+    /// them.
     public struct Limits: Sendable, Equatable {
         /// Macro calls nested inside one another (a macro calling itself counts once per level). Python's Jinja
         /// stops between 150 and 200 levels (its recursion limit of 1000 frames); each level here takes a few
         /// kilobytes of stack, so 200 levels stay within a 512 KB secondary thread's stack in a release build.
         public var maximumCallDepth = 200
+        /// Statements nested in one another (`if`, `for`, `macro`, ...), and the depth of one tag's expression
+        /// (brackets, unary operators, and the operators, filters and calls chained in each; an upper bound on the
+        /// depth of its syntax tree), checked while parsing. Parsing and rendering recurse once per level.
+        public var maximumNestingDepth = 200
         /// The most numbers one `range()` may produce: `jinja2.sandbox.MAX_RANGE`, which transformers' sandboxed
         /// environment applies. Also the longest list `list * n` may build.
         public var maximumRangeLength = 100_000

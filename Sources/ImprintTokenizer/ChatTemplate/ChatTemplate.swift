@@ -13,12 +13,14 @@ public struct ChatTemplate: @unchecked Sendable {
     public let source: String
     private let statements: [JinjaStatement]
     /// What one render may use (macro depth, `range()` length, steps, text length); see `Limits`.
-    public var limits = Limits()
+    public var limits: Limits
 
-    /// Parses `source`. - Throws: `TemplateError` with the line and column of the first syntax error.
-    public init(_ source: String) throws {
+    /// Parses `source`, its nesting held to `limits.maximumNestingDepth`.
+    /// - Throws: `TemplateError` with the line and column of the first syntax error, or of kind `.limitExceeded`.
+    public init(_ source: String, limits: Limits = Limits()) throws {
         self.source = source
-        var parser = JinjaParser(parts: try JinjaLexer(source).parts())
+        self.limits = limits
+        var parser = JinjaParser(parts: try JinjaLexer(source).parts(), maximumNestingDepth: limits.maximumNestingDepth)
         statements = try parser.parseTemplate()
     }
 
