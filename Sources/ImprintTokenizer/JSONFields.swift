@@ -20,6 +20,11 @@ struct JSONFields {
         let parsed: JinjaValue
         do {
             parsed = try JinjaJSON.parse(String(decoding: data, as: UTF8.self))
+        } catch let error as JinjaJSON.ParseError {
+            if case .tooDeep(let limit) = error.kind {
+                throw TokenizerError.limitExceeded(file: file, what: "JSON nesting depth (at byte \(error.offset))", limit: limit)
+            }
+            throw TokenizerError.invalidField(file: file, field: "(root)", expected: "valid JSON: \(error)")
         } catch {
             throw TokenizerError.invalidField(file: file, field: "(root)", expected: "valid JSON: \(error)")
         }

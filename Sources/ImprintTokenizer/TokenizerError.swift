@@ -13,6 +13,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case invalidPattern(file: String, field: String, pattern: String)
     /// The file could not be read at all.
     case unreadable(file: String, reason: String)
+    /// The file goes past one of the limits that keep a crafted file from exhausting the process, e.g. JSON
+    /// nested deeper than `JinjaJSON.defaultMaximumDepth`. `what` names the measure and where it was exceeded.
+    case limitExceeded(file: String, what: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +29,8 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "\(file): field '\(field)' holds a regular expression that does not compile: \(pattern)"
         case let .unreadable(file, reason):
             return "\(file): cannot be read: \(reason)"
+        case let .limitExceeded(file, what, limit):
+            return "\(file): \(what) exceeds the limit of \(limit)"
         }
     }
 }

@@ -49,4 +49,32 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--now yesterday: expected an ISO 8601 time"), bad.stderr)
     }
+
+    /// Crafted inputs (a template recursing forever, a range of 10^8, a JSONL line nested 200,000 arrays deep)
+    /// stop the command with status 1 and a message naming the limit, instead of a stack overflow (status 139)
+    /// or a hang.
+    func testChatTemplateStopsCraftedInputsWithALimitError() throws {
+        func run(template source: String, input: String) throws -> ProcessResult {
+            let template = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-limit-\(UUID().uuidString).jinja")
+            try Data(source.utf8).write(to: template)
+            defer { try? FileManager.default.removeItem(at: template) }
+            return try imprint(["chat-template", "--template", template.path, "--jsonl"], input: input)
+        }
+        let conversation = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n"
+        let recursion = try run(template: "{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}", input: conversation)
+        XCTAssertEqual(recursion.status, 1, recursion.stderr)
+        XCTAssertEqual(recursion.stderr, "imprint: line 1: chat template line 1, column 21: macro calls nest deeper than 200 "
+                       + "levels (ChatTemplate.Limits.maximumCallDepth)\n")
+
+        let range = try run(template: "{% for i in range(100000000) %}x{% endfor %}", input: conversation)
+        XCTAssertEqual(range.status, 1, range.stderr)
+        XCTAssertTrue(range.stderr.contains("more than 100000 (ChatTemplate.Limits.maximumRangeLength"), range.stderr)
+
+        let depth = 200_000
+        let deepLine = "{\"messages\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}\n"
+        let deep = try run(template: "{{ messages }}", input: conversation + deepLine)
+        XCTAssertEqual(deep.status, 1, deep.stderr)
+        XCTAssertEqual(deep.stderr, "imprint: line 2: invalid JSON at byte 524: arrays and objects nest deeper than 512 levels\n")
+        XCTAssertEqual(deep.stdout, "\"[{'role': 'user', 'content': 'hi'}]\"\n")
+    }
 }

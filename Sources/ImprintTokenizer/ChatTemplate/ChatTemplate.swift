@@ -12,11 +12,15 @@ import Foundation
 public struct ChatTemplate: @unchecked Sendable {
     public let source: String
     private let statements: [JinjaStatement]
+    /// What one render may use (macro depth, `range()` length, steps, text length); see `Limits`.
+    public var limits: Limits
 
-    /// Parses `source`. - Throws: `TemplateError` with the line and column of the first syntax error.
-    public init(_ source: String) throws {
+    /// Parses `source`, its nesting held to `limits.maximumNestingDepth`.
+    /// - Throws: `TemplateError` with the line and column of the first syntax error, or of kind `.limitExceeded`.
+    public init(_ source: String, limits: Limits = Limits()) throws {
         self.source = source
-        var parser = JinjaParser(parts: try JinjaLexer(source).parts())
+        self.limits = limits
+        var parser = JinjaParser(parts: try JinjaLexer(source).parts(), maximumNestingDepth: limits.maximumNestingDepth)
         statements = try parser.parseTemplate()
     }
 
@@ -26,12 +30,13 @@ public struct ChatTemplate: @unchecked Sendable {
     ///   - now: the time `strftime_now` formats; `nil` reads the real clock, as transformers does. Pass a fixed
     ///     time for renders that must not depend on the day (tests, reproducible datasets).
     ///   - timeZone: the zone whose wall-clock time `strftime_now` formats (Python formats the local time).
-    /// - Throws: `TemplateError` naming the line and column of the failing construct, or `raise_exception`'s message.
+    /// - Throws: `TemplateError` naming the line and column of the failing construct, or `raise_exception`'s message;
+    ///   of kind `.limitExceeded` when the render goes past `limits`.
     public func render(_ variables: [String: JinjaValue], now: Date? = nil, timeZone: TimeZone = .current) throws -> String {
         let scope = JinjaScope(parent: nil)
         scope.variables = variables
         var output = ""
-        let interpreter = JinjaInterpreter(now: now ?? Date(), timeZone: timeZone)
+        let interpreter = JinjaInterpreter(now: now ?? Date(), timeZone: timeZone, budget: RenderBudget(limits))
         _ = try interpreter.render(statements, scope: JinjaScope(parent: scope), into: &output)
         return output
     }

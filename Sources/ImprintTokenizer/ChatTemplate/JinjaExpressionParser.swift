@@ -2,10 +2,25 @@
 struct ExpressionParser {
     private var tokens: ArraySlice<JinjaToken>
     private let tagPosition: SourcePosition
+    private let maximumDepth: Int
+    /// An upper bound on the depth of the expression tree at the token being parsed: one per enclosing bracket
+    /// and unary operator, and one per operator, filter, test, call or attribute already applied in each enclosing
+    /// expression. Parsing, rendering and releasing the tree all recurse through it, so it must stay shallow.
+    private var depth = 0
 
-    init(tokens: ArraySlice<JinjaToken>, tagPosition: SourcePosition) {
+    init(maximumDepth: Int, tokens: ArraySlice<JinjaToken>, tagPosition: SourcePosition) {
+        self.maximumDepth = maximumDepth
         self.tokens = tokens
         self.tagPosition = tagPosition
+    }
+
+    /// One level deeper; an error past `maximumDepth`.
+    private mutating func deepen() throws {
+        depth += 1
+        guard depth <= maximumDepth else {
+            throw TemplateError(.limitExceeded, "an expression nests deeper than \(maximumDepth) levels "
+                                + "(ChatTemplate.Limits.maximumNestingDepth)", line: position.line, column: position.column)
+        }
     }
 
     var atEnd: Bool { tokens.isEmpty }
@@ -75,12 +90,16 @@ struct ExpressionParser {
     }
 
     mutating func parseExpression(allowConditional: Bool) throws -> JinjaExpression {
-        allowConditional ? try parseConditional() : try parseOr()
+        let enclosingDepth = depth
+        defer { depth = enclosingDepth }
+        try deepen()
+        return allowConditional ? try parseConditional() : try parseOr()
     }
 
     private mutating func parseConditional() throws -> JinjaExpression {
         var expression = try parseOr()
         while skipKeyword("if") {
+            try deepen()
             let condition = try parseOr()
             let otherwise = skipKeyword("else") ? try parseConditional() : nil
             expression = .conditional(then: expression, condition: condition, otherwise: otherwise)
@@ -93,6 +112,7 @@ struct ExpressionParser {
         while isKeyword("or") {
             let position = self.position
             tokens.removeFirst()
+            try deepen()
             left = .binary("or", left, try parseAnd(), position)
         }
         return left
@@ -103,6 +123,7 @@ struct ExpressionParser {
         while isKeyword("and") {
             let position = self.position
             tokens.removeFirst()
+            try deepen()
             left = .binary("and", left, try parseNot(), position)
         }
         return left
@@ -112,6 +133,7 @@ struct ExpressionParser {
         if isKeyword("not") {
             let position = self.position
             tokens.removeFirst()
+            try deepen()
             return .unary("not", try parseNot(), position)
         }
         return try parseCompare()
@@ -121,17 +143,20 @@ struct ExpressionParser {
         var left = try parseMath1()
         while true {
             let position = self.position
+            let operation: String
             if let token = current, token.kind == .symbol, ["==", "!=", "<", "<=", ">", ">="].contains(token.text) {
                 tokens.removeFirst()
-                left = .binary(token.text, left, try parseMath1(), position)
+                operation = token.text
             } else if skipKeyword("in") {
-                left = .binary("in", left, try parseMath1(), position)
+                operation = "in"
             } else if isKeyword("not"), tokens.dropFirst().first?.kind == .name, tokens.dropFirst().first?.text == "in" {
                 tokens.removeFirst(2)
-                left = .binary("not in", left, try parseMath1(), position)
+                operation = "not in"
             } else {
                 return left
             }
+            try deepen()
+            left = .binary(operation, left, try parseMath1(), position)
         }
     }
 
@@ -139,6 +164,7 @@ struct ExpressionParser {
         var left = try parseConcat()
         while let token = current, token.kind == .symbol, token.text == "+" || token.text == "-" {
             tokens.removeFirst()
+            try deepen()
             left = .binary(token.text, left, try parseConcat(), token.position)
         }
         return left
@@ -148,6 +174,7 @@ struct ExpressionParser {
         var left = try parseMath2()
         while let token = current, token.kind == .symbol, token.text == "~" {
             tokens.removeFirst()
+            try deepen()
             left = .binary("~", left, try parseMath2(), token.position)
         }
         return left
@@ -157,6 +184,7 @@ struct ExpressionParser {
         var left = try parsePower()
         while let token = current, token.kind == .symbol, ["*", "/", "//", "%"].contains(token.text) {
             tokens.removeFirst()
+            try deepen()
             left = .binary(token.text, left, try parsePower(), token.position)
         }
         return left
@@ -166,6 +194,7 @@ struct ExpressionParser {
         var left = try parseUnary(withFilter: true)
         while let token = current, token.kind == .symbol, token.text == "**" {
             tokens.removeFirst()
+            try deepen()
             left = .binary("**", left, try parseUnary(withFilter: true), token.position)
         }
         return left
@@ -175,6 +204,7 @@ struct ExpressionParser {
         var expression: JinjaExpression
         if let token = current, token.kind == .symbol, token.text == "-" || token.text == "+" {
             tokens.removeFirst()
+            try deepen()
             expression = .unary(token.text, try parseUnary(withFilter: false), token.position)
         } else {
             expression = try parsePrimary()
@@ -246,7 +276,8 @@ struct ExpressionParser {
 
     private mutating func parsePostfix(_ base: JinjaExpression) throws -> JinjaExpression {
         var expression = base
-        while let token = current, token.kind == .symbol {
+        while let token = current, token.kind == .symbol, [".", "[", "("].contains(token.text) {
+            try deepen()
             if token.text == "." {
                 tokens.removeFirst()
                 guard let name = current, name.kind == .name || name.kind == .integer else { throw error("expected an attribute name") }
@@ -311,6 +342,7 @@ struct ExpressionParser {
     private mutating func parseFilterExpression(_ base: JinjaExpression) throws -> JinjaExpression {
         var expression = base
         while true {
+            if isSymbol("|") || isKeyword("is") || isSymbol("(") { try deepen() }
             if isSymbol("|") {
                 let position = self.position
                 tokens.removeFirst()

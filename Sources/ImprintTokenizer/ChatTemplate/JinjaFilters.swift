@@ -49,10 +49,14 @@ enum JinjaFilters {
             return .string(PythonString.strip(text(value), characters: characters, left: true, right: true))
         case "tojson":
             let indent = argument(0, "indent")?.integerIndex
+            let maximumLength = interpreter.budget.limits.maximumOutputLength
             do {
-                return .string(try JinjaJSON.serialize(value, indent: indent, sortKeys: keywords["sort_keys"]?.isTruthy ?? false))
+                return .string(try JinjaJSON.serialize(value, indent: indent, sortKeys: keywords["sort_keys"]?.isTruthy ?? false,
+                                                       maximumLength: maximumLength))
             } catch let error as JinjaJSON.NotSerializable {
                 throw failure("Object of type \(error.typeName) is not JSON serializable")
+            } catch is JinjaJSON.TooLong {
+                throw interpreter.budget.textTooLong(at: position)
             }
         case "length", "count":
             switch value {
@@ -207,10 +211,21 @@ enum JinjaFilters {
             })
         case "indent":
             let width = argument(0, "width")
-            let indentation = width.map { if case .string(let s) = $0 { return s } else { return String(repeating: " ", count: $0.integerIndex ?? 4) } } ?? "    "
+            let indentation: String
+            switch width {
+            case .string(let text)?: indentation = text
+            case let width?:
+                let spaces = max(0, width.integerIndex ?? 4)
+                try interpreter.budget.checkLength(spaces, at: position)
+                indentation = String(repeating: " ", count: spaces)
+            case nil: indentation = "    "
+            }
             let indentFirst = argument(1, "first")?.isTruthy ?? false
             let indentBlank = argument(2, "blank")?.isTruthy ?? false
             let lines = PythonString.split(text(value), separator: "\n")
+            // The result's length bound (every line indented), checked before it is built.
+            let length = indentation.utf8.count.multipliedReportingOverflow(by: lines.count)
+            try interpreter.budget.checkLength(length.overflow ? Int.max : length.partialValue + text(value).utf8.count, at: position)
             var result: [String] = []
             for (index, line) in lines.enumerated() {
                 if index == 0 && !indentFirst { result.append(line); continue }

@@ -3,7 +3,7 @@ import Foundation
 /// The global functions a chat template sees: jinja2's `range`, `namespace`, `dict`, and transformers'
 /// `raise_exception` and `strftime_now` (which formats the render's `now`, not the clock it reads itself).
 enum JinjaGlobals {
-    static func value(named name: String, now: Date, timeZone: TimeZone) -> JinjaValue? {
+    static func value(named name: String, now: Date, timeZone: TimeZone, budget: RenderBudget) -> JinjaValue? {
         switch name {
         case "range":
             return .function(name) { arguments, _, position in
@@ -15,6 +15,11 @@ enum JinjaGlobals {
                 let stop = bounds.count == 1 ? bounds[0] : bounds[1]
                 let step = bounds.count == 3 ? bounds[2] : 1
                 guard step != 0 else { throw TemplateError(.runtime, "range() step must not be zero", line: position.line, column: position.column) }
+                // Python's len(range(start, stop, step)), counted before any number is made.
+                let span = step > 0 ? stop.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(stop)
+                let length = span.overflow ? Int.max
+                    : span.partialValue <= 0 ? 0 : Int((UInt(span.partialValue) - 1) / step.magnitude) + 1
+                try budget.checkListLength(length, at: position)
                 return .array(Swift.stride(from: start, to: stop, by: step).map { .int($0) })
             }
         case "namespace":

@@ -28,6 +28,8 @@ struct JinjaInterpreter {
     /// local time).
     var now: Date
     var timeZone: TimeZone
+    /// The render's steps, macro depth and text lengths so far, against its limits.
+    let budget: RenderBudget
 
     func render(_ statements: [JinjaStatement], scope: JinjaScope, into output: inout String) throws -> Flow {
         for statement in statements {
@@ -41,6 +43,7 @@ struct JinjaInterpreter {
         switch statement {
         case .text(let text):
             output += text
+            try budget.checkLength(output, at: budget.lastStepPosition)
         case .output(let expression):
             let value = try evaluate(expression, scope)
             if case .generator = value {
@@ -49,6 +52,7 @@ struct JinjaInterpreter {
                                     line: position.line, column: position.column)
             }
             output += value.pythonString
+            try budget.checkLength(output, at: expression.position)
         case .conditional(let branches, let otherwise):
             for (condition, body) in branches where try evaluate(condition, scope).isTruthy {
                 return try render(body, scope: scope, into: &output)
@@ -80,30 +84,16 @@ struct JinjaInterpreter {
             let filterScope = JinjaScope(parent: scope)
             filterScope.variables[JinjaStatement.filterBlockInput] = .string(captured)
             output += try evaluate(filtered, filterScope).pythonString
+            try budget.checkLength(output, at: filtered.position)
             return flow
         case .macro(let name, let parameters, let body):
             let definingScope = scope
             let interpreter = self
             scope.variables[name] = .function(name) { arguments, keywords, position in
-                let macroScope = JinjaScope(parent: definingScope)
-                for (index, (parameter, defaultExpression)) in parameters.enumerated() {
-                    if index < arguments.count {
-                        macroScope.variables[parameter] = arguments[index]
-                    } else if let value = keywords[parameter] {
-                        macroScope.variables[parameter] = value
-                    } else if let defaultExpression {
-                        macroScope.variables[parameter] = try interpreter.evaluate(defaultExpression, macroScope)
-                    } else {
-                        macroScope.variables[parameter] = .undefined
-                    }
+                try interpreter.budget.call(at: position) {
+                    try interpreter.callMacro(name, parameters: parameters, body: body, definingScope: definingScope,
+                                              arguments: arguments, keywords: keywords, position: position)
                 }
-                if arguments.count > parameters.count {
-                    throw TemplateError(.runtime, "macro '\(name)' takes not more than \(parameters.count) argument(s)",
-                                        line: position.line, column: position.column)
-                }
-                var rendered = ""
-                _ = try interpreter.render(body, scope: macroScope, into: &rendered)
-                return .string(rendered)
             }
         case .breakLoop:
             return .breakLoop
@@ -111,6 +101,31 @@ struct JinjaInterpreter {
             return .continueLoop
         }
         return .normal
+    }
+
+    /// Renders a macro's body with its parameters bound to `arguments`, `keywords` or their defaults.
+    private func callMacro(_ name: String, parameters: [(String, JinjaExpression?)], body: [JinjaStatement],
+                           definingScope: JinjaScope, arguments: [JinjaValue], keywords: OrderedDictionary,
+                           position: SourcePosition) throws -> JinjaValue {
+        let macroScope = JinjaScope(parent: definingScope)
+        for (index, (parameter, defaultExpression)) in parameters.enumerated() {
+            if index < arguments.count {
+                macroScope.variables[parameter] = arguments[index]
+            } else if let value = keywords[parameter] {
+                macroScope.variables[parameter] = value
+            } else if let defaultExpression {
+                macroScope.variables[parameter] = try evaluate(defaultExpression, macroScope)
+            } else {
+                macroScope.variables[parameter] = .undefined
+            }
+        }
+        if arguments.count > parameters.count {
+            throw TemplateError(.runtime, "macro '\(name)' takes not more than \(parameters.count) argument(s)",
+                                line: position.line, column: position.column)
+        }
+        var rendered = ""
+        _ = try render(body, scope: macroScope, into: &rendered)
+        return .string(rendered)
     }
 
     private func executeLoop(targets: [String], _ iterableExpression: JinjaExpression, filter: JinjaExpression?,
@@ -130,6 +145,7 @@ struct JinjaInterpreter {
         }
         if let filter {
             items = try items.filter { item in
+                try budget.step(at: position)
                 try bind(item)
                 return try evaluate(filter, loopScope).isTruthy
             }
@@ -138,6 +154,7 @@ struct JinjaInterpreter {
         let length = items.count
         for (index, item) in items.enumerated() {
             // Each iteration starts from a fresh scope: a `set` in one iteration is not seen by the next.
+            try budget.step(at: position)
             loopScope.variables = [:]
             try bind(item)
             var loop = OrderedDictionary()
@@ -193,7 +210,7 @@ struct JinjaInterpreter {
         case .literal(let value):
             return value
         case .name(let name, _):
-            return scope.lookup(name) ?? JinjaGlobals.value(named: name, now: now, timeZone: timeZone) ?? .undefined
+            return scope.lookup(name) ?? JinjaGlobals.value(named: name, now: now, timeZone: timeZone, budget: budget) ?? .undefined
         case .list(let elements):
             return .array(try elements.map { try evaluate($0, scope) })
         case .tuple(let elements):
@@ -255,7 +272,10 @@ struct JinjaInterpreter {
             if operation == "and" { return left.isTruthy ? try evaluate(rightExpression, scope) : left }
             if operation == "or" { return left.isTruthy ? left : try evaluate(rightExpression, scope) }
             let right = try evaluate(rightExpression, scope)
-            return try JinjaOperators.apply(operation, left, right, position: position)
+            let result = try JinjaOperators.apply(operation, left, right, position: position, budget: budget)
+            if case .string(let text) = result { try budget.checkLength(text, at: position) }
+            if case .markup(let text) = result { try budget.checkLength(text, at: position) }
+            return result
         case .conditional(let then, let condition, let otherwise):
             if try evaluate(condition, scope).isTruthy { return try evaluate(then, scope) }
             return try otherwise.map { try evaluate($0, scope) } ?? .undefined

@@ -3,16 +3,41 @@ import Foundation
 /// JSON in and out of template values, keeping key order: parsing (the CLI's JSONL messages) and Python's
 /// `json.dumps(value, ensure_ascii=False, indent=...)`, which transformers' `tojson` filter calls.
 public enum JinjaJSON {
-    /// A JSON syntax error at a UTF-8 byte offset.
-    public struct ParseError: Error, CustomStringConvertible {
+    /// How deeply arrays and objects may nest, by default: Foundation's `JSONSerialization` refuses more than 512
+    /// levels too, so every JSON reader in Imprint accepts the same files. Real files nest a handful of levels
+    /// (`tokenizer.json`: 4, a tool schema: under 20; Hugging Face's `tokenizers` reads with serde_json, which stops
+    /// at 128). The parser recurses once per level, so the limit is what keeps a crafted file from overflowing the
+    /// stack: 512 levels take under 256 KB of it in a release build (about 1 MB in a debug build).
+    public static let defaultMaximumDepth = 512
+
+    /// A JSON value that cannot be read, at a UTF-8 byte offset.
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public enum Kind: Equatable, Sendable {
+            /// Not valid JSON.
+            case syntax
+            /// Valid so far, but arrays and objects nest deeper than `limit` levels.
+            case tooDeep(limit: Int)
+        }
+
+        public let kind: Kind
         public let offset: Int
         public let message: String
+
+        init(_ kind: Kind = .syntax, offset: Int, message: String) {
+            self.kind = kind
+            self.offset = offset
+            self.message = message
+        }
+
         public var description: String { "invalid JSON at byte \(offset): \(message)" }
     }
 
     /// Parses one JSON value; objects keep their key order, integers stay integers.
-    public static func parse(_ text: String) throws -> JinjaValue {
-        var parser = Parser(bytes: Array(text.utf8))
+    ///
+    /// - Parameter maximumDepth: how deeply arrays and objects may nest (`[[1]]` is 2 levels).
+    /// - Throws: `ParseError`, of kind `.tooDeep` when the nesting exceeds `maximumDepth`.
+    public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws -> JinjaValue {
+        var parser = Parser(bytes: Array(text.utf8), maximumDepth: maximumDepth)
         parser.skipWhitespace()
         let value = try parser.value()
         parser.skipWhitespace()
@@ -21,16 +46,29 @@ public enum JinjaJSON {
     }
 
     /// Python's `json.dumps(value, ensure_ascii=False, indent=indent)` (separators `", "`/`": "` without indent,
-    /// `","`/`": "` with it). Undefined values and callables are not serializable.
-    static func serialize(_ value: JinjaValue, indent: Int?, sortKeys: Bool = false) throws -> String {
+    /// `","`/`": "` with it; a negative indent starts lines without spaces). Undefined values and callables are not
+    /// serializable. Throws `TooLong` once the text passes `maximumLength` UTF-8 bytes (a large indent can
+    /// make a short value's text huge).
+    static func serialize(_ value: JinjaValue, indent: Int?, sortKeys: Bool = false, maximumLength: Int = .max) throws -> String {
         var output = ""
-        try write(value, indent: indent, level: 0, sortKeys: sortKeys, into: &output)
+        try write(value, indent: indent.map { max(0, $0) }, level: 0, sortKeys: sortKeys, maximumLength: maximumLength,
+                  into: &output)
         return output
     }
 
     struct NotSerializable: Error { let typeName: String }
+    struct TooLong: Error {}
 
-    private static func write(_ value: JinjaValue, indent: Int?, level: Int, sortKeys: Bool, into output: inout String) throws {
+    /// A line break and the indentation of `level`, checked against `maximumLength` before it is made.
+    private static func writeNewline(indent: Int, level: Int, maximumLength: Int, into output: inout String) throws {
+        let width = indent.multipliedReportingOverflow(by: level)
+        guard !width.overflow, width.partialValue < maximumLength - output.utf8.count else { throw TooLong() }
+        output += "\n" + String(repeating: " ", count: width.partialValue)
+    }
+
+    private static func write(_ value: JinjaValue, indent: Int?, level: Int, sortKeys: Bool, maximumLength: Int,
+                              into output: inout String) throws {
+        guard output.utf8.count <= maximumLength else { throw TooLong() }
         switch value {
         case .none: output += "null"
         case .bool(let flag): output += flag ? "true" : "false"
@@ -45,10 +83,11 @@ public enum JinjaJSON {
             output += "["
             for (index, element) in elements.enumerated() {
                 if index > 0 { output += indent == nil ? ", " : "," }
-                if let indent { output += "\n" + String(repeating: " ", count: indent * (level + 1)) }
-                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, into: &output)
+                if let indent { try writeNewline(indent: indent, level: level + 1, maximumLength: maximumLength, into: &output) }
+                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, maximumLength: maximumLength,
+                          into: &output)
             }
-            if let indent { output += "\n" + String(repeating: " ", count: indent * level) }
+            if let indent { try writeNewline(indent: indent, level: level, maximumLength: maximumLength, into: &output) }
             output += "]"
         case .object(let dictionary):
             guard dictionary.count > 0 else { output += "{}"; return }
@@ -57,15 +96,17 @@ public enum JinjaJSON {
             if sortKeys { pairs.sort { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) } }
             for (index, (key, element)) in pairs.enumerated() {
                 if index > 0 { output += indent == nil ? ", " : "," }
-                if let indent { output += "\n" + String(repeating: " ", count: indent * (level + 1)) }
+                if let indent { try writeNewline(indent: indent, level: level + 1, maximumLength: maximumLength, into: &output) }
                 writeString(key, into: &output)
                 output += ": "
-                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, into: &output)
+                try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, maximumLength: maximumLength,
+                          into: &output)
             }
-            if let indent { output += "\n" + String(repeating: " ", count: indent * level) }
+            if let indent { try writeNewline(indent: indent, level: level, maximumLength: maximumLength, into: &output) }
             output += "}"
         case .namespace(let namespace):
-            try write(.object(namespace.attributes), indent: indent, level: level, sortKeys: sortKeys, into: &output)
+            try write(.object(namespace.attributes), indent: indent, level: level, sortKeys: sortKeys, maximumLength: maximumLength,
+                          into: &output)
         case .undefined, .callable, .generator:
             throw NotSerializable(typeName: value.typeName)
         }
@@ -103,9 +144,22 @@ public enum JinjaJSON {
 
     private struct Parser {
         let bytes: [UInt8]
+        let maximumDepth: Int
         var position = 0
+        /// The arrays and objects open at `position`.
+        var depth = 0
 
         func error(_ message: String) -> ParseError { ParseError(offset: position, message: message) }
+
+        /// Enters an array or object, refusing to nest deeper than `maximumDepth`.
+        mutating func enterContainer() throws {
+            guard depth < maximumDepth else {
+                throw ParseError(.tooDeep(limit: maximumDepth), offset: position,
+                                 message: "arrays and objects nest deeper than \(maximumDepth) levels")
+            }
+            depth += 1
+            position += 1
+        }
 
         mutating func skipWhitespace() {
             while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
@@ -123,7 +177,8 @@ public enum JinjaJSON {
             guard position < bytes.count else { throw error("unexpected end of input") }
             switch bytes[position] {
             case UInt8(ascii: "{"):
-                position += 1
+                try enterContainer()
+                defer { depth -= 1 }
                 var dictionary = OrderedDictionary()
                 skipWhitespace()
                 if position < bytes.count && bytes[position] == UInt8(ascii: "}") { position += 1; return .object(dictionary) }
@@ -143,7 +198,8 @@ public enum JinjaJSON {
                     throw error("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
-                position += 1
+                try enterContainer()
+                defer { depth -= 1 }
                 var elements: [JinjaValue] = []
                 skipWhitespace()
                 if position < bytes.count && bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }

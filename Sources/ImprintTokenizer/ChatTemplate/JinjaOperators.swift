@@ -3,7 +3,10 @@ import Foundation
 /// Binary operators with Python semantics: `+` adds numbers and concatenates strings and lists, `/` is true
 /// division, `//` and `%` floor, `~` concatenates `str()`s, comparisons order numbers and strings.
 enum JinjaOperators {
-    static func apply(_ operation: String, _ left: JinjaValue, _ right: JinjaValue, position: SourcePosition) throws -> JinjaValue {
+    /// - Parameter budget: the render's limits, which `*` checks before repeating a string or list; nil where
+    ///   `*` cannot occur (comparisons from filters and tests).
+    static func apply(_ operation: String, _ left: JinjaValue, _ right: JinjaValue, position: SourcePosition,
+                      budget: RenderBudget? = nil) throws -> JinjaValue {
         func failure() -> TemplateError {
             TemplateError(.runtime, "unsupported operand type(s) for \(operation): '\(left.typeName)' and '\(right.typeName)'",
                           line: position.line, column: position.column)
@@ -60,8 +63,12 @@ enum JinjaOperators {
         case "*":
             switch (left, right) {
             case (.string(let text), .int(let count)), (.int(let count), .string(let text)):
+                let length = text.utf8.count.multipliedReportingOverflow(by: max(0, count))
+                try budget?.checkLength(length.overflow ? Int.max : length.partialValue, at: position)
                 return .string(String(repeating: text, count: max(0, count)))
             case (.array(let elements), .int(let count)), (.int(let count), .array(let elements)):
+                let length = elements.count.multipliedReportingOverflow(by: max(0, count))
+                try budget?.checkListLength(length.overflow ? Int.max : length.partialValue, at: position)
                 return .array(Array((0..<max(0, count)).map { _ in elements }.joined()))
             default: return try arithmetic(left, right, failure, integer: { $0.multipliedReportingOverflow(by: $1).partialValue }, real: *)
             }
@@ -80,8 +87,13 @@ enum JinjaOperators {
             return operation == "//" ? .double(quotient) : .double(a - quotient * b)
         case "**":
             if let x = left.integerIndex, let y = right.integerIndex, y >= 0 {
-                var result = 1
-                for _ in 0..<y { result = result.multipliedReportingOverflow(by: x).partialValue }
+                // Square-and-multiply: the same wrapped product as multiplying y times, in log2(y) steps.
+                var (result, base, exponent) = (1, x, y)
+                while exponent > 0 {
+                    if exponent & 1 == 1 { result = result.multipliedReportingOverflow(by: base).partialValue }
+                    base = base.multipliedReportingOverflow(by: base).partialValue
+                    exponent >>= 1
+                }
                 return .int(result)
             }
             guard let a = left.numericValue, let b = right.numericValue else { throw failure() }

@@ -3,8 +3,15 @@
 struct JinjaParser {
     private let parts: [TemplatePart]
     private var index = 0
+    /// How deeply statements may nest in one another, and expressions inside one tag (`ChatTemplate.Limits`).
+    private let maximumNestingDepth: Int
+    /// The statements being parsed around the current one.
+    private var statementDepth = 0
 
-    init(parts: [TemplatePart]) { self.parts = parts }
+    init(parts: [TemplatePart], maximumNestingDepth: Int) {
+        self.parts = parts
+        self.maximumNestingDepth = maximumNestingDepth
+    }
 
     /// Parses the whole template.
     mutating func parseTemplate() throws -> [JinjaStatement] {
@@ -28,7 +35,7 @@ struct JinjaParser {
             case .text(let text):
                 body.append(.text(text))
             case .output(let tokens, let position):
-                var expression = ExpressionParser(tokens: tokens[...], tagPosition: position)
+                var expression = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: tokens[...], tagPosition: position)
                 body.append(.output(try expression.parseComplete()))
             case .statement(let tokens, let position):
                 guard let keyword = tokens.first, keyword.kind == .name else {
@@ -46,10 +53,16 @@ struct JinjaParser {
 
     private mutating func parseStatement(_ keyword: JinjaToken, _ tokens: ArraySlice<JinjaToken>,
                                          _ position: SourcePosition) throws -> JinjaStatement {
+        statementDepth += 1
+        defer { statementDepth -= 1 }
+        guard statementDepth <= maximumNestingDepth else {
+            throw TemplateError(.limitExceeded, "statements nest deeper than \(maximumNestingDepth) levels "
+                                + "(ChatTemplate.Limits.maximumNestingDepth)", line: keyword.position.line, column: keyword.position.column)
+        }
         switch keyword.text {
         case "if":
             var branches: [(JinjaExpression, [JinjaStatement])] = []
-            var conditionParser = ExpressionParser(tokens: tokens, tagPosition: position)
+            var conditionParser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: tokens, tagPosition: position)
             var condition = try conditionParser.parseCompleteExpression()
             while true {
                 let (body, end) = try parseBlock(until: ["elif", "else", "endif"])
@@ -57,7 +70,7 @@ struct JinjaParser {
                 guard let end else { throw missingEnd("endif", keyword) }
                 switch end.name {
                 case "elif":
-                    var elifParser = ExpressionParser(tokens: end.tokens, tagPosition: end.position)
+                    var elifParser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: end.tokens, tagPosition: end.position)
                     condition = try elifParser.parseCompleteExpression()
                 case "else":
                     let (otherwise, final) = try parseBlock(until: ["endif"])
@@ -68,7 +81,7 @@ struct JinjaParser {
                 }
             }
         case "for":
-            var parser = ExpressionParser(tokens: tokens, tagPosition: position)
+            var parser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: tokens, tagPosition: position)
             var targets = [try parser.expectName()]
             while parser.skip(",") { targets.append(try parser.expectName()) }
             try parser.expectKeyword("in")
@@ -89,7 +102,7 @@ struct JinjaParser {
             }
             return .loop(targets: targets, iterable: iterable, filter: filter, body: body, otherwise: otherwise, keyword.position)
         case "set":
-            var parser = ExpressionParser(tokens: tokens, tagPosition: position)
+            var parser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: tokens, tagPosition: position)
             let first = try parser.expectName()
             if parser.skip(".") {
                 let attribute = try parser.expectName()
@@ -111,7 +124,7 @@ struct JinjaParser {
             try parser.expectEnd()
             return .assign(targets: targets, value, keyword.position)
         case "macro":
-            var parser = ExpressionParser(tokens: tokens, tagPosition: position)
+            var parser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: tokens, tagPosition: position)
             let name = try parser.expectName()
             try parser.expect("(")
             var parameters: [(String, JinjaExpression?)] = []
@@ -130,7 +143,7 @@ struct JinjaParser {
         case "filter":
             let input = JinjaToken(kind: .name, text: JinjaStatement.filterBlockInput, position: keyword.position)
             let pipe = JinjaToken(kind: .symbol, text: "|", position: keyword.position)
-            var parser = ExpressionParser(tokens: ([input, pipe] + Array(tokens))[...], tagPosition: position)
+            var parser = ExpressionParser(maximumDepth: maximumNestingDepth, tokens: ([input, pipe] + Array(tokens))[...], tagPosition: position)
             let filtered = try parser.parseCompleteExpression()
             let (body, end) = try parseBlock(until: ["endfilter"])
             guard end != nil else { throw missingEnd("endfilter", keyword) }

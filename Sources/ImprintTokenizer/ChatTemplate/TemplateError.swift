@@ -10,6 +10,8 @@ public struct TemplateError: Error, CustomStringConvertible, Equatable {
         case runtime
         /// The template called `raise_exception(message)`.
         case raised
+        /// The render went past one of `ChatTemplate.Limits` (the message names it).
+        case limitExceeded
     }
 
     public let kind: Kind
