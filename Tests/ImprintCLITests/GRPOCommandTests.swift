@@ -11,10 +11,10 @@ final class GRPOCommandTests: XCTestCase {
         model = try TinyChatModel(contextLength: 64, endOfSequence: 2)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-grpo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let rows = ["{\"prompt\": \"The ship: \", \"reference\": \"Silver Heron\"}",
-                    "{\"prompt\": \"The year: \", \"reference\": \"872 AE\"}",
-                    "{\"prompt\": \"The city: \", \"reference\": \"Eldoria\"}",
-                    "{\"prompt\": \"The artificer: \", \"reference\": \"Master Borin\"}"]
+        let rows = ["{\"prompt\": \"The ship: \", \"reference\": \"Silver Heron\", \"fact\": \"The ship is the Silver Heron.\"}",
+                    "{\"prompt\": \"The year: \", \"reference\": \"872 AE\", \"fact\": \"It happened in 872 AE.\"}",
+                    "{\"prompt\": \"The city: \", \"reference\": \"Eldoria\", \"fact\": \"The city is Eldoria.\"}",
+                    "{\"prompt\": \"The artificer: \", \"reference\": \"Master Borin\", \"fact\": \"The artificer is Master Borin.\"}"]
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("data.jsonl"))
     }
 
@@ -42,6 +42,16 @@ final class GRPOCommandTests: XCTestCase {
         XCTAssertEqual(metrics.count, 2)
         XCTAssertTrue(metrics[0].contains("\"rewards/word_count/mean\""), String(metrics[0]))
         XCTAssertTrue(result.stderr.contains("step 2/2  reward"), result.stderr)
+    }
+
+    /// `--reward judge` asks a second local model with seed 003's judge prompt, a step's prompts in one batch.
+    func testAJudgeRewardAsksTheJudgeModel() throws {
+        var arguments = arguments(output: "judged", steps: 1)
+        arguments[arguments.firstIndex(of: "difflib")!] = "judge"
+        let result = try imprint(arguments + ["--judge-model", model.path], timeout: 60)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try String(contentsOf: directory.appendingPathComponent("judged/metrics.jsonl"), encoding: .utf8)
+        XCTAssertTrue(metrics.contains("\"rewards/judge/mean\""), metrics)
     }
 
     func testArgumentErrorsNameTheOption() throws {
