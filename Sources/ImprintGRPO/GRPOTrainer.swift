@@ -141,12 +141,19 @@ public final class GRPOTrainer {
             if !changes.isEmpty { throw TrainingError.configurationChanged(checkpoint: directory.path, changes: changes) }
             restored = (directory, state)
         }
-        adapter = try TrainableModel.prepare(
-            model, lora: configuration.lora, initialAdapter: configuration.initialAdapterPath.map { .merge(path: $0) },
-            attached: adapter, checkpoint: restored?.directory, bfloat16FrozenWeights: configuration.bfloat16FrozenWeights,
-            seed: configuration.seed)
+        let initialAdapter = configuration.initialAdapterPath.map { TrainableModel.InitialAdapter.merge(path: $0) }
         if configuration.lora == nil && configuration.beta != 0 {
-            referenceModel = try frozenCopy(of: model, startingFrom: restored == nil ? nil : configuration.initialAdapterPath)
+            // Full fine-tuning's KL reference is a frozen copy of the starting policy, taken before a checkpoint's
+            // trained weights are loaded.
+            adapter = try TrainableModel.prepare(model, lora: nil, initialAdapter: initialAdapter, checkpoint: nil,
+                                                 bfloat16FrozenWeights: false, seed: configuration.seed)
+            referenceModel = try frozenCopy(of: model)
+            if let restored { try TrainingCheckpoint.loadFullWeights(from: restored.directory, into: model) }
+        } else {
+            adapter = try TrainableModel.prepare(model, lora: configuration.lora, initialAdapter: initialAdapter, attached: adapter,
+                                                 checkpoint: restored?.directory,
+                                                 bfloat16FrozenWeights: configuration.bfloat16FrozenWeights,
+                                                 seed: configuration.seed)
         }
         let parameters = model.trainableParameters()
         let optimizerStep = OptimizerStep(parameters: parameters, settings: configuration.optimizerSettings,
@@ -509,7 +516,7 @@ public final class GRPOTrainer {
     // MARK: - Setup helpers
 
     /// A frozen copy of the starting policy (full fine-tuning's KL reference): same configuration, same weights.
-    private func frozenCopy(of model: TransformerDecoder, startingFrom _: String?) throws -> TransformerDecoder {
+    private func frozenCopy(of model: TransformerDecoder) throws -> TransformerDecoder {
         let copy = TransformerDecoder(configuration: model.configuration)
         let values = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.key, $0.tensor.storage) })
         try copy.loadParameters(file: "(the policy's starting weights)") { key, _ in values[key] }

@@ -280,6 +280,19 @@ final class GRPOTrainerTests: XCTestCase {
         XCTAssertEqual(kl[0], 0, accuracy: 1e-9)  // on-policy against the frozen copy of the start
         XCTAssertGreaterThan(kl[1], 0)           // the policy moved away from it
 
+        // Resumed, the reference is still the start (not the checkpoint's weights): the run equals the uninterrupted one.
+        var longer = configuration
+        longer.maxSteps = 4
+        longer.checkpointInterval = 2
+        let uninterrupted = try GRPOFixtures.scratchDirectory("full-ft-4")
+        try await trainer(longer, output: uninterrupted).train()
+        let resumed = try GRPOFixtures.scratchDirectory("full-ft-resumed")
+        try FileManager.default.copyItem(at: uninterrupted.appendingPathComponent("checkpoint-2"),
+                                         to: resumed.appendingPathComponent("checkpoint-2"))
+        try await trainer(longer, output: resumed).train(resume: true)
+        XCTAssertEqual(try Data(contentsOf: resumed.appendingPathComponent("model.safetensors")),
+                       try Data(contentsOf: uninterrupted.appendingPathComponent("model.safetensors")))
+
         // From an existing adapter, merged: the starting policy (and the KL reference) is base + adapter.
         var merged = self.configuration()
         merged.maxSteps = 1
