@@ -7,73 +7,90 @@ import Darwin
 #endif
 
 /// Writes a file atomically: the bytes go to a temporary file in the destination's directory,
-/// which is flushed and then renamed over the destination, so a crash leaves either the old
-/// file or the new one, never a torn mix (STYLE.md rule 8).
-enum AtomicFile {
+/// which is flushed to disk and then renamed over the destination, so a crash, a kill or a full
+/// disk leaves either the old file or the new one, never a torn mix (STYLE.md rule 8). A failed
+/// write removes its temporary file.
+package enum AtomicFile {
     /// Streams the file through `body`, which appends bytes with the given writer.
-    static func write(to url: URL, _ body: (inout AtomicFileWriter) throws -> Void) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw FormatError.cannotOpen(path: url.path, reason: "cannot create temporary file \(temporary.path)")
+    /// - Throws: `FormatError.cannotOpen` when the temporary file cannot be created,
+    ///   `FormatError.cannotWrite` naming `url` and the system's reason ("No space left on device",
+    ///   "File too large") when writing, flushing or renaming it fails.
+    package static func write(to url: URL, _ body: (inout AtomicFileWriter) throws -> Void) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw FormatError.cannotOpen(path: url.path, reason: "cannot create temporary file \(temporary.path): \(systemError())")
         }
+        var closed = false
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            var writer = AtomicFileWriter(handle: handle, path: url.path)
-            do {
-                try body(&writer)
-                try writer.flush()
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
+            var writer = AtomicFileWriter(descriptor: descriptor, path: url.path)
+            try body(&writer)
+            try writer.flush()
+            guard fsync(descriptor) == 0 else { throw FormatError.cannotWrite(path: url.path, reason: "cannot flush: \(systemError())") }
+            closed = true
+            guard close(descriptor) == 0 else { throw FormatError.cannotWrite(path: url.path, reason: "cannot close: \(systemError())") }
             guard rename(temporary.path, url.path) == 0 else {
-                throw FormatError.cannotOpen(path: url.path,
-                                             reason: "cannot rename temporary file: \(String(cString: strerror(errno)))")
+                throw FormatError.cannotWrite(path: url.path, reason: "cannot rename the temporary file into place: \(systemError())")
             }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            if !closed { close(descriptor) }
+            unlink(temporary.path)
             throw error
         }
     }
 
     /// Writes `data` atomically.
-    static func write(_ data: Data, to url: URL) throws {
+    package static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { writer in try writer.append(data) }
     }
 }
 
 /// Buffered appends to the temporary file of an `AtomicFile.write`.
-struct AtomicFileWriter {
-    let handle: FileHandle
+package struct AtomicFileWriter {
+    let descriptor: Int32
+    /// The destination, named in errors (and what `WriteFaultInjection` is asked about).
     let path: String
     private var buffer = Data()
+    /// Bytes already on disk.
+    private var bytesWritten = 0
     private static let flushThreshold = 1 << 22
 
-    init(handle: FileHandle, path: String) {
-        self.handle = handle
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
         self.path = path
     }
 
-    mutating func append(_ data: Data) throws {
+    package mutating func append(_ data: Data) throws {
         buffer.append(data)
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         if buffer.count >= Self.flushThreshold { try flush() }
     }
 
+    /// Writes the buffered bytes to disk.
     mutating func flush() throws {
         guard !buffer.isEmpty else { return }
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw FormatError.cannotOpen(path: path, reason: "write failed: \(error)")
+        let limit = WriteFaultInjection.byteLimit?(path)
+        let allowed = limit.map { max(0, min(buffer.count, $0 - bytesWritten)) } ?? buffer.count
+        try buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < allowed {
+                let count = write(descriptor, bytes.baseAddress! + offset, allowed - offset)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw FormatError.cannotWrite(path: path, reason: systemError()) }
+                offset += count
+            }
+        }
+        bytesWritten += allowed
+        if allowed < buffer.count {
+            throw FormatError.cannotWrite(path: path, reason: "\(String(cString: strerror(ENOSPC))) (injected after \(bytesWritten) bytes)")
         }
         buffer.removeAll(keepingCapacity: true)
     }
 }
+
+/// The message of the current `errno` ("File too large").
+private func systemError() -> String { String(cString: strerror(errno)) }

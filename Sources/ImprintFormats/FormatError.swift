@@ -5,6 +5,8 @@ import Foundation
 public enum FormatError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// The file could not be opened, sized or mapped.
     case cannotOpen(path: String, reason: String)
+    /// Writing the file failed part-way (a full disk, a file-size limit): the file keeps its old contents.
+    case cannotWrite(path: String, reason: String)
     /// A read of `needed` bytes at `offset` ran past the end of the file (`fileSize` bytes).
     case truncated(path: String, field: String, offset: Int, needed: Int, fileSize: Int)
     /// The file does not start with the expected magic bytes.
@@ -28,6 +30,8 @@ public enum FormatError: Error, Equatable, CustomStringConvertible, LocalizedErr
         switch self {
         case let .cannotOpen(path, reason):
             return "\(path): cannot open: \(reason)"
+        case let .cannotWrite(path, reason):
+            return "\(path): cannot write: \(reason)"
         case let .truncated(path, field, offset, needed, fileSize):
             return "\(path): truncated while reading \(field): expected \(needed) bytes at offset \(offset), "
                 + "but the file has \(fileSize) bytes"

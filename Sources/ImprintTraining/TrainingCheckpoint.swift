@@ -8,38 +8,59 @@ import ImprintTensor
 /// (`optimizer.safetensors`) and `trainer_state.json` (the trainer's `State`: step, data position, random generator
 /// states, the configuration).
 ///
-/// Atomic: everything is written into a hidden temporary folder that is renamed to `checkpoint-<step>` only when
-/// complete, so a crash leaves the previous checkpoints intact and never a partial one under a checkpoint name.
+/// Atomic: everything is written into a hidden staging folder (`.checkpoint-<step>.<uuid>.partial`) that is renamed
+/// to `checkpoint-<step>` only when complete, so a failed write (a full disk) or a killed process leaves the previous
+/// checkpoints intact and never a partial one under a checkpoint name. Tests/ImprintSFTTests/SFTWriteFaultTests.swift
+/// and Tests/ImprintCLITests/WriteFaultCommandTests.swift prove it (Docs/Reliability.md, "Faults while writing").
 public enum TrainingCheckpoint {
     public static let stateFileName = "trainer_state.json"
     public static let optimizerFileName = "optimizer.safetensors"
     public static let fullWeightsFileName = "model.safetensors"
 
-    /// Writes a checkpoint of `step` into `outputDirectory/checkpoint-<step>` and returns that folder.
+    /// Writes a checkpoint of `step` into `outputDirectory/checkpoint-<step>` and returns that folder. Staging folders a
+    /// killed run left behind are removed first.
+    ///
+    /// - Throws: `TrainingFileError` naming the checkpoint and, in its reason, the file that could not be written and
+    ///   why ("No space left on device"); nothing of this checkpoint is left behind then.
     public static func save<State: Encodable>(step: Int, state: State, model: TransformerDecoder, adapter: LoRAAdapter?,
                                               optimizer: AdamW, in outputDirectory: URL) throws -> URL {
         let manager = FileManager.default
         let final = outputDirectory.appendingPathComponent("checkpoint-\(step)")
+        removeStagingLeftovers(in: outputDirectory)
         let staging = outputDirectory.appendingPathComponent(".checkpoint-\(step).\(UUID().uuidString).partial")
-        do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: true)
-        } catch {
-            throw FormatError.cannotOpen(path: staging.path, reason: "cannot create the checkpoint folder: \(error.localizedDescription)")
-        }
         defer { try? manager.removeItem(at: staging) }
-        try saveWeights(model: model, adapter: adapter, to: staging)
-        var moments: [SafetensorsTensor] = []
-        for (index, parameter) in optimizer.parameters.enumerated() {
-            moments.append(SafetensorsTensor(name: "exp_avg.\(index)", shape: parameter.shape, values: optimizer.state.firstMoments[index]))
-            moments.append(SafetensorsTensor(name: "exp_avg_sq.\(index)", shape: parameter.shape, values: optimizer.state.secondMoments[index]))
-        }
-        try SafetensorsWriter.write(moments, to: staging.appendingPathComponent(optimizerFileName))
-        try TrainingFiles.writeJSON(state, to: staging.appendingPathComponent(stateFileName))
-        if manager.fileExists(atPath: final.path) { try manager.removeItem(at: final) }
-        guard rename(staging.path, final.path) == 0 else {
-            throw FormatError.cannotOpen(path: final.path, reason: "cannot rename the finished checkpoint into place")
+        do {
+            do {
+                try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+            } catch {
+                throw FormatError.cannotWrite(path: staging.path, reason: "cannot create the folder: \(error.localizedDescription)")
+            }
+            try saveWeights(model: model, adapter: adapter, to: staging)
+            var moments: [SafetensorsTensor] = []
+            for (index, parameter) in optimizer.parameters.enumerated() {
+                moments.append(SafetensorsTensor(name: "exp_avg.\(index)", shape: parameter.shape, values: optimizer.state.firstMoments[index]))
+                moments.append(SafetensorsTensor(name: "exp_avg_sq.\(index)", shape: parameter.shape, values: optimizer.state.secondMoments[index]))
+            }
+            try SafetensorsWriter.write(moments, to: staging.appendingPathComponent(optimizerFileName))
+            try TrainingFiles.writeJSON(state, to: staging.appendingPathComponent(stateFileName))
+            if manager.fileExists(atPath: final.path) { try manager.removeItem(at: final) }
+            guard rename(staging.path, final.path) == 0 else {
+                throw FormatError.cannotWrite(path: final.path, reason: "cannot rename the finished checkpoint into place: "
+                                              + String(cString: strerror(errno)))
+            }
+        } catch {
+            throw TrainingFileError(path: final.path, reason: "checkpoint not saved (the earlier ones are intact): \(error)")
         }
         return final
+    }
+
+    /// Removes the staging folders (`.checkpoint-*.partial`) of saves that never finished: a killed process leaves its
+    /// staging folder behind (a failed save removes its own).
+    static func removeStagingLeftovers(in outputDirectory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory.path)) ?? []
+        for name in names where name.hasPrefix(".checkpoint-") && name.hasSuffix(".partial") {
+            try? FileManager.default.removeItem(at: outputDirectory.appendingPathComponent(name))
+        }
     }
 
     /// Writes the adapter in PEFT's layout, or every parameter as `model.safetensors` keyed as `transformers` keys
@@ -54,7 +75,9 @@ public enum TrainingCheckpoint {
         }
     }
 
-    /// The newest complete checkpoint folder in `outputDirectory`, if any.
+    /// The newest complete checkpoint folder in `outputDirectory`, if any. Folders that are not complete (no
+    /// `trainer_state.json`, or a file that is torn or unreadable: see `isComplete`) are passed over, so a resume
+    /// never starts from a half-written checkpoint.
     public static func latest(in outputDirectory: URL) -> URL? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDirectory.path)) ?? []
         let steps = names.compactMap { name -> Int? in
@@ -62,7 +85,22 @@ public enum TrainingCheckpoint {
             return Int(name.dropFirst("checkpoint-".count))
         }
         return steps.sorted().reversed().lazy.map { outputDirectory.appendingPathComponent("checkpoint-\($0)") }
-            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(stateFileName).path) }
+            .first(where: isComplete)
+    }
+
+    /// Whether `directory` holds a whole checkpoint: `trainer_state.json` is a JSON object, `optimizer.safetensors`
+    /// and the weights (`adapter_model.safetensors` with `adapter_config.json`, or `model.safetensors`) are valid
+    /// safetensors files whose tensors fill them exactly (a truncated file fails that check).
+    package static func isComplete(_ directory: URL) -> Bool {
+        let file = { (name: String) in directory.appendingPathComponent(name) }
+        guard let stateData = FileManager.default.contents(atPath: file(stateFileName).path),
+              (try? JSONSerialization.jsonObject(with: stateData)) is [String: Any],
+              (try? SafetensorsFile(contentsOf: file(optimizerFileName))) != nil else { return false }
+        if FileManager.default.fileExists(atPath: file(fullWeightsFileName).path) {
+            return (try? SafetensorsFile(contentsOf: file(fullWeightsFileName))) != nil
+        }
+        return (try? SafetensorsFile(contentsOf: file(LoRA.weightsFileName))) != nil
+            && (try? JSONSerialization.jsonObject(with: Data(contentsOf: file(LoRA.configurationFileName)))) is [String: Any]
     }
 
     /// Reads `trainer_state.json` of `directory`.

@@ -5,25 +5,7 @@ import XCTest
 
 /// Checkpoints, resume and the non-finite-loss stop.
 final class SFTCheckpointTests: XCTestCase {
-    /// Shuffled batches, gradient accumulation, LoRA dropout (its RNG must be restored), a cosine schedule and a
-    /// held-out split: everything a resumed run must pick up exactly.
-    func configuration() -> SFTConfiguration {
-        var configuration = SFTConfiguration()
-        configuration.learningRate = 5e-3
-        configuration.schedule = .cosine
-        configuration.warmupSteps = 1
-        configuration.maxSteps = 6
-        configuration.batchSize = 3
-        configuration.gradientAccumulationSteps = 2
-        configuration.maxLength = 96
-        configuration.weightDecay = 0.01
-        configuration.lora = .init(rank: 4, alpha: 8, dropout: 0.1, targetModules: ["q_proj", "v_proj", "down_proj"])
-        configuration.evaluationFraction = 0.25
-        configuration.evaluationInterval = 3
-        configuration.checkpointInterval = 2
-        configuration.seed = 11
-        return configuration
-    }
+    func configuration() -> SFTConfiguration { SFTFixtures.resumableConfiguration() }
 
     func trainer(_ configuration: SFTConfiguration, output: URL) throws -> SFTTrainer {
         try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(),

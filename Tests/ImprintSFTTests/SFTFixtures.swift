@@ -15,6 +15,26 @@ enum SFTFixtures {
     static func model() throws -> TransformerDecoder { try ModelLoader.load(path: tinyModel) }
     static func tokenizer() throws -> PretrainedTokenizer { try PretrainedTokenizer.load(modelPath: tinyModel) }
 
+    /// Shuffled batches, gradient accumulation, LoRA dropout (its RNG must be restored), a cosine schedule and a
+    /// held-out split: everything a resumed run must pick up exactly. Checkpoints at steps 2, 4 and 6.
+    static func resumableConfiguration() -> SFTConfiguration {
+        var configuration = SFTConfiguration()
+        configuration.learningRate = 5e-3
+        configuration.schedule = .cosine
+        configuration.warmupSteps = 1
+        configuration.maxSteps = 6
+        configuration.batchSize = 3
+        configuration.gradientAccumulationSteps = 2
+        configuration.maxLength = 96
+        configuration.weightDecay = 0.01
+        configuration.lora = .init(rank: 4, alpha: 8, dropout: 0.1, targetModules: ["q_proj", "v_proj", "down_proj"])
+        configuration.evaluationFraction = 0.25
+        configuration.evaluationInterval = 3
+        configuration.checkpointInterval = 2
+        configuration.seed = 11
+        return configuration
+    }
+
     /// A fresh empty folder under the temporary directory.
     static func scratchDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-sft-\(name)-\(UUID().uuidString)")

@@ -80,7 +80,8 @@ extension LoRAAdapter {
     /// folder holds the old adapter, the new one, or weights without a configuration, which no
     /// loader accepts — never a mix that looks valid.
     ///
-    /// - Throws: `FormatError.cannotOpen` naming the path that could not be written.
+    /// - Throws: `FormatError.cannotOpen` naming a folder that cannot be created, `FormatError.cannotWrite` naming the
+    ///   file that could not be written and why ("No space left on device").
     public func save(to directory: URL) throws {
         let manager = FileManager.default
         do {
@@ -99,7 +100,7 @@ extension LoRAAdapter {
         }
         let tensors = peftTensors.map { SafetensorsTensor(name: $0.key, shape: $0.tensor.shape, values: $0.tensor.storage) }
         try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: stagedWeights)
-        try Self.writeFlushed(PEFTAdapterConfig.encode(self), to: stagedConfig)
+        try AtomicFile.write(PEFTAdapterConfig.encode(self), to: stagedConfig)
         if manager.fileExists(atPath: configURL.path) {
             guard unlink(configURL.path) == 0 else { throw Self.fileError(configURL, "cannot remove the old configuration") }
         }
@@ -107,20 +108,7 @@ extension LoRAAdapter {
         guard rename(stagedConfig.path, configURL.path) == 0 else { throw Self.fileError(configURL, "cannot rename the staged configuration") }
     }
 
-    private static func writeFlushed(_ data: Data, to url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
-            throw fileError(url, "cannot create the file")
-        }
-        do {
-            let handle = try FileHandle(forUpdating: url)
-            defer { try? handle.close() }
-            try handle.synchronize()
-        } catch {
-            throw FormatError.cannotOpen(path: url.path, reason: "cannot flush: \(error.localizedDescription)")
-        }
-    }
-
     private static func fileError(_ url: URL, _ what: String) -> FormatError {
-        FormatError.cannotOpen(path: url.path, reason: "\(what): \(String(cString: strerror(errno)))")
+        FormatError.cannotWrite(path: url.path, reason: "\(what): \(String(cString: strerror(errno)))")
     }
 }
