@@ -138,7 +138,7 @@ final class WriteFaultCommandTests: XCTestCase {
         var newest = 0, stagingLeftovers = 0
         for round in 1...5 {
             let log = directory.appendingPathComponent("stderr-\(round)")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let process = Process()
             process.executableURL = imprintBinary
             process.arguments = arguments("killed", steps, 1) + (newest > 0 ? ["--resume"] : [])
