@@ -6,16 +6,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes a file atomically: the bytes go to a temporary file in the destination's directory,
-/// which is flushed to disk and then renamed over the destination, so a crash, a kill or a full
-/// disk leaves either the old file or the new one, never a torn mix (STYLE.md rule 8). A failed
-/// write removes its temporary file.
+/// Writes a file atomically: the bytes go to a temporary file in the destination's directory
+/// (`.<name>.<uuid>.tmp`), which is flushed to disk and then renamed over the destination, so a
+/// crash, a kill or a full disk leaves either the old file or the new one, never a torn mix
+/// (STYLE.md rule 8). A failed write removes its temporary file; the temporary file of a killed
+/// write is removed by the next write of the same destination.
 package enum AtomicFile {
     /// Streams the file through `body`, which appends bytes with the given writer.
     /// - Throws: `FormatError.cannotOpen` when the temporary file cannot be created,
     ///   `FormatError.cannotWrite` naming `url` and the system's reason ("No space left on device",
     ///   "File too large") when writing, flushing or renaming it fails.
     package static func write(to url: URL, _ body: (inout AtomicFileWriter) throws -> Void) throws {
+        removeLeftovers(of: url, suffix: ".tmp")
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
@@ -42,6 +44,33 @@ package enum AtomicFile {
     /// Writes `data` atomically.
     package static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { writer in try writer.append(data) }
+    }
+
+    /// Removes the files `.<name of url>.<uuid><suffix>` beside `url`, and the temporary files of such files: what
+    /// writes of `url` that were killed before they could clean up left behind. Only names of exactly those forms are
+    /// touched.
+    package static func removeLeftovers(of url: URL, suffix: String) {
+        let directory = url.deletingLastPathComponent()
+        let isLeftover = { (name: String) in
+            guard let middle = strip(name, prefix: ".\(url.lastPathComponent).", suffix: suffix) else { return false }
+            return UUID(uuidString: middle) != nil
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where isLeftover(name) || temporaryFileDestination(name).map(isLeftover) == true {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+    }
+
+    /// The destination's name of a temporary file name `.<destination>.<uuid>.tmp`, else nil.
+    static func temporaryFileDestination(_ name: String) -> String? {
+        guard let middle = strip(name, prefix: ".", suffix: ".tmp"), let dot = middle.lastIndex(of: "."),
+              UUID(uuidString: String(middle[middle.index(after: dot)...])) != nil else { return nil }
+        return String(middle[..<dot])
+    }
+
+    private static func strip(_ name: String, prefix: String, suffix: String) -> String? {
+        guard name.count >= prefix.count + suffix.count, name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+        return String(name.dropFirst(prefix.count).dropLast(suffix.count))
     }
 }
 

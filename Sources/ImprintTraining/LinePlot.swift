@@ -1,4 +1,5 @@
 import Foundation
+import ImprintFormats
 
 /// A small SVG line chart of metrics against the step (`loss.svg`, `reward.svg` at the end of a run).
 public enum LinePlot {
@@ -49,11 +50,8 @@ public enum LinePlot {
     }
 
     /// Writes the chart to `url` atomically.
+    /// - Throws: `FormatError.cannotWrite` naming `url`.
     public static func write(title: String, series: [Series], to url: URL) throws {
-        do {
-            try Data(svg(title: title, series: series).utf8).write(to: url, options: .atomic)
-        } catch {
-            throw TrainingFileError(path: url.path, reason: "cannot write the plot: \(error.localizedDescription)")
-        }
+        try AtomicFile.write(Data(svg(title: title, series: series).utf8), to: url)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintFormats
 
 /// A run's metrics as JSON lines (`metrics.jsonl` in the output folder): one object per logged step or evaluation,
 /// each with a `step` field, keys as TRL logs them.
@@ -19,12 +20,12 @@ public final class MetricsLog {
         self.url = url
         let kept = Self.read(url).filter { $0.step <= step }.map(\.line)
         let contents = kept.isEmpty ? Data() : Data((kept.joined(separator: "\n") + "\n").utf8)
+        try AtomicFile.write(contents, to: url)
         do {
-            try contents.write(to: url, options: .atomic)
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
         } catch {
-            throw TrainingFileError(path: url.path, reason: "cannot write the metrics log: \(error.localizedDescription)")
+            throw TrainingFileError(path: url.path, reason: "cannot open the metrics log: \(error.localizedDescription)")
         }
     }
 

@@ -123,7 +123,7 @@ final class WriteFaultCommandTests: XCTestCase {
     /// A run checkpointing every step is SIGKILLed five times at seeded pseudo-random moments (many land while a
     /// checkpoint is being written), each time restarted with `--resume` from what the last one left. After every kill
     /// each `checkpoint-*` folder is whole and the next run starts after the newest one; the last resume ends with the
-    /// uninterrupted run's adapter and optimizer state, byte for byte.
+    /// uninterrupted run's adapter and optimizer state, byte for byte, and leaves no staging or temporary file behind.
     func assertKilledRunsResumeToTheUninterruptedRun(steps: Int, seed: UInt64,
                                                      arguments: (_ output: String, _ steps: Int, _ saveSteps: Int) -> [String],
                                                      file: StaticString = #filePath, line: UInt = #line) throws {
@@ -171,6 +171,7 @@ final class WriteFaultCommandTests: XCTestCase {
             XCTAssertEqual(try data("killed", name), try data("whole", name), "\(name) (\(stagingLeftovers) staging folders left by kills)",
                            file: file, line: line)
         }
-        XCTAssertFalse(try entries("killed").contains { $0.hasPrefix(".checkpoint-") }, "staging folders removed", file: file, line: line)
+        XCTAssertEqual(try entries("killed").filter { $0.hasPrefix(".") }, [], "staging and temporary files removed",
+                       file: file, line: line)
     }
 }

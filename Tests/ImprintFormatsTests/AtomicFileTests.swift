@@ -38,6 +38,28 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["out.safetensors"])
     }
 
+    /// The temporary file a killed write left (`.<name>.<uuid>.tmp`) is removed by the next write of the same file;
+    /// nothing else is touched.
+    func testTheNextWriteRemovesAKilledWritesTemporaryFile() throws {
+        let directory = try temporaryDirectory(self)
+        let url = directory.appendingPathComponent("out.npy")
+        let leftover = ".out.npy.\(UUID().uuidString).tmp"
+        let others = [".out.npy.not-a-uuid.tmp", ".other.npy.\(UUID().uuidString).tmp", ".out.npy.\(UUID().uuidString).staged"]
+        for name in [leftover] + others {
+            try Data("left by a killed write".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        try NPY.write([1, 2, 3], shape: [3], to: url)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), (others + ["out.npy"]).sorted())
+
+        // Files staged beside a destination (`.<name>.<uuid>.staged`, as `LoRAAdapter.save` stages) and their own
+        // temporary files.
+        let staged = [".out.npy.\(UUID().uuidString).staged", "..out.npy.\(UUID().uuidString).staged.\(UUID().uuidString).tmp"]
+        for name in staged { try Data("staged".utf8).write(to: directory.appendingPathComponent(name)) }
+        AtomicFile.removeLeftovers(of: url, suffix: ".staged")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(),
+                       (others.filter { !$0.hasSuffix(".staged") } + ["out.npy"]).sorted())
+    }
+
     /// A real failure from the kernel: a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) makes write(2) fail with EFBIG
     /// part-way through the file.
     func testAFileSizeLimitHalfWayKeepsTheOldFile() throws {

@@ -88,7 +88,8 @@ final class SFTWriteFaultTests: XCTestCase {
     }
 
     /// A full disk while the final adapter is written leaves no adapter and no staged files; the last step's checkpoint,
-    /// written just before, resumes to the uninterrupted run's adapter bytes.
+    /// written just before, resumes to the uninterrupted run's adapter bytes, and that save removes the files a killed
+    /// save would have left.
     func testTheFinalAdapterFailingHalfWayLeavesTheLastCheckpointToResumeFrom() throws {
         let output = try SFTFixtures.scratchDirectory("final")
         WriteFaultInjection.byteLimit = { path in
@@ -101,8 +102,15 @@ final class SFTWriteFaultTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted(),
                        ["checkpoint-2", "checkpoint-4", "checkpoint-6", "metrics.jsonl"])
         try assertUnchanged("checkpoint-6", in: output)
+        // What a save killed at this point would have left: the staged adapter files and their temporary files.
+        let leftovers = [".adapter_model.safetensors.\(UUID().uuidString).staged", ".adapter_config.json.\(UUID().uuidString).staged",
+                         "..adapter_model.safetensors.\(UUID().uuidString).staged.\(UUID().uuidString).tmp",
+                         ".metrics.jsonl.\(UUID().uuidString).tmp", ".loss.svg.\(UUID().uuidString).tmp"]
+        for name in leftovers { try Data("partial".utf8).write(to: output.appendingPathComponent(name)) }
         try trainer(output: output).train(resume: true)
         XCTAssertEqual(try data(output, LoRA.weightsFileName), try data(Self.uninterrupted.get(), LoRA.weightsFileName))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix(".") }, [],
+                       "the leftovers of a killed save are removed by the next one")
     }
 
     /// Checkpoints damaged after the fact (a missing `trainer_state.json`, a truncated safetensors file, a torn JSON

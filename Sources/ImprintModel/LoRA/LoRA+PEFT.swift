@@ -94,6 +94,8 @@ extension LoRAAdapter {
         let configURL = directory.appendingPathComponent(LoRA.configurationFileName)
         let stagedWeights = directory.appendingPathComponent(".\(LoRA.weightsFileName).\(stamp).staged")
         let stagedConfig = directory.appendingPathComponent(".\(LoRA.configurationFileName).\(stamp).staged")
+        AtomicFile.removeLeftovers(of: weightsURL, suffix: ".staged")  // of a save that was killed
+        AtomicFile.removeLeftovers(of: configURL, suffix: ".staged")
         defer {
             try? manager.removeItem(at: stagedWeights)
             try? manager.removeItem(at: stagedConfig)
