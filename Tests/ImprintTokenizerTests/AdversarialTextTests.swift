@@ -101,3 +101,47 @@ final class AdversarialTextTests: XCTestCase {
                        "  42\u{10000}\u{1F600}\u{100000}.\u{FEFF}\u{4E2D}\u{6587}7quick\u{0}7\u{E9}\u{10000}")
     }
 }
+
+/// tokenizer.json files with bytes that are not UTF-8 or with lone surrogate escapes: typed errors, as HF
+/// `tokenizers` (serde_json) refuses both ("stream did not contain valid UTF-8", "lone leading surrogate in hex
+/// escape"); Python's `json` would accept the escapes.
+final class AdversarialTokenizerFileTests: XCTestCase {
+    func load(_ bytes: [UInt8]) -> Result<PretrainedTokenizer, TokenizerError> {
+        do {
+            return .success(try PretrainedTokenizer(tokenizerJSON: Data(bytes), file: "bad.json"))
+        } catch {
+            return .failure(error as! TokenizerError)
+        }
+    }
+
+    func file(vocabularyKey: [UInt8]) -> [UInt8] {
+        Array(#"{"model": {"type": "BPE", "vocab": {"a": 0, ""#.utf8) + vocabularyKey + Array(#"": 1}, "merges": []}}"#.utf8)
+    }
+
+    func testInvalidUTF8IsRefused() {
+        for bad: [UInt8] in [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x61, 0xE2, 0x82]] {
+            guard case .failure(let error) = load(file(vocabularyKey: bad)) else { return XCTFail("\(bad) loaded") }
+            XCTAssertEqual(error, .unreadable(file: "bad.json", reason: "not valid UTF-8"))
+        }
+    }
+
+    /// Regression: `"\ud800\u0041"` (a high surrogate before an escape that is not a low one) crashed on an
+    /// arithmetic overflow; lone surrogates were read as U+FFFD.
+    func testLoneSurrogateEscapesAreRefused() {
+        for escape in [#"\ud800"#, #"\udc00x"#, #"\ud800\u0041"#, #"\ud800\udbff"#, #"x\udfff"#] {
+            guard case .failure(let error) = load(file(vocabularyKey: Array(escape.utf8))) else { return XCTFail("\(escape) loaded") }
+            guard case .invalidField(file: "bad.json", field: "(root)", let expected) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(expected.hasSuffix("lone surrogate in \\u escape"), expected)
+        }
+        guard case .success(let tokenizer) = load(file(vocabularyKey: Array(#"\ud83d\ude00"#.utf8))) else { return XCTFail("a pair") }
+        XCTAssertEqual(tokenizer.tokenToId("\u{1F600}"), 1)
+    }
+
+    /// The CLI's JSONL messages go through the same parser.
+    func testJinjaJSONNamesTheEscape() {
+        XCTAssertThrowsError(try JinjaJSON.parse(#"{"content": "ab\ud800\u0041"}"#)) { error in
+            XCTAssertEqual("\(error)", "invalid JSON at byte 15: lone surrogate in \\u escape")
+        }
+        XCTAssertEqual(try JinjaJSON.parse(#""a\u0000\uffff""#), .string("a\u{0}\u{FFFF}"))
+    }
+}
