@@ -306,6 +306,8 @@ public enum JinjaJSON {
                     runStart = position
                     continue
                 }
+                // Raw control characters must be escaped, as serde_json (HF `tokenizers`) and Python's `json` require.
+                if byte < 0x20 { throw error("unescaped control character U+\(String(format: "%04X", byte)) in a string") }
                 position += 1
             }
             throw error("unterminated string")
