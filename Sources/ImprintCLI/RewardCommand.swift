@@ -38,10 +38,8 @@ struct RewardCommand: ParsableCommand {
     func run() throws {
         let metric = ReferenceMetric(rawValue: name)!
         let scorer = JSONLRewardScorer(reward: metric.reward(autojunk: !noAutojunk, normalized: !strict))
-        var lineNumber = 0
         do {
-            while let line = readLine(strippingNewline: true) {
-                lineNumber += 1
+            try StandardInputLines.forEach { line, lineNumber in
                 if let output = try scorer.outputLine(for: line, lineNumber: lineNumber) { print(output) }
             }
         } catch {

@@ -26,32 +26,34 @@ enum TokenizerJSONLines {
         }
     }
 
-    /// Reads stdin line by line, skipping blank lines, and writes `transform`'s output for each.
+    /// Reads stdin line by line, skipping blank lines, and writes `transform`'s output for each. A line that is not
+    /// UTF-8 stops the command as a malformed one does.
     static func process(_ transform: (JinjaValue, Int) throws -> String) throws {
-        var lineNumber = 0
         var output = ""
         func flush() {
             FileHandle.standardOutput.write(Data(output.utf8))
             output = ""
         }
-        while let line = readLine(strippingNewline: true) {
-            lineNumber += 1
-            if line.allSatisfy(\.isWhitespace) { continue }
-            do {
+        do {
+            try StandardInputLines.forEach { line, lineNumber in
+                if line.allSatisfy(\.isWhitespace) { return }
                 let value: JinjaValue
                 do {
                     value = try JinjaJSON.parse(line)
                 } catch {
                     throw LineError(lineNumber, "\(error)")
                 }
-                output += try transform(value, lineNumber) + "\n"
+                do {
+                    output += try transform(value, lineNumber) + "\n"
+                } catch {
+                    throw error as? LineError ?? LineError(lineNumber, "\(error)")
+                }
                 if output.utf8.count > 1 << 16 { flush() }
-            } catch {
-                flush()
-                let message = (error as? LineError)?.description ?? "line \(lineNumber): \(error)"
-                FileHandle.standardError.write(Data("imprint: \(message)\n".utf8))
-                throw ExitCode.failure
             }
+        } catch {
+            flush()
+            FileHandle.standardError.write(Data("imprint: \(error)\n".utf8))
+            throw ExitCode.failure
         }
         flush()
     }

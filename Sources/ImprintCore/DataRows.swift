@@ -14,7 +14,9 @@ public enum DataRows {
     /// Reads every row of `path`.
     ///
     /// - Throws: `DataFileError` naming the file, and the line for a row that is not a JSON object — nothing is
-    ///   skipped silently; an empty file is an error too.
+    ///   skipped silently; an empty file is an error too. Bytes that are not UTF-8 are an error for the whole file
+    ///   (the reason names the first such line); so is a string escape holding a lone surrogate (`"\ud800"`), which
+    ///   Python's `json` would accept but no tokenizer can encode (HF `tokenizers` refuses such a `str`).
     public static func read(path: String) throws -> [Row] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataFileError(path: path, reason: "cannot read the dataset file")
@@ -27,15 +29,21 @@ public enum DataRows {
             }
             rows.append(Row(line: line, fields: fields))
         }
+        guard let text = ExactUTF8.string(data) else {
+            // Python's `utf-8` codec refuses the file too; the line helps to find the bad bytes.
+            let line = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                .firstIndex { ExactUTF8.string($0) == nil }.map { $0 + 1 }
+            throw DataFileError(path: path, reason: "the dataset is not UTF-8 text" + (line.map { " (line \($0))" } ?? ""))
+        }
         if path.hasSuffix(".json") {
-            guard let array = try? ExactUTF8.jsonObject(with: data) as? [Any] else {
+            guard let parsed = try? ExactUTF8.jsonObject(with: data) else {
+                throw DataFileError(path: path, reason: "a .json dataset must be a JSON array of rows; this is not valid JSON")
+            }
+            guard let array = parsed as? [Any] else {
                 throw DataFileError(path: path, reason: "a .json dataset must be a JSON array of rows")
             }
             for (index, object) in array.enumerated() { try append(object, line: index + 1) }
         } else {
-            guard let text = ExactUTF8.string(data) else {
-                throw DataFileError(path: path, reason: "the dataset is not UTF-8 text")
-            }
             for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             where !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 try append(try? ExactUTF8.jsonObject(with: Data(line.utf8)), line: index + 1)

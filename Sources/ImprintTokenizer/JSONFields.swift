@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// Typed access to a parsed JSON object that reports failures as `TokenizerError`s naming the file and the
 /// field's JSON path. Parsed with `JinjaJSON`, which keeps keys exact (Foundation's JSON merges canonically
@@ -16,10 +17,16 @@ struct JSONFields {
     }
 
     /// Parses a JSON object from `data`.
+    ///
+    /// - Throws: `TokenizerError.unreadable` when the bytes are not UTF-8 (HF `tokenizers` refuses them too:
+    ///   "stream did not contain valid UTF-8"), `.invalidField` for invalid JSON or a root that is not an object.
     init(data: Data, file: String) throws {
+        guard let text = ExactUTF8.string(data) else {
+            throw TokenizerError.unreadable(file: file, reason: "not valid UTF-8")
+        }
         let parsed: JinjaValue
         do {
-            parsed = try JinjaJSON.parse(String(decoding: data, as: UTF8.self))
+            parsed = try JinjaJSON.parse(text)
         } catch let error as JinjaJSON.ParseError {
             if case .tooDeep(let limit) = error.kind {
                 throw TokenizerError.limitExceeded(file: file, what: "JSON nesting depth (at byte \(error.offset))", limit: limit)

@@ -31,12 +31,18 @@ struct ProcessTimedOut: Error, CustomStringConvertible {
 enum ProcessRunner {
     static func run(_ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
                     timeout: Double = 60) throws -> ProcessResult {
+        try run(executable, arguments, inputBytes: Data(input.utf8), environment: environment, timeout: timeout)
+    }
+
+    /// Runs with raw bytes on stdin (bytes that are not UTF-8 included).
+    static func run(_ executable: URL, _ arguments: [String], inputBytes: Data, environment: [String: String] = [:],
+                    timeout: Double = 60) throws -> ProcessResult {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let inputFile = directory.appendingPathComponent("stdin"), outputFile = directory.appendingPathComponent("stdout"),
             errorFile = directory.appendingPathComponent("stderr")
-        try Data(input.utf8).write(to: inputFile)
+        try inputBytes.write(to: inputFile)
         try Data().write(to: outputFile)
         try Data().write(to: errorFile)
         let stdin = try FileHandle(forReadingFrom: inputFile), stdout = try FileHandle(forWritingTo: outputFile),
@@ -77,8 +83,13 @@ var imprintBinary: URL {
 
 /// Runs `imprint arguments` with `input` on stdin.
 func imprint(_ arguments: [String], input: String = "", environment: [String: String] = [:], timeout: Double = 60) throws -> ProcessResult {
+    try imprint(arguments, inputBytes: Data(input.utf8), environment: environment, timeout: timeout)
+}
+
+/// Runs `imprint arguments` with raw bytes on stdin.
+func imprint(_ arguments: [String], inputBytes: Data, environment: [String: String] = [:], timeout: Double = 60) throws -> ProcessResult {
     guard FileManager.default.isExecutableFile(atPath: imprintBinary.path) else {
         throw XCTSkip("imprint is not built at \(imprintBinary.path) (swift build --build-tests builds it)")
     }
-    return try ProcessRunner.run(imprintBinary, arguments, input: input, environment: environment, timeout: timeout)
+    return try ProcessRunner.run(imprintBinary, arguments, inputBytes: inputBytes, environment: environment, timeout: timeout)
 }

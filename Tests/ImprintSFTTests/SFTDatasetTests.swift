@@ -126,3 +126,19 @@ final class SFTDatasetTests: XCTestCase {
         XCTAssertEqual(packed[0].completionMask, [false, true, true, false])
     }
 }
+
+/// SFT datasets with bytes that are not UTF-8 and lone surrogate escapes: typed errors naming the file and line.
+final class SFTAdversarialDataTests: XCTestCase {
+    func testInvalidUTF8AndLoneSurrogates() throws {
+        let good = #"{"prompt": "a", "completion": "b"}"#
+        let url = try SFTFixtures.scratchDirectory("adversarial").appendingPathComponent("data.jsonl")
+        try Data(Array((good + "\n").utf8) + Array(#"{"prompt": "a"#.utf8) + [0xFF] + Array(#"", "completion": "b"}"#.utf8)).write(to: url)
+        XCTAssertThrowsError(try SFTDataset(path: url.path)) { error in
+            XCTAssertEqual("\(error)", "\(url.path): the dataset is not UTF-8 text (line 2)")
+        }
+        let path = try SFTFixtures.jsonl([good, #"{"prompt": "\ud800", "completion": "b"}"#])
+        XCTAssertThrowsError(try SFTDataset(path: path)) { error in
+            XCTAssertEqual(error as? SFTDataError, SFTDataError(file: path, line: 2, reason: .notAnObject("invalid JSON")))
+        }
+    }
+}

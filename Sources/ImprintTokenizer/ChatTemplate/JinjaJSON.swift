@@ -281,19 +281,33 @@ public enum JinjaJSON {
                     case UInt8(ascii: "\\"): scalars.append("\\")
                     case UInt8(ascii: "\""): scalars.append("\"")
                     case UInt8(ascii: "u"):
+                        // A surrogate must be a high one followed by an escaped low one; a lone surrogate is an
+                        // error, as in serde_json (HF `tokenizers`), whereas Python's `json` accepts it into a str
+                        // that no tokenizer can encode.
+                        let escapeStart = position - 2
                         var code = try hex4()
                         if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
                            bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
                             position += 2
                             let low = try hex4()
+                            guard (0xDC00..<0xE000).contains(low) else {
+                                position = escapeStart
+                                throw error("lone surrogate in \\u escape")
+                            }
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
-                        scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                        guard let scalar = Unicode.Scalar(code) else {
+                            position = escapeStart
+                            throw error("lone surrogate in \\u escape")
+                        }
+                        scalars.append(scalar)
                     default: throw error("invalid escape")
                     }
                     runStart = position
                     continue
                 }
+                // Raw control characters must be escaped, as serde_json (HF `tokenizers`) and Python's `json` require.
+                if byte < 0x20 { throw error("unescaped control character U+\(String(format: "%04X", byte)) in a string") }
                 position += 1
             }
             throw error("unterminated string")
