@@ -40,6 +40,9 @@ extension PretrainedTokenizer {
         let addedTokens: [AddedToken] = try root.has("added_tokens") ? root.objects("added_tokens").map { fields -> AddedToken in
             let id = try fields.int("id")
             guard id >= 0 else { throw TokenizerError.invalidField(file: file, field: fields.fieldPath("id"), expected: "a non-negative id") }
+            guard id < Self.maximumTokenId else {
+                throw TokenizerError.limitExceeded(file: file, what: fields.fieldPath("id"), limit: Self.maximumTokenId)
+            }
             return AddedToken(id: id, content: try fields.string("content"),
                        special: try fields.bool("special", default: false),
                        singleWord: try fields.bool("single_word", default: false),
@@ -81,6 +84,9 @@ extension PretrainedTokenizer {
         return try named.first?.string("template")
     }
 
+    /// Token ids must be below this: 16,777,216, 64 times the largest vocabulary in use (Gemma 3's 262,144).
+    public static let maximumTokenId = 1 << 24
+
     /// `model.vocab`: the tokens by id and the token-to-id map.
     static func vocabulary(_ fields: JSONFields) throws -> (tokens: [String], vocabulary: Vocabulary) {
         let vocabularyFields = try fields.object("vocab")
@@ -90,6 +96,10 @@ extension PretrainedTokenizer {
         for (token, value) in vocabularyFields.object.pairs {
             guard case .int(let id) = value, id >= 0 else {
                 throw TokenizerError.invalidField(file: fields.file, field: "model.vocab[\(token)]", expected: "an integer id")
+            }
+            // Tokens are held by id in an array: an id far beyond any vocabulary would allocate gigabytes.
+            guard id < Self.maximumTokenId else {
+                throw TokenizerError.limitExceeded(file: fields.file, what: "token id of model.vocab[\(token)]", limit: Self.maximumTokenId)
             }
             vocabulary[token] = id
             maximumId = max(maximumId, id)

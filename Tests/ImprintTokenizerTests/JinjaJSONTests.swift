@@ -44,4 +44,20 @@ final class JinjaJSONTests: XCTestCase {
             XCTAssertEqual(error as? TokenizerError, .invalidField(file: "deep/tokenizer.json", field: "model", expected: "an object"))
         }
     }
+
+    /// Found by fuzzing: a vocabulary id of 4,533,333,339 allocated an id-indexed table of 72 GB. Ids are held below
+    /// `maximumTokenId` (2^24), in `model.vocab` and `added_tokens` alike; the largest real vocabulary is 262,144.
+    func testTokenIdsFarBeyondAnyVocabularyAreLimitErrors() throws {
+        let vocabulary = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 4533333339}, "merges": []}}"#
+        XCTAssertThrowsError(try PretrainedTokenizer(tokenizerJSON: Data(vocabulary.utf8), file: "huge/tokenizer.json")) { error in
+            XCTAssertEqual(error as? TokenizerError,
+                           .limitExceeded(file: "huge/tokenizer.json", what: "token id of model.vocab[b]", limit: 1 << 24))
+        }
+        let added = #"{"added_tokens": [{"id": 65545560, "content": "<x>", "special": true}], "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}"#
+        XCTAssertThrowsError(try PretrainedTokenizer(tokenizerJSON: Data(added.utf8), file: "huge/tokenizer.json")) { error in
+            guard case .limitExceeded(_, _, 16_777_216)? = error as? TokenizerError else { return XCTFail("\(error)") }
+        }
+        let largest = #"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 262143}, "merges": []}}"#
+        XCTAssertNoThrow(try PretrainedTokenizer(tokenizerJSON: Data(largest.utf8), file: "sparse/tokenizer.json"))
+    }
 }
