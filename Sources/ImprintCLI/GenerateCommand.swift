@@ -101,21 +101,24 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         var prompts: [GenerationPrompt] = []
         var promptLines: [Int] = []  // the stdin line of each prompt
-        var lineNumber = 0
-        while let line = readLine(strippingNewline: true) {
-            lineNumber += 1
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            guard let request = try? JSONDecoder().decode(Request.self, from: Data(line.utf8)) else {
-                throw InputError(lineNumber, "expected {\"prompt\": string} or {\"messages\": [{\"role\", \"content\"}]}")
+        do {
+            // Lines that are not UTF-8 are refused, not read as U+FFFD (`StandardInputLines`).
+            try StandardInputLines.forEach { line, lineNumber in
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { return }
+                guard let request = try? JSONDecoder().decode(Request.self, from: Data(line.utf8)) else {
+                    throw InputError(lineNumber, "expected {\"prompt\": string} or {\"messages\": [{\"role\", \"content\"}]}")
+                }
+                if let messages = request.messages {
+                    prompts.append(.messages(messages))
+                } else if let prompt = request.prompt {
+                    prompts.append(.text(prompt))
+                } else {
+                    throw InputError(lineNumber, "needs \"prompt\" or \"messages\"")
+                }
+                promptLines.append(lineNumber)
             }
-            if let messages = request.messages {
-                prompts.append(.messages(messages))
-            } else if let prompt = request.prompt {
-                prompts.append(.text(prompt))
-            } else {
-                throw InputError(lineNumber, "needs \"prompt\" or \"messages\"")
-            }
-            promptLines.append(lineNumber)
+        } catch let error as StandardInputLines.NotUTF8 {
+            throw InputError(error.lineNumber, "not UTF-8 text")
         }
         guard !prompts.isEmpty else { return }
         let model = try modelOptions.loadModel(keepQuantized: true, decoding: decode)

@@ -52,6 +52,12 @@ final class GenerateCommandTests: XCTestCase {
         XCTAssertEqual(empty.status, 1, empty.stderr)  // a data error, not a usage error (64)
         XCTAssertFalse(empty.stderr.contains("Usage:"), empty.stderr)
         XCTAssertTrue(empty.stderr.contains("stdin line 2: the prompt encodes to no tokens"), empty.stderr)
+
+        // A line that is not UTF-8 is refused, not generated from as U+FFFD.
+        let bytes = Data("{\"prompt\": \"hi\"}\n{\"prompt\": \"h".utf8) + Data([0xFF]) + Data("\"}\n".utf8)
+        let invalid = try imprint(["generate", "--model", model.path, "--jsonl"], inputBytes: bytes)
+        XCTAssertEqual(invalid.status, 1, invalid.stderr)
+        XCTAssertTrue(invalid.stderr.contains("stdin line 2: not UTF-8 text"), invalid.stderr)
     }
 
     /// An end-of-sequence token ends a completion with finish_reason "stop", the token included.
