@@ -343,25 +343,20 @@ public final class GRPOTrainer {
             return collected
         }
         outcomes.sort { $0.index < $1.index }
-        let outputs: [Result<RewardOutput, Error>] = outcomes.map { outcome in
-            if let output = outcome.output { return .success(output) }
-            return .failure(outcome.error ?? CancellationError())
-        }
         var scores = [[Double?]](repeating: [], count: batch.count)
-        for (index, output) in outputs.enumerated() {
-            let reward = rewards[index]
-            switch output {
-            case .success(let output):
-                guard output.scores.count == batch.count else {
-                    throw RewardFailure(reward: reward.name, sample: "the step's batch",
-                                        reason: RewardError.wrongScoreCount(reward: reward.name, expected: batch.count,
-                                                                            got: output.scores.count).description)
-                }
-                for (row, score) in output.scores.enumerated() { scores[row].append(score) }
-            case .failure(let error):
+        for outcome in outcomes {
+            let reward = rewards[outcome.index]
+            guard let output = outcome.output else {
+                let error = outcome.error ?? CancellationError()
                 throw RewardFailure(reward: reward.name, sample: await failingSample(reward, batch, examples, error),
                                     reason: "\(error)")
             }
+            guard output.scores.count == batch.count else {
+                throw RewardFailure(reward: reward.name, sample: "the step's batch",
+                                    reason: RewardError.wrongScoreCount(reward: reward.name, expected: batch.count,
+                                                                        got: output.scores.count).description)
+            }
+            for (row, score) in output.scores.enumerated() { scores[row].append(score) }
         }
         return scores
     }
@@ -390,12 +385,10 @@ public final class GRPOTrainer {
     /// completions with weights known beforehand, so each slice's gradient is exact on its own); its loss and metrics
     /// are then evaluated over the whole micro-batch, as TRL does.
     private func trainStep(on rollout: GRPORollout) -> (loss: Float, metrics: [String: Double]) {
-        let size = configuration.batchSize, width = rollout.width
-        let slice = sliceSize
+        let width = rollout.width
         var loss: Float = 0
         var sums: [String: Double] = [:], counts: [String: Int] = [:]
-        for start in stride(from: 0, to: rollout.completionIds.count, by: size) {
-            let range = start..<Swift.min(start + size, rollout.completionIds.count)
+        for (range, slices) in passes(over: rollout.completionIds.count) {
             let mask = Array(rollout.mask[range])
             let tokens = mask.flatMap { $0 }.filter { $0 }.count
             func inputs(_ rows: Range<Int>, microBatch: (rows: Int, tokens: Int)?) -> GRPOLoss.Inputs {
@@ -408,8 +401,7 @@ public final class GRPOTrainer {
                 return inputs
             }
             var current: [[Float]] = [], entropies: [[Float]] = []
-            for sliceStart in stride(from: range.lowerBound, to: range.upperBound, by: slice) {
-                let rows = sliceStart..<Swift.min(sliceStart + slice, range.upperBound)
+            for rows in slices {
                 let scoring = CompletionScoring(model: model, prompts: Array(rollout.promptIds[rows]),
                                                 completions: Array(rollout.completionIds[rows]), width: width,
                                                 temperature: configuration.temperature, entropyMask: Array(rollout.mask[rows]))
@@ -436,25 +428,30 @@ public final class GRPOTrainer {
         return (loss, sums.reduce(into: [:]) { $0[$1.key] = $1.value / Double(counts[$1.key]!) })
     }
 
-    /// Completions per model pass, in training and when scoring old or reference log-probabilities alike: the same
-    /// slices give the same sums, so an unchanged policy scores exactly what the reference (or the old policy)
-    /// scored, as TRL's ratio of exactly 1 at μ = 1. (Left padding to a longer prompt moves a prompt's tokens to other
-    /// columns and changes float32 sums by about 1e-6, which bfloat16 rounding would turn into 1e-2.)
-    private var sliceSize: Int { Swift.min(configuration.forwardBatchSize ?? configuration.numGenerations, configuration.batchSize) }
+    /// The micro-batches of `count` completions (`batchSize` each), each cut into the slices that go through the model
+    /// together (`forwardBatchSize`, default one prompt's group). Training and the scoring of old or reference
+    /// log-probabilities use the same slices: the same slices give the same sums, so an unchanged policy scores exactly
+    /// what the reference (or the old policy) scored, as TRL's ratio of exactly 1 at μ = 1. (Left padding to a longer
+    /// prompt moves a prompt's tokens to other columns and changes float32 sums by about 1e-6, which bfloat16 rounding
+    /// would turn into 1e-2.)
+    private func passes(over count: Int) -> [(microBatch: Range<Int>, slices: [Range<Int>])] {
+        let size = configuration.batchSize
+        let slice = Swift.min(configuration.forwardBatchSize ?? configuration.numGenerations, size)
+        return stride(from: 0, to: count, by: size).map { start in
+            let microBatch = start..<Swift.min(start + size, count)
+            let slices = stride(from: start, to: microBatch.upperBound, by: slice).map { $0..<Swift.min($0 + slice, microBatch.upperBound) }
+            return (microBatch, slices)
+        }
+    }
 
     /// Log-probabilities of completions under `policy`, without gradients, in the slices training uses.
     private func logProbabilities(_ policy: TransformerDecoder, prompts: [[Int]], completions: [[Int]], width: Int) -> [[Float]] {
         policy.setTraining(false)
         return withoutGradients {
-            stride(from: 0, to: completions.count, by: configuration.batchSize).flatMap { start -> [[Float]] in
-                let microBatch = start..<Swift.min(start + configuration.batchSize, completions.count)
-                return stride(from: microBatch.lowerBound, to: microBatch.upperBound, by: sliceSize).flatMap { sliceStart -> [[Float]] in
-                    let range = sliceStart..<Swift.min(sliceStart + sliceSize, microBatch.upperBound)
-                    let scoring = CompletionScoring(model: policy, prompts: Array(prompts[range]),
-                                                    completions: Array(completions[range]), width: width,
-                                                    temperature: configuration.temperature)
-                    return Self.rows(scoring.logProbabilities, width: width)
-                }
+            passes(over: completions.count).flatMap(\.slices).flatMap { range -> [[Float]] in
+                let scoring = CompletionScoring(model: policy, prompts: Array(prompts[range]), completions: Array(completions[range]),
+                                                width: width, temperature: configuration.temperature)
+                return Self.rows(scoring.logProbabilities, width: width)
             }
         }
     }
