@@ -521,16 +521,17 @@ public final class GRPOTrainer {
         return copy
     }
 
-    /// FNV-1a over the prompts' ids and the reward columns, so a resume on other data is refused.
+    /// A fingerprint of the prompts' ids and the reward columns, so a resume on other data is refused.
     private var dataFingerprint: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        var fingerprint = DataFingerprint()
         for (ids, example) in zip(promptIds, dataset.examples) {
-            for id in ids { withUnsafeBytes(of: Int64(id).littleEndian) { mix($0) } }
-            for key in example.columns.keys.sorted() { mix(key.utf8); mix([0]); mix(example.columns[key]!.utf8); mix([1]) }
+            fingerprint.add(ids.count)
+            ids.forEach { fingerprint.add($0) }
+            for key in example.columns.keys.sorted() {
+                fingerprint.add(key)
+                fingerprint.add(example.columns[key]!)
+            }
         }
-        return String(hash, radix: 16)
+        return fingerprint.value
     }
 }

@@ -185,17 +185,14 @@ public final class SFTTrainer {
         return SFTEvaluationMetrics(step: step, loss: total.meanLoss, tokenAccuracy: total.accuracy)
     }
 
-    /// A fingerprint of the training examples (their ids and masks, in order): FNV-1a over the encoded data.
+    /// A fingerprint of the training examples (their ids and masks, in order).
     private var dataFingerprint: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ value: Int) {
-            hash = (hash ^ UInt64(bitPattern: Int64(value))) &* 0x100_0000_01b3
-        }
+        var fingerprint = DataFingerprint()
         for example in dataOrder.examples {
-            mix(example.ids.count)
-            example.ids.forEach(mix)
-            example.completionMask.forEach { mix($0 ? 1 : 0) }
+            fingerprint.add(example.ids.count)
+            example.ids.forEach { fingerprint.add($0) }
+            example.completionMask.forEach { fingerprint.add($0 ? 1 : 0) }
         }
-        return String(hash, radix: 16)
+        return fingerprint.value
     }
 }

@@ -38,3 +38,27 @@ public enum ResumeCheck {
         if !changed.isEmpty { throw TrainingError.configurationChanged(checkpoint: checkpoint.path, changes: changed) }
     }
 }
+
+/// A fingerprint of a run's data (FNV-1a, 64 bits), stored in its checkpoints so that a resume on other data is
+/// refused: the trainers add what defines their examples (token ids, masks, reward columns) in order.
+public struct DataFingerprint {
+    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    public init() {}
+
+    /// Adds an integer (its 8 little-endian bytes).
+    public mutating func add(_ value: Int) {
+        withUnsafeBytes(of: Int64(value).littleEndian) { for byte in $0 { mix(byte) } }
+    }
+
+    /// Adds a text and a terminator, so that ("ab", "c") and ("a", "bc") differ.
+    public mutating func add(_ text: String) {
+        for byte in text.utf8 { mix(byte) }
+        mix(0xFF)  // never a byte of UTF-8
+    }
+
+    /// The hash in hexadecimal.
+    public var value: String { String(hash, radix: 16) }
+
+    private mutating func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+}

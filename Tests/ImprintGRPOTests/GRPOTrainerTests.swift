@@ -147,6 +147,17 @@ final class GRPOTrainerTests: XCTestCase {
         } catch TrainingError.configurationChanged(_, let changes) {
             XCTAssertEqual(changes, [#"rewards: ["difflib", "word_count"] -> ["difflib"]"#])
         }
+        var examples = dataset().examples
+        examples[0].columns["reference"] = "Another reference."
+        let otherData = try GRPOTrainer(model: GRPOFixtures.model(), tokenizer: GRPOFixtures.tokenizer(),
+                                        dataset: GRPODataset(examples: examples), rewards: [DifflibReward(), WordCountReward(target: 6)],
+                                        configuration: configuration, outputDirectory: output)
+        do {
+            try await otherData.train(resume: true)
+            XCTFail("a resume on other data must be refused")
+        } catch TrainingError.configurationChanged(_, let changes) {
+            XCTAssertEqual(changes, ["prompts: not the data the checkpoint was trained on"])
+        }
         // Extending the run is allowed.
         var longer = configuration
         longer.maxSteps = 4
