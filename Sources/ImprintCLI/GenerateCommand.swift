@@ -123,7 +123,8 @@ struct GenerateCommand: ParsableCommand {
         guard !prompts.isEmpty else { return }
         let model = try modelOptions.loadModel(keepQuantized: true, decoding: decode)
         if bf16 { model.useBFloat16FrozenWeights() }
-        let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath))
+        let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath),
+                                           identity: "local:\(modelOptions.modelPath)")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         let completions: [Completion]

@@ -21,14 +21,18 @@ public struct Completion: Codable, Hashable, Sendable {
     public var promptTokenCount: Int
     /// Tokens generated, `tokenIds.count` when the ids are known.
     public var completionTokenCount: Int
+    /// `log p(token)` of each generated token under the sampling distribution, where the generator
+    /// reports them (a local model always; a server when asked for `logprobs`); nil otherwise.
+    public var logProbabilities: [Float]?
 
     /// A completion; `completionTokenCount` defaults to `tokenIds.count`.
     public init(text: String, tokenIds: [Int] = [], finishReason: FinishReason, promptTokenCount: Int = 0,
-                completionTokenCount: Int? = nil) {
+                completionTokenCount: Int? = nil, logProbabilities: [Float]? = nil) {
         self.text = text
         self.tokenIds = tokenIds
         self.finishReason = finishReason
         self.promptTokenCount = promptTokenCount
         self.completionTokenCount = completionTokenCount ?? tokenIds.count
+        self.logProbabilities = logProbabilities
     }
 }

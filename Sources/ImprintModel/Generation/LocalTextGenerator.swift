@@ -16,17 +16,23 @@ import ImprintTokenizer
 public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     public let model: TransformerDecoder
     public let tokenizer: any Tokenizer
+    /// The name judge caches and reports know this generator by: `local:` and the model path (plus
+    /// `+adapter:` and its folder when one is attached), or what the creator passed.
+    public let identity: String
     private let lock = NSLock()
 
-    public init(model: TransformerDecoder, tokenizer: any Tokenizer) {
+    /// - Parameter identity: how caches and reports name this model; name the weights (and any
+    ///   adapter) so two different models never share a name.
+    public init(model: TransformerDecoder, tokenizer: any Tokenizer, identity: String = "local model") {
         self.model = model
         self.tokenizer = tokenizer
+        self.identity = identity
     }
 
     /// Loads the model (quantized weights kept quantized) and the tokenizer from one path.
     public convenience init(path: String) throws {
         self.init(model: try ModelLoader.load(path: path, keepQuantized: true),
-                  tokenizer: try PretrainedTokenizer.load(modelPath: path))
+                  tokenizer: try PretrainedTokenizer.load(modelPath: path), identity: "local:\(path)")
     }
 
     /// The token ids of a prompt.
@@ -49,8 +55,8 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     /// log-probabilities and what ended them).
     ///
     /// - Throws: `InvalidSamplingParameter`, `GenerationError.promptTooLong`, or a chat template's error.
-    public func generateSequences(_ prompts: [GenerationPrompt],
-                                  parameters: SamplingParameters) throws -> [(completion: Completion, sequence: GeneratedSequence)] {
+    public func generateSequences(_ prompts: [GenerationPrompt], parameters: SamplingParameters,
+                                  completionsPerPrompt: Int = 1) throws -> [(completion: Completion, sequence: GeneratedSequence)] {
         let ids = try prompts.map(encode)
         let tokenizer = self.tokenizer
         let decode: ([Int]) -> String = { tokenizer.decode($0, skipSpecialTokens: true) }
@@ -58,18 +64,27 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
         // but the machine's cores are.
         lock.lock()
         defer { lock.unlock() }
-        let sequences = try Generator(model: model).generate(prompts: ids, parameters: parameters, stopTokenIds: stopTokenIds,
+        let sequences = try Generator(model: model).generate(prompts: ids, parameters: parameters,
+                                                             completionsPerPrompt: completionsPerPrompt, stopTokenIds: stopTokenIds,
                                                              decode: parameters.stop.isEmpty ? nil : decode)
         return sequences.map { sequence in
             var text = decode(sequence.tokens)
             if let cut = parameters.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() { text = String(text[..<cut]) }
             let completion = Completion(text: text, tokenIds: sequence.tokens, finishReason: sequence.end.finishReason,
-                                        promptTokenCount: ids[sequence.promptIndex].count)
+                                        promptTokenCount: ids[sequence.promptIndex].count,
+                                        logProbabilities: sequence.logProbabilities)
             return (completion, sequence)
         }
     }
 
     public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [Completion] {
         try generateSequences(prompts, parameters: parameters).map(\.completion)
+    }
+
+    /// `count` completions per prompt; each prompt is prefilled once and its cache shared by them.
+    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters, count: Int) async throws -> [[Completion]] {
+        precondition(count >= 1, "count must be at least 1")
+        let flat = try generateSequences(prompts, parameters: parameters, completionsPerPrompt: count).map(\.completion)
+        return (0..<prompts.count).map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
     }
 }
