@@ -65,9 +65,11 @@ public final class LayerCache {
         }
     }
 
-    func replace(keys newKeys: Tensor, values newValues: Tensor) {
+    /// Swaps in new buffers, `[B, kvHeads, capacity, D]`; `length` (default: unchanged) of their positions are filled.
+    func replace(keys newKeys: Tensor, values newValues: Tensor, length newLength: Int? = nil) {
         keys = newKeys
         values = newValues
+        if let newLength { length = newLength }
     }
 }
 

@@ -61,18 +61,9 @@ public final class Generator {
                          onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
         precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
         precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
-        try parameters.validate()
+        try Self.validate(prompts: prompts, parameters: parameters, model: model)
         let contextLength = model.configuration.maxPositionEmbeddings
-        if let index = prompts.firstIndex(where: { $0.count >= contextLength }) {
-            throw GenerationError.promptTooLong(promptIndex: index, promptTokens: prompts[index].count, contextLength: contextLength)
-        }
-        if let index = prompts.firstIndex(where: \.isEmpty) { throw GenerationError.emptyPrompt(promptIndex: index) }
         let vocabularySize = model.configuration.vocabularySize
-        for (index, prompt) in prompts.enumerated() {
-            if let token = prompt.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-                throw GenerationError.tokenOutOfRange(promptIndex: index, token: token, vocabularySize: vocabularySize)
-            }
-        }
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
         return withoutGradients {
@@ -145,6 +136,22 @@ public final class Generator {
                 logits = model(step, cache: cache)  // [A, 1, V]
             }
             return results
+        }
+    }
+
+    /// Checks what `generate` checks before decoding (shared with `BatchedDecoder`).
+    static func validate(prompts: [[Int]], parameters: SamplingParameters, model: TransformerDecoder) throws {
+        try parameters.validate()
+        let contextLength = model.configuration.maxPositionEmbeddings
+        if let index = prompts.firstIndex(where: { $0.count >= contextLength }) {
+            throw GenerationError.promptTooLong(promptIndex: index, promptTokens: prompts[index].count, contextLength: contextLength)
+        }
+        if let index = prompts.firstIndex(where: \.isEmpty) { throw GenerationError.emptyPrompt(promptIndex: index) }
+        let vocabularySize = model.configuration.vocabularySize
+        for (index, prompt) in prompts.enumerated() {
+            if let token = prompt.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+                throw GenerationError.tokenOutOfRange(promptIndex: index, token: token, vocabularySize: vocabularySize)
+            }
         }
     }
 }
