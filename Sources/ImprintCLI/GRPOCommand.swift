@@ -12,7 +12,7 @@ struct GRPOCommand: AsyncParsableCommand {
         Data: JSONL (or a JSON array) of prompt-only rows, {"prompt": "text"} or {"prompt": [messages]}, every other \
         column passed to the rewards (reference/answer, question, fact, fact_id, phrasing_id, ...); seed 000's \
         {"conversations": [user, assistant]} rows load as they are (the assistant's text is the reference). \
-        Rewards: \(RewardSpecification.help). --batch-size counts completions per micro-batch, as TRL's \
+        Rewards (a judge is --judge-model): \(RewardSpecification.help). --batch-size counts completions per micro-batch, as TRL's \
         per_device_train_batch_size: prompts per step = batch size × accumulation / generations. Writes into \
         --output: the PEFT adapter (or, with --full, model.safetensors), metrics.jsonl (TRL's names), completions.jsonl, \
         reward.svg and checkpoint-<step>/ folders that --resume continues from. Ctrl-C stops after the current step \
@@ -74,9 +74,14 @@ struct GRPOCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !reward.isEmpty else { throw ValidationError("give at least one --reward; \(RewardSpecification.help)") }
-        for specification in reward { _ = try RewardSpecification(specification) }
-        if reward.contains(where: { (try? RewardSpecification($0))?.name == "judge" }) && judgeModel == nil {
-            throw ValidationError("--reward judge needs --judge-model PATH")
+        let specifications: [RewardSpecification]
+        do {
+            specifications = try reward.map { try RewardSpecification($0) }
+        } catch let error as RewardSpecificationError {
+            throw ValidationError("--reward \(error)")
+        }
+        if let needy = specifications.first(where: \.needsJudge), judgeModel == nil {
+            throw ValidationError("--reward \(needy.name) needs --judge-model PATH")
         }
         if let judgeModel, judgeModel.hasPrefix("http://") || judgeModel.hasPrefix("https://") {
             throw ValidationError("--judge-model \(judgeModel): judging through an OpenAI-compatible server needs the HTTP client, which this build does not have yet; pass a model path")
@@ -165,42 +170,5 @@ struct GRPOCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("imprint grpo: \(error)\n".utf8))
             throw ExitCode.failure
         }
-    }
-}
-
-/// `--reward NAME[:WEIGHT]`: a reward by name, with parameters after `=` (`word_count=12`).
-struct RewardSpecification {
-    static let help = "difflib, exact, f1, bleu, jaccard (against the row's reference), word_count=N (about N words), "
-        + "judge (seed 003's judge prompt, --judge-model), each NAME or NAME:WEIGHT"
-
-    var name: String
-    var parameter: String?
-    var weight: Double
-
-    init(_ text: String) throws {
-        var body = Substring(text)
-        weight = 1
-        if let colon = text.lastIndex(of: ":") {
-            guard let value = Double(text[text.index(after: colon)...]), value.isFinite else {
-                throw ValidationError("--reward \(text): the weight after ':' must be a number")
-            }
-            weight = value
-            body = text[..<colon]
-        }
-        let parts = body.split(separator: "=", maxSplits: 1).map(String.init)
-        name = parts.first ?? ""
-        parameter = parts.count > 1 ? parts[1] : nil
-        guard ReferenceMetric(rawValue: name) != nil || name == "judge" || name == "word_count" else {
-            throw ValidationError("--reward \(text): unknown reward '\(name)'; expected \(Self.help)")
-        }
-        if name == "word_count" && Int(parameter ?? "").map({ $0 > 0 }) != true {
-            throw ValidationError("--reward \(text): word_count needs a positive target, e.g. word_count=12")
-        }
-    }
-
-    func reward(judge: (any TextGenerator)?, batchSize: Int) throws -> any Reward {
-        if let metric = ReferenceMetric(rawValue: name) { return metric.reward() }
-        if name == "word_count" { return WordCountReward(target: Int(parameter!)!) }
-        return JudgeReward(judge: judge!, batchSize: Swift.max(batchSize, 1), maxConcurrentBatches: 1)
     }
 }

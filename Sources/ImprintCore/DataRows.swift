@@ -65,6 +65,27 @@ public enum DataRows {
         }
         return messages
     }
+
+    /// A column value as text, one way for every reader of reward columns (GRPO datasets, `/v1/rewards`): strings as
+    /// they are, numbers and booleans as written (`3`, `0.5`, `true`), `null` as `""`, arrays and objects as compact
+    /// JSON with sorted keys; nil for a value JSON cannot hold.
+    public static func text(_ value: Any) -> String? {
+        switch value {
+        case let string as String: return string
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "c", "B": return number.boolValue ? "true" : "false"
+            case "d", "f": return "\(number.doubleValue)"
+            default: return "\(number.int64Value)"
+            }
+        case is NSNull: return ""
+        default:
+            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
+                return nil
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
 }
 
 /// A dataset file that cannot be read, or a row of it that cannot be used: the file, the 1-based line (JSONL) or

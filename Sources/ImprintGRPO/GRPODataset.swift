@@ -18,20 +18,8 @@ public struct GRPOExample: Sendable, Equatable {
         self.line = line
     }
 
-    /// The columns as the fields rewards read: `reference` (or `answer`, `solution`, `completion`), `question`,
-    /// `fact`, `story`, the group id (`fact_id`, `group_id`, `groupID`), the phrasing id (`phrasing_id`, `phrasingID`);
-    /// the rest in `extra`.
-    public var rewardSample: RewardSample {
-        var remaining = columns
-        func take(_ keys: [String]) -> String? {
-            for key in keys { if let value = remaining.removeValue(forKey: key) { return value } }
-            return nil
-        }
-        let reference = take(["reference", "answer", "solution", "completion"])
-        return RewardSample(reference: reference, question: take(["question"]), fact: take(["fact"]),
-                            story: take(["story"]), groupID: take(["fact_id", "group_id", "groupID"]),
-                            phrasingID: take(["phrasing_id", "phrasingID"]), extra: remaining)
-    }
+    /// The columns as the fields rewards read (`RewardSample(columns:)`).
+    public var rewardSample: RewardSample { RewardSample(columns: columns) }
 }
 
 /// The prompts of a GRPO run, in TRL's prompt-only shapes, and the seeds' files as they are:
@@ -93,22 +81,9 @@ public struct GRPODataset: Sendable {
         throw Reason(text: "expected 'prompt' (a string or messages), or 'conversations' / 'messages'; found keys \(fields.keys.sorted())")
     }
 
-    /// A column value as text: strings as they are, numbers and booleans as written, other JSON re-serialized.
+    /// A column value as text (`DataRows.text`).
     private static func text(_ value: Any, key: String) throws -> String {
-        switch value {
-        case let string as String: return string
-        case let number as NSNumber:
-            switch String(cString: number.objCType) {
-            case "c", "B": return number.boolValue ? "true" : "false"
-            case "d", "f": return "\(number.doubleValue)"
-            default: return "\(number.int64Value)"
-            }
-        case is NSNull: return ""
-        default:
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
-                throw Reason(text: "column '\(key)' cannot be read as text")
-            }
-            return String(decoding: data, as: UTF8.self)
-        }
+        guard let text = DataRows.text(value) else { throw Reason(text: "column '\(key)' cannot be read as text") }
+        return text
     }
 }

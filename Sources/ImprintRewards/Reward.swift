@@ -121,6 +121,21 @@ public struct RewardSample: Hashable, Sendable, Codable {
         self.extra = extra
     }
 
+    /// The fields of a dataset row's columns (TRL's reward keyword arguments), one mapping for GRPO datasets and
+    /// `/v1/rewards`: `reference` (or `answer`, `solution`, `completion`), `question`, `fact`, `story`, the group id
+    /// (`fact_id`, `group_id`, `groupID`), the phrasing id (`phrasing_id`, `phrasingID`); the rest in `extra`.
+    public init(columns: [String: String]) {
+        var remaining = columns
+        func take(_ keys: [String]) -> String? {
+            for key in keys { if let value = remaining.removeValue(forKey: key) { return value } }
+            return nil
+        }
+        let reference = take(["reference", "answer", "solution", "completion"])
+        self.init(reference: reference, question: take(["question"]), fact: take(["fact"]), story: take(["story"]),
+                  groupID: take(["fact_id", "group_id", "groupID"]), phrasingID: take(["phrasing_id", "phrasingID"]),
+                  extra: remaining)
+    }
+
     /// The named fields, for rewards that let the user choose which one to read.
     public enum Field: String, Sendable, Hashable, Codable, CaseIterable {
         case reference, question, fact, story, groupID, phrasingID
