@@ -3,7 +3,7 @@
 // Opt-in, never part of the tests; Benchmarks/run-model-benchmarks.sh runs the PyTorch side
 // (../shared/bench/torch_anchor.py and Benchmarks/torch_model_extra.py) in the same run.
 //
-// Usage: ModelBenchmarks MODEL [--quantized] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample]
+// Usage: ModelBenchmarks MODEL [--quantized] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample,batched]
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
@@ -113,4 +113,42 @@ if only.contains("sample") {
         report(["workload": "sample", "quantized": quantized, "bf16": bfloat16, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
                 "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])
     }
+}
+if only.contains("batched") {
+    // Continuous batching (BatchedDecoder) against Generator's one static batch on the same work: 16 requests of
+    // 32-token random prompts, 64 new tokens each, sampled; then the same requests with 16 to 64 new tokens, so rows
+    // leave at different steps, and submitted one after the other as a server receives them.
+    let promptLength = Int(argument("--gen-prompt", default: "32"))!, newTokens = Int(argument("--gen-new", default: "64"))!
+    let rows = Int(argument("--gen-batch", default: "16"))!
+    let prompts = (0..<rows).map { _ in (0..<promptLength).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
+    let parameters = SamplingParameters(maxTokens: newTokens, temperature: 1, seed: 0)
+    let decoder = BatchedDecoder(model: model, configuration: .init(maxBatchSize: rows))
+    func decodeAll(_ limits: [Int]) -> Double {
+        let done = DispatchSemaphore(value: 0)
+        let start = DispatchTime.now().uptimeNanoseconds
+        for (prompt, limit) in zip(prompts, limits) {
+            var request = parameters
+            request.maxTokens = limit
+            let stream = try! decoder.submit(DecodingRequest(prompt: prompt, parameters: request, stopTokenIds: []))
+            Task {
+                for try await _ in stream {}
+                done.signal()
+            }
+        }
+        for _ in prompts { done.wait() }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+    let staticTime = try medianTime(max(1, repetitions - 2)) {
+        _ = try Generator(model: model).generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
+    }
+    let equal = [Int](repeating: newTokens, count: rows)
+    _ = decodeAll(equal)
+    let batchedTime = (0..<max(1, repetitions - 2)).map { _ in decodeAll(equal) }.sorted()[max(1, repetitions - 2) / 2]
+    let staggered = (0..<rows).map { max(1, newTokens / 4 + (newTokens * 3 / 4) * $0 / max(rows - 1, 1)) }
+    let staggeredTime = (0..<max(1, repetitions - 2)).map { _ in decodeAll(staggered) }.sorted()[max(1, repetitions - 2) / 2]
+    report(["workload": "batched_decoder", "quantized": quantized, "batch": rows, "prompt": promptLength, "new_tokens": newTokens,
+            "generator_tokens_per_s": Double(rows * newTokens) / staticTime,
+            "batched_decoder_tokens_per_s": Double(rows * newTokens) / batchedTime,
+            "batched_decoder_staggered_tokens_per_s": Double(staggered.reduce(0, +)) / staggeredTime,
+            "peak_rss_mb": peakResidentMegabytes()])
 }

@@ -37,6 +37,11 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
 
     /// The token ids of a prompt.
     public func encode(_ prompt: GenerationPrompt) throws -> [Int] {
+        try Self.encode(prompt, tokenizer: tokenizer)
+    }
+
+    /// The token ids of a prompt under `tokenizer` (shared with `BatchedTextGenerator`).
+    static func encode(_ prompt: GenerationPrompt, tokenizer: any Tokenizer) throws -> [Int] {
         switch prompt {
         case .text(let text):
             return tokenizer.encode(text, addSpecialTokens: true)
@@ -47,8 +52,16 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     }
 
     /// The end-of-sequence ids: the tokenizer's and the model configuration's.
-    public var stopTokenIds: Set<Int> {
+    public var stopTokenIds: Set<Int> { Self.stopTokenIds(model: model, tokenizer: tokenizer) }
+
+    static func stopTokenIds(model: TransformerDecoder, tokenizer: any Tokenizer) -> Set<Int> {
         Set(model.configuration.eosTokenIds + (tokenizer.eosTokenId.map { [$0] } ?? []))
+    }
+
+    /// `text` cut before the first of `stops` it contains (the whole text when none).
+    static func cut(_ text: String, atFirstOf stops: [String]) -> String {
+        guard let cut = stops.compactMap({ text.range(of: $0)?.lowerBound }).min() else { return text }
+        return String(text[..<cut])
     }
 
     /// Completions, one per prompt, generated as one batch, with the sequences behind them (their
@@ -68,8 +81,7 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
                                                              completionsPerPrompt: completionsPerPrompt, stopTokenIds: stopTokenIds,
                                                              decode: parameters.stop.isEmpty ? nil : decode)
         return sequences.map { sequence in
-            var text = decode(sequence.tokens)
-            if let cut = parameters.stop.compactMap({ text.range(of: $0)?.lowerBound }).min() { text = String(text[..<cut]) }
+            let text = Self.cut(decode(sequence.tokens), atFirstOf: parameters.stop)
             let completion = Completion(text: text, tokenIds: sequence.tokens, finishReason: sequence.end.finishReason,
                                         promptTokenCount: ids[sequence.promptIndex].count,
                                         logProbabilities: sequence.logProbabilities)
