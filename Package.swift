@@ -15,10 +15,16 @@ let package = Package(
         .library(name: "ImprintTraining", targets: ["ImprintTraining"]),
         .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
         .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
+        .library(name: "ImprintServer", targets: ["ImprintServer"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // C libraries: OpenBLAS (cblas_sgemm) and LAPACKE, from Debian's libopenblas-dev / liblapacke-dev.
@@ -49,7 +55,15 @@ let package = Package(
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
         .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
-        // Umbrella module: `import Imprint` brings everything.
+        // `imprint serve`: an OpenAI-compatible HTTP server (Hummingbird) over a continuous-batching decoder, plus
+        // rewards as a service. Not part of the umbrella: a user who only wants tensors builds no SwiftNIO.
+        .target(name: "ImprintServer", dependencies: [
+            "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Umbrella module: `import Imprint` brings everything (but the server).
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
             "ImprintRewards", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
@@ -58,7 +72,8 @@ let package = Package(
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
         // be the same path as Sources/Imprint on a case-insensitive file system).
         .executableTarget(name: "ImprintCLI", dependencies: [
-            "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Imprint", "ImprintServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Fuzzing: the readers of untrusted input behind one entry point (`scripts/fuzz.sh` builds `imprint-fuzz` with
@@ -102,6 +117,10 @@ let package = Package(
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintServerTests",
+                    dependencies: ["ImprintServer", "ImprintModel", "ImprintTokenizer", "ImprintCore",
+                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
