@@ -138,14 +138,18 @@ if only.contains("batched") {
         for _ in prompts { done.wait() }
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
-    let staticTime = try medianTime(max(1, repetitions - 2)) {
-        _ = try Generator(model: model).generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
-    }
+    // Alternating rounds, so a busy machine slows both sides alike; medians.
     let equal = [Int](repeating: newTokens, count: rows)
-    _ = decodeAll(equal)
-    let batchedTime = (0..<max(1, repetitions - 2)).map { _ in decodeAll(equal) }.sorted()[max(1, repetitions - 2) / 2]
     let staggered = (0..<rows).map { max(1, newTokens / 4 + (newTokens * 3 / 4) * $0 / max(rows - 1, 1)) }
-    let staggeredTime = (0..<max(1, repetitions - 2)).map { _ in decodeAll(staggered) }.sorted()[max(1, repetitions - 2) / 2]
+    _ = decodeAll(equal)
+    var staticTimes: [Double] = [], batchedTimes: [Double] = [], staggeredTimes: [Double] = []
+    for _ in 0..<repetitions {
+        staticTimes.append(try seconds { _ = try Generator(model: model).generate(prompts: prompts, parameters: parameters, stopTokenIds: []) })
+        batchedTimes.append(decodeAll(equal))
+        staggeredTimes.append(decodeAll(staggered))
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let (staticTime, batchedTime, staggeredTime) = (median(staticTimes), median(batchedTimes), median(staggeredTimes))
     report(["workload": "batched_decoder", "quantized": quantized, "batch": rows, "prompt": promptLength, "new_tokens": newTokens,
             "generator_tokens_per_s": Double(rows * newTokens) / staticTime,
             "batched_decoder_tokens_per_s": Double(rows * newTokens) / batchedTime,

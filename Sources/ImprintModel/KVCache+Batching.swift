@@ -36,11 +36,14 @@ extension KVCache {
 
     /// Replaces every layer's keys and values (and `keyPadding`) with a new right-aligned batch of
     /// `sources.count` rows and `length` positions: row `into` gets `count` positions of `row` of
-    /// `cache`, from position `from`, written at position `at`; the rest is zero padding.
+    /// `cache`, from position `from`, written at position `at`; the positions before `at` are zero padding.
     ///
-    /// The new buffers keep 64 spare positions so the next decoding steps write in place.
+    /// Only the kept positions are copied and only the padding is zeroed; the 64 spare positions after
+    /// `length` (so the next decoding steps write in place) are left unset, as attention never reads
+    /// past the filled length. Rows leave often in a server, so this copy is kept to what is needed.
     private func rebuild(length: Int, sources: [(cache: KVCache, row: Int, from: Int, count: Int, into: Int, at: Int)]) {
         let rows = sources.count
+        precondition(sources.allSatisfy { $0.at + $0.count == length }, "rows must end at the last position (right-aligned)")
         var padding = [Bool](repeating: false, count: rows * length)
         for source in sources {
             for offset in 0..<source.count {
@@ -51,34 +54,30 @@ extension KVCache {
         for (index, layer) in layers.enumerated() {
             guard let example = sources.lazy.compactMap({ $0.cache.layers[index].keys }).first,
                   let valueExample = sources.lazy.compactMap({ $0.cache.layers[index].values }).first else { continue }
-            let (heads, keyDimension, valueDimension) = (example.shape[1], example.shape[3], valueExample.shape[3])
-            let keys = Tensor.zeros([rows, heads, capacity, keyDimension])
-            let values = Tensor.zeros([rows, heads, capacity, valueDimension])
-            for source in sources where source.count > 0 {
-                let from = source.cache.layers[index]
-                Self.copy(from.keys!, row: source.row, positions: source.from..<(source.from + source.count),
-                          into: keys, row: source.into, at: source.at)
-                Self.copy(from.values!, row: source.row, positions: source.from..<(source.from + source.count),
-                          into: values, row: source.into, at: source.at)
+            let heads = example.shape[1]
+            func gathered(_ buffer: (LayerCache) -> Tensor?, dimension: Int) -> Tensor {
+                let values = [Float](unsafeUninitializedCapacity: rows * heads * capacity * dimension) { destination, count in
+                    for source in sources {
+                        let from = buffer(source.cache.layers[index])!
+                        let sourceCapacity = from.shape[2]
+                        from.storage.withUnsafeBufferPointer { origin in
+                            for head in 0..<heads {
+                                let start = destination.baseAddress! + ((source.into * heads + head) * capacity) * dimension
+                                start.initialize(repeating: 0, count: source.at * dimension)
+                                (start + source.at * dimension).initialize(
+                                    from: origin.baseAddress! + ((source.row * heads + head) * sourceCapacity + source.from) * dimension,
+                                    count: source.count * dimension)
+                            }
+                        }
+                    }
+                    count = rows * heads * capacity * dimension
+                }
+                return Tensor(shape: [rows, heads, capacity, dimension], storage: values)
             }
-            layer.replace(keys: keys, values: values, length: length)
+            layer.replace(keys: gathered({ $0.keys }, dimension: example.shape[3]),
+                          values: gathered({ $0.values }, dimension: valueExample.shape[3]), length: length)
         }
         keyPadding = padding.allSatisfy { $0 } ? [] : padding
         batchSize = rows
-    }
-
-    /// Copies positions `positions` of every head of `row` of a `[B, H, capacity, D]` buffer to
-    /// position `at` of `row` of another.
-    private static func copy(_ source: Tensor, row: Int, positions: Range<Int>, into destination: Tensor, row destinationRow: Int, at: Int) {
-        let (heads, sourceCapacity, dimension, destinationCapacity) = (source.shape[1], source.shape[2], source.shape[3], destination.shape[2])
-        source.storage.withUnsafeBufferPointer { from in
-            destination.withUnsafeMutableValues { to in
-                for head in 0..<heads {
-                    (to.baseAddress! + ((destinationRow * heads + head) * destinationCapacity + at) * dimension)
-                        .update(from: from.baseAddress! + ((row * heads + head) * sourceCapacity + positions.lowerBound) * dimension,
-                                count: positions.count * dimension)
-                }
-            }
-        }
     }
 }

@@ -169,11 +169,22 @@ public final class ModelServer: Service, @unchecked Sendable {
         struct Health: Encodable {
             let status = "ok"
             let model: String
-            let runningCompletions: Int
-            let queuedRequests: Int
-            enum CodingKeys: String, CodingKey { case status, model, runningCompletions = "running_completions", queuedRequests = "queued_requests" }
+            let load: BatchedDecoder.Load
+            enum CodingKeys: String, CodingKey {
+                case status, model, runningCompletions = "running_completions", queuedRequests = "queued_requests"
+                case decodingSteps = "decoding_steps", generatedTokens = "generated_tokens"
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(status, forKey: .status)
+                try container.encode(model, forKey: .model)
+                try container.encode(load.runningCompletions, forKey: .runningCompletions)
+                try container.encode(load.queuedRequests, forKey: .queuedRequests)
+                try container.encode(load.steps, forKey: .decodingSteps)
+                try container.encode(load.generatedTokens, forKey: .generatedTokens)
+            }
         }
-        return json(Health(model: configuration.modelName, runningCompletions: load.runningCompletions, queuedRequests: load.queuedRequests))
+        return json(Health(model: configuration.modelName, load: load))
     }
 
     func models() -> Response {
