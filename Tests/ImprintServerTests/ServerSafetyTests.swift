@@ -137,6 +137,26 @@ final class ServerSafetyTests: XCTestCase {
         }
     }
 
+    /// So does a client that gives up on a non-streamed response (its timeout closes the connection).
+    func testDisconnectCancelsANonStreamedGeneration() async throws {
+        let generator = try TinyModel.generator()
+        try await withServer(generator: generator) { client in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(client.port)/v1/completions")
+            request.method = .POST
+            request.body = .bytes(ByteBuffer(string: "{\"prompt\": \"a\", \"max_tokens\": 250, \"n\": 4, \"ignore_eos\": true}"))
+            let sent = Task { try await client.http.execute(request, timeout: .seconds(30)) }
+            while generator.decoder.currentLoad.runningCompletions == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            sent.cancel()
+            _ = try? await sent.value
+            let start = ContinuousClock.now
+            while generator.decoder.currentLoad.runningCompletions > 0 && ContinuousClock.now - start < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            XCTAssertEqual(generator.decoder.currentLoad.runningCompletions, 0)
+            XCTAssertLessThan(generator.decoder.currentLoad.generatedTokens, 4 * 250, "the generation stopped before its end")
+        }
+    }
+
     /// `shutdown()` lets a request in flight finish, then `run()` returns; no new connection is accepted after.
     func testGracefulShutdownFinishesRequestsInFlight() async throws {
         let generator = try TinyModel.generator()

@@ -240,162 +240,59 @@ public final class BatchedDecoder: @unchecked Sendable {
         }
     }
 
-    /// One completion in the batch; `rows[i]` is cache row `i`.
-    struct Row {
-        let job: Job
-        let completion: Int
-        var tokens: [Int] = []
-        /// Tokens it may generate: `maxTokens`, or fewer when the context ends first.
-        let tokenLimit: Int
-        /// The RoPE position of its next token.
-        var nextPosition: Int
-    }
-
     /// The loop thread: steps while there are rows or waiting requests, then ends.
+    ///
+    /// One step: cancelled rows leave, running rows advance by their last token, joining requests are
+    /// prefilled, every row samples its next token, finished rows leave.
     private func run() {
-        let vocabularySize = model.configuration.vocabularySize
-        let contextLength = model.configuration.maxPositionEmbeddings
-        let maxRows = configuration.maxBatchSize
-        var rows: [Row] = []
-        var samplers: [TokenSampler] = []
-        var cache = KVCache(layerCount: model.layers.count, batchSize: 0)
-        // Row i's logits at i * vocabularySize; sampled tokens. Allocated once.
-        var logits = [Float](repeating: 0, count: maxRows * vocabularySize)
-        var sampled = [(token: Int, logProbability: Float)](repeating: (0, 0), count: maxRows)
-        var finished: [Int] = []
-        finished.reserveCapacity(maxRows)
+        let batch = DecodingBatch(model: model, maxRows: configuration.maxBatchSize)
         withoutGradients {
-            while true {
-                // Between steps: who leaves (cancelled), who joins (room and prefill budget permitting).
-                condition.lock()
-                let cancelled = rows.indices.filter { rows[$0].job.isCancelled }
-                var joining: [Job] = []
-                var freeRows = maxRows - (rows.count - cancelled.count)
-                var longestPrompt = 0
-                while let next = queue.first {
-                    if next.isCancelled {
-                        queue.removeFirst()
-                        next.continuation.finish(throwing: CancellationError())
-                        jobEnded()
-                        continue
-                    }
-                    let padded = Swift.max(longestPrompt, next.request.prompt.count) * (joining.count + 1)
-                    guard next.request.completions <= freeRows, joining.isEmpty || padded <= configuration.maxPrefillTokens else { break }
-                    joining.append(queue.removeFirst())
-                    freeRows -= next.request.completions
-                    longestPrompt = Swift.max(longestPrompt, next.request.prompt.count)
-                }
-                for index in cancelled { leave(rows[index], end: nil) }
-                if rows.count == cancelled.count && joining.isEmpty {
-                    loopIsRunning = false
-                    load.runningCompletions = 0
-                    condition.unlock()
-                    return
-                }
-                condition.unlock()
-
-                if !cancelled.isEmpty {
-                    let kept = rows.indices.filter { !cancelled.contains($0) }
-                    rows = kept.map { rows[$0] }
-                    samplers = kept.map { samplers[$0] }
-                    cache.keepRows(kept)
-                }
-                // Running rows advance by their last token.
-                if !rows.isEmpty {
-                    let step = TokenBatch(ids: rows.map { $0.tokens.last! }, batchSize: rows.count, length: 1,
-                                          positions: rows.map(\.nextPosition))
-                    for index in rows.indices { rows[index].nextPosition += 1 }
-                    let stepLogits = model(step, cache: cache)  // [A, 1, V]
-                    logits.withUnsafeMutableBufferPointer { buffer in
-                        stepLogits.storage.withUnsafeBufferPointer { source in
-                            buffer.baseAddress!.update(from: source.baseAddress!, count: rows.count * vocabularySize)
-                        }
-                    }
-                }
-                // Joining requests: one left-padded prefill, fanned out to their completions.
-                if !joining.isEmpty {
-                    let joined = KVCache(layerCount: model.layers.count, batchSize: joining.count)
-                    let batch = TokenBatch(leftPadding: joining.map(\.request.prompt))
-                    let width = batch.length
-                    let hidden = model.hiddenStates(batch, cache: joined)
-                    let promptLogits = model.logits(fromHiddenStates: hidden.sliced(axis: 1, (width - 1)..<width))  // [J, 1, V]
-                    var fanOut: [Int] = []
-                    for (jobIndex, job) in joining.enumerated() {
-                        let parameters = job.request.parameters
-                        for completion in 0..<job.request.completions {
-                            fanOut.append(jobIndex)
-                            logits.withUnsafeMutableBufferPointer { buffer in
-                                promptLogits.storage.withUnsafeBufferPointer { source in
-                                    (buffer.baseAddress! + rows.count * vocabularySize)
-                                        .update(from: source.baseAddress! + jobIndex * vocabularySize, count: vocabularySize)
-                                }
-                            }
-                            let promptLength = job.request.prompt.count
-                            rows.append(Row(job: job, completion: completion,
-                                            tokenLimit: Swift.min(parameters.maxTokens, contextLength - promptLength),
-                                            nextPosition: promptLength))
-                            samplers.append(TokenSampler(parameters: parameters,
-                                                         seed: (parameters.seed ?? 0) &+ UInt64(completion) &* 0x9E37_79B9_7F4A_7C15))
-                        }
-                    }
-                    if fanOut != Array(joining.indices) { joined.selectRows(fanOut) }
-                    if cache.batchSize == 0 { cache = joined } else { cache.appendRows(of: joined) }
-                }
-
-                // Every row samples from its own logits with its own sampler, in parallel.
-                let rowCount = rows.count
-                logits.withUnsafeBufferPointer { all in
-                    samplers.withUnsafeMutableBufferPointer { rowSamplers in
-                        sampled.withUnsafeMutableBufferPointer { out in
-                            parallelFor(rowCount, grain: 1) { range in
-                                for row in range {
-                                    let rowLogits = UnsafeBufferPointer(rebasing: all[(row * vocabularySize)..<((row + 1) * vocabularySize)])
-                                    out[row] = rowSamplers[row].sample(rowLogits)
-                                }
-                            }
-                        }
-                    }
-                }
-                finished.removeAll(keepingCapacity: true)
-                var ends: [SequenceEnd] = []
-                for index in 0..<rowCount {
-                    let (token, logProbability) = sampled[index]
-                    rows[index].tokens.append(token)
-                    let row = rows[index]
-                    row.job.continuation.yield(.token(completion: row.completion, token: token, logProbability: logProbability))
-                    let parameters = row.job.request.parameters
-                    var end: SequenceEnd? = nil
-                    if row.job.request.stopTokenIds.contains(token) {
-                        end = .endOfSequence
-                    } else if let decode = row.job.request.decode, !parameters.stop.isEmpty,
-                              parameters.stop.contains(where: decode(row.tokens).contains) {
-                        end = .stopString
-                    } else if row.tokens.count >= row.tokenLimit {
-                        end = .length
-                    }
-                    if let end {
-                        finished.append(index)
-                        ends.append(end)
-                    }
-                }
+            while let (cancelled, joining) = nextChanges(to: batch) {
+                batch.remove(cancelled)
+                batch.advance()
+                batch.join(joining)
+                let ended = batch.sampleNextTokens()
                 condition.lock()
                 load.steps += 1
-                load.generatedTokens += rowCount
-                for (index, end) in zip(finished, ends) { leave(rows[index], end: end) }
-                load.runningCompletions = rowCount - finished.count
+                load.generatedTokens += batch.rows.count
+                for (row, end) in ended { leave(batch.rows[row], end: end) }
+                load.runningCompletions = batch.rows.count - ended.count
                 condition.unlock()
-                if !finished.isEmpty {
-                    let kept = rows.indices.filter { !finished.contains($0) }
-                    rows = kept.map { rows[$0] }
-                    samplers = kept.map { samplers[$0] }
-                    if kept.isEmpty {
-                        cache = KVCache(layerCount: model.layers.count, batchSize: 0)
-                    } else {
-                        cache.keepRows(kept)
-                    }
-                }
+                batch.remove(ended.map(\.row))
             }
         }
+    }
+
+    /// Between two steps, under the lock: the rows of cancelled requests (reported as left) and the
+    /// requests that join (FIFO, while their completions fit and the prefill budget allows); nil when
+    /// there is nothing left to do, and the loop ends.
+    private func nextChanges(to batch: DecodingBatch) -> (cancelled: [Int], joining: [Job])? {
+        condition.lock()
+        defer { condition.unlock() }
+        let cancelled = batch.rows.indices.filter { batch.rows[$0].job.isCancelled }
+        var joining: [Job] = []
+        var freeRows = configuration.maxBatchSize - (batch.rows.count - cancelled.count)
+        var longestPrompt = 0
+        while let next = queue.first {
+            if next.isCancelled {
+                queue.removeFirst()
+                next.continuation.finish(throwing: CancellationError())
+                jobEnded()
+                continue
+            }
+            let padded = Swift.max(longestPrompt, next.request.prompt.count) * (joining.count + 1)
+            guard next.request.completions <= freeRows, joining.isEmpty || padded <= configuration.maxPrefillTokens else { break }
+            joining.append(queue.removeFirst())
+            freeRows -= next.request.completions
+            longestPrompt = Swift.max(longestPrompt, next.request.prompt.count)
+        }
+        for index in cancelled { leave(batch.rows[index], end: nil) }
+        guard batch.rows.count > cancelled.count || !joining.isEmpty else {
+            loopIsRunning = false
+            load.runningCompletions = 0
+            return nil
+        }
+        return (cancelled, joining)
     }
 
     /// Reports a row's end (nil: cancelled) and ends its request's stream after its last row. Under the lock.
