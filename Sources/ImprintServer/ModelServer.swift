@@ -48,9 +48,13 @@ public final class ModelServer: Service, @unchecked Sendable {
         public var maxStopStrings: Int
         /// Logs each request's prompt (at level info). Off by default: prompts may be private.
         public var logPrompts: Bool
+        /// Seconds after which a connection that is neither sending a request nor waiting for a response is
+        /// closed (idle keep-alive connections, clients that send nothing).
+        public var idleTimeoutSeconds: Int
 
         public init(modelName: String, host: String = "127.0.0.1", port: Int = 8080, apiKey: String? = nil,
-                    maxBodyBytes: Int = 8 << 20, maxTokensLimit: Int = 4096, maxStopStrings: Int = 16, logPrompts: Bool = false) {
+                    maxBodyBytes: Int = 8 << 20, maxTokensLimit: Int = 4096, maxStopStrings: Int = 16, logPrompts: Bool = false,
+                    idleTimeoutSeconds: Int = 60) {
             self.modelName = modelName
             self.host = host
             self.port = port
@@ -59,6 +63,7 @@ public final class ModelServer: Service, @unchecked Sendable {
             self.maxTokensLimit = maxTokensLimit
             self.maxStopStrings = maxStopStrings
             self.logPrompts = logPrompts
+            self.idleTimeoutSeconds = idleTimeoutSeconds
         }
     }
 
@@ -87,6 +92,7 @@ public final class ModelServer: Service, @unchecked Sendable {
     public func run() async throws {
         let application = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "imprint"),
             onServerRunning: { [weak self] channel in self?.bound(port: channel.localAddress?.port ?? 0) },

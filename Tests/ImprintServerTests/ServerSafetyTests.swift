@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import ImprintCore
 import ImprintModel
 @testable import ImprintServer
@@ -154,6 +155,31 @@ final class ServerSafetyTests: XCTestCase {
             }
             XCTAssertEqual(generator.decoder.currentLoad.runningCompletions, 0)
             XCTAssertLessThan(generator.decoder.currentLoad.generatedTokens, 4 * 250, "the generation stopped before its end")
+        }
+    }
+
+    /// A connection that sends nothing is closed after the idle timeout (no slowloris hold on the server).
+    func testIdleConnectionsAreClosed() async throws {
+        try await withServer(.init(modelName: "tiny", idleTimeoutSeconds: 1)) { client in
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(client.port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            XCTAssertEqual(connected, 0)
+            var limit = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            let start = ContinuousClock.now
+            var byte: UInt8 = 0
+            let received = recv(socket, &byte, 1, 0)  // 0: the server closed the connection
+            let elapsed = ContinuousClock.now - start
+            XCTAssertEqual(received, 0)
+            XCTAssertGreaterThan(elapsed, .milliseconds(500))
+            XCTAssertLessThan(elapsed, .seconds(15))
         }
     }
 
