@@ -87,7 +87,7 @@ public final class ModelServer: Service, @unchecked Sendable {
     }
 
     /// Serves until `shutdown()` (or the graceful shutdown of an enclosing `ServiceGroup`), then
-    /// returns once the requests in flight have been answered.
+    /// returns once the requests in flight have been answered. Call it once per server.
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
         let application = Application(
