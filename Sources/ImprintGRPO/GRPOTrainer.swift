@@ -162,6 +162,17 @@ public final class GRPOTrainer {
         var rollout: GRPORollout? = nil
         var lastCheckpoint: URL? = nil
         if let (directory, state) = restored {
+            try TrainingCheckpoint.requireCounts([
+                ("step", state.step, 0...Int(Int32.max)), ("tokenCount", state.tokenCount, 0...Int.max),
+                ("optimizerStep", state.optimizerStep, 0...Int(Int32.max)),
+                ("dropoutGenerators.count", state.dropoutGenerators.count, adapter.map { $0.layers.count...$0.layers.count } ?? 0...Int.max),
+            ], in: directory)
+            if let problem = state.rollout?.inconsistency(completionsPerPrompt: configuration.numGenerations,
+                                                          vocabularySize: model.configuration.vocabularySize,
+                                                          datasetRows: dataset.examples.count) {
+                throw TrainingError.invalidCheckpoint(path: directory.appendingPathComponent(TrainingCheckpoint.stateFileName).path,
+                                                      reason: problem)
+            }
             try TrainingCheckpoint.loadOptimizer(from: directory, into: optimizerStep.optimizer, step: state.optimizerStep)
             if let adapter { adapter.dropoutGenerators = state.dropoutGenerators }
             (step, tokenCount, rollout, lastCheckpoint) = (state.step, state.tokenCount, state.rollout, directory)

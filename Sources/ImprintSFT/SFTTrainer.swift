@@ -105,6 +105,11 @@ public final class SFTTrainer {
         var step = 0, nextMicroBatch = 0, tokenCount = 0
         var lastCheckpoint: URL? = nil
         if let (directory, state) = checkpoint {
+            try TrainingCheckpoint.requireCounts([
+                ("step", state.step, 0...totalSteps), ("nextMicroBatch", state.nextMicroBatch, 0...Int(Int32.max)),
+                ("tokenCount", state.tokenCount, 0...Int.max), ("optimizerStep", state.optimizerStep, 0...Int(Int32.max)),
+                ("dropoutGenerators.count", state.dropoutGenerators.count, adapter.map { $0.layers.count...$0.layers.count } ?? 0...Int.max),
+            ], in: directory)
             try TrainingCheckpoint.loadOptimizer(from: directory, into: optimizer, step: state.optimizerStep)
             if let adapter { adapter.dropoutGenerators = state.dropoutGenerators }
             (step, nextMicroBatch, tokenCount, lastCheckpoint) = (state.step, state.nextMicroBatch, state.tokenCount, directory)

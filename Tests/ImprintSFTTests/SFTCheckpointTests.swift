@@ -125,3 +125,27 @@ extension SFTDataset {
         }
     }
 }
+
+extension SFTCheckpointTests {
+    /// Counters a crafted or damaged `trainer_state.json` declares are checked against the run before they index the
+    /// data order or the adapter's layers: a typed error naming the file and the field, never a trap.
+    func testCountersInTheStateAreCheckedAgainstTheRun() throws {
+        let output = try SFTFixtures.scratchDirectory("counters")
+        try trainer(configuration(), output: output).train()
+        let state = output.appendingPathComponent("checkpoint-6/trainer_state.json")
+        let original = try Data(contentsOf: state)
+        for (field, value) in [("nextMicroBatch", -3 as Any), ("step", 1_000_000), ("optimizerStep", -1),
+                               ("dropoutGenerators", [] as [Any])] {
+            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            object[field] = value
+            try JSONSerialization.data(withJSONObject: object).write(to: state)
+            XCTAssertThrowsError(try trainer(configuration(), output: output).train(resume: true), field) { error in
+                guard case .invalidCheckpoint(let path, let reason)? = error as? SFTTrainingError else {
+                    return XCTFail("\(field): \(error)")
+                }
+                XCTAssertEqual(path, state.path)
+                XCTAssertTrue(reason.hasPrefix(field), reason)
+            }
+        }
+    }
+}
