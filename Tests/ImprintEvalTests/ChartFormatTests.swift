@@ -1,5 +1,6 @@
 import XCTest
 @testable import ImprintEval
+@testable import ImprintCharts
 
 /// `ReportFormat`: the numbers of reports and charts.
 final class ChartFormatTests: XCTestCase {

@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import XCTest
 @testable import ImprintEval
+@testable import ImprintCharts
 
 final class ChartReportDocumentTests: XCTestCase {
     func testMarkdownTableLinesUpAndAlignsNumbers() {

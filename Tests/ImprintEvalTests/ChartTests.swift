@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import XCTest
 @testable import ImprintEval
+@testable import ImprintCharts
 
 /// The SVG charts: well-formed XML, the texts they should show, error bars where intervals are given, and no
 /// `nan` whatever the data. `IMPRINT_CHART_EXAMPLES=DIR` also writes example charts into DIR to look at.
