@@ -15,10 +15,15 @@ let package = Package(
         .library(name: "ImprintTraining", targets: ["ImprintTraining"]),
         .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
         .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
+        // Network: not in the `Imprint` umbrella, so tensors and trainers build without SwiftNIO.
+        .library(name: "ImprintHTTPClient", targets: ["ImprintHTTPClient"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // SwiftNIO (AsyncHTTPClient brings it): byte buffers and locks for the HTTP client, the loopback stub server of its tests.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // C libraries: OpenBLAS (cblas_sgemm) and LAPACKE, from Debian's libopenblas-dev / liblapacke-dev.
@@ -49,6 +54,13 @@ let package = Package(
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
         .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        // A `TextGenerator` over an OpenAI-compatible server (vLLM, llama.cpp's llama-server, `imprint serve`, APIs).
+        // Outside the umbrella: only what imports it builds AsyncHTTPClient and SwiftNIO.
+        .target(name: "ImprintHTTPClient", dependencies: [
+            "ImprintCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // Umbrella module: `import Imprint` brings everything.
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
@@ -102,6 +114,14 @@ let package = Package(
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),
+        // A fault-injecting OpenAI-compatible stub server on loopback, for the HTTP client's tests and benchmark only.
+        .target(name: "ImprintHTTPStubServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Tests/ImprintHTTPStubServer"),
+        .testTarget(name: "ImprintHTTPClientTests",
+                    dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore", "ImprintRewards",
+                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],

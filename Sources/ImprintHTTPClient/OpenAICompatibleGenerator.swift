@@ -1,0 +1,295 @@
+import AsyncHTTPClient
+import Foundation
+import ImprintCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// A `TextGenerator` over an OpenAI-compatible server: vLLM, llama.cpp's `llama-server`, `imprint serve`, OpenAI.
+///
+/// `.messages` prompts go to `/chat/completions` (the server applies the chat template), `.text` prompts to
+/// `/completions`; every prompt is one request, sent concurrently, at most `maxConcurrentRequests` in flight over
+/// all calls, and the completions come back in prompt order. `temperature`, `top_p`, `max_tokens`, `stop`, `seed`
+/// and `n` are sent as they are (`top_k`, `min_p` when set); `finish_reason`, `usage` and `logprobs` come back in
+/// each `Completion`. Transient failures (connection errors, timeouts, HTTP 429/502/503/504) are retried as
+/// `RetryPolicy` says; any other failure throws `OpenAICompatibleServerError` naming the endpoint and the status.
+///
+/// `n` completions of a prompt (`generate(_:parameters:count:)`) are asked in one request; a server that refuses
+/// `n` > 1 as unsupported (a 400, 422 or 501 that the same request with `n` = 1 does not get; llama.cpp's server
+/// answers `n` above its `--parallel` slots that way) is asked `n` times instead, the k-th time with the seed
+/// `seed + k`, and is not asked for `n` > 1 again.
+///
+/// **The HTTP client.** `init(configuration:httpClient:)` borrows an `HTTPClient`: its owner shuts it down after
+/// the generator's last request. `init(configuration:)` makes one the generator owns, sized to
+/// `maxConcurrentRequests` connections on SwiftNIO's shared event loops (no threads of its own); call `shutdown()`
+/// when done (a debug build of AsyncHTTPClient traps when an `HTTPClient` is released running).
+/// `withGenerator(configuration:_:)` does both around a closure.
+///
+/// ```swift
+/// let judge = try OpenAICompatibleGenerator(configuration: .init(
+///     baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct", apiKeyEnvironmentVariable: "VLLM_API_KEY"))
+/// defer { Task { try await judge.shutdown() } }   // or withGenerator
+/// let reward = JudgeReward(judge: judge)
+/// ```
+///
+/// The API key is read once from the named environment variable, sent only as `Authorization: Bearer`, and kept
+/// out of `identity`, errors (a server message quoting it reads `[redacted]`) and descriptions.
+public final class OpenAICompatibleGenerator: TextGenerator {
+    public let configuration: Configuration
+    /// `<base URL> model <model>`, the base URL without user, password or query.
+    public let identity: String
+
+    private let apiKey: String?
+    private let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+    private let slots: RequestSlots
+    private let chatURL: String
+    private let completionsURL: String
+    /// Set once the server has refused `n` > 1; later calls ask for one completion per request.
+    private let refusesSeveralChoices = NIOLockedValueBox(false)
+
+    /// A generator that borrows `httpClient`; its owner shuts it down after the generator's last request.
+    ///
+    /// A borrowed client opens at most its own `connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit`
+    /// connections (8 by default), so fewer than `maxConcurrentRequests` may reach the server at once.
+    ///
+    /// - Parameter environment: where the API key is read (the process environment by default).
+    /// - Throws: `OpenAICompatibleConfigurationError` for a bad URL, an empty model name, a non-positive limit, or
+    ///   an API-key variable that is not set.
+    public convenience init(configuration: Configuration, httpClient: HTTPClient,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try self.init(configuration: configuration, environment: environment, httpClient: httpClient, owned: false)
+    }
+
+    /// A generator with an `HTTPClient` of its own; call `shutdown()` after its last request.
+    ///
+    /// - Throws: as `init(configuration:httpClient:environment:)`.
+    public convenience init(configuration: Configuration,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try Self.validate(configuration)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                configuration: Self.httpConfiguration(for: configuration))
+        do {
+            try self.init(configuration: configuration, environment: environment, httpClient: client, owned: true)
+        } catch {
+            try? client.syncShutdown()
+            throw error
+        }
+    }
+
+    private init(configuration: Configuration, environment: [String: String], httpClient: HTTPClient, owned: Bool) throws {
+        try Self.validate(configuration)
+        var key: String? = nil
+        if let variable = configuration.apiKeyEnvironmentVariable {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw OpenAICompatibleConfigurationError.missingAPIKey(environmentVariable: variable)
+            }
+            key = value
+        }
+        self.configuration = configuration
+        apiKey = key
+        self.httpClient = httpClient
+        ownsHTTPClient = owned
+        slots = RequestSlots(limit: configuration.maxConcurrentRequests)
+        chatURL = Self.endpoint(configuration.baseURL, "chat/completions")
+        completionsURL = Self.endpoint(configuration.baseURL, "completions")
+        identity = "\(Self.displayURL(Self.endpoint(configuration.baseURL, ""))) model \(configuration.model)"
+    }
+
+    /// Runs `body` with a generator that owns its `HTTPClient`, and shuts the client down when `body` returns or
+    /// throws.
+    public static func withGenerator<Result>(
+        configuration: Configuration, environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ body: (OpenAICompatibleGenerator) async throws -> Result
+    ) async throws -> Result {
+        let generator = try OpenAICompatibleGenerator(configuration: configuration, environment: environment)
+        let result: Result
+        do {
+            result = try await body(generator)
+        } catch {
+            try? await generator.shutdown()
+            throw error
+        }
+        try await generator.shutdown()
+        return result
+    }
+
+    /// Shuts down the `HTTPClient` the generator owns (after which its requests fail); does nothing to a borrowed one.
+    public func shutdown() async throws {
+        guard ownsHTTPClient else { return }
+        do {
+            try await httpClient.shutdown()
+        } catch let error as HTTPClientError where error == .alreadyShutdown {
+            // A second shutdown is harmless.
+        }
+    }
+
+    // MARK: TextGenerator
+
+    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters) async throws -> [Completion] {
+        try await generate(prompts, parameters: parameters, count: 1).map { $0[0] }
+    }
+
+    public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters, count: Int) async throws -> [[Completion]] {
+        precondition(count >= 1, "count must be at least 1")
+        try parameters.validate()
+        return try await inOrder(prompts.count) { index in
+            try await self.complete(prompts[index], parameters: parameters, count: count)
+        }
+    }
+
+    /// `count` completions of one prompt: one request with `n = count`, or `count` requests when the server
+    /// refuses `n` > 1.
+    private func complete(_ prompt: GenerationPrompt, parameters: SamplingParameters, count: Int) async throws -> [Completion] {
+        if count == 1 { return try await send(prompt, parameters: parameters, n: 1) }
+        if !refusesSeveralChoices.withLockedValue({ $0 }) {
+            do {
+                return try await send(prompt, parameters: parameters, n: count)
+            } catch let error as OpenAICompatibleServerError where [400, 422, 501].contains(error.status ?? 0) {
+                // Whether `n` was the trouble: the same request asking for one completion. If it fails too, its
+                // error is the one to report.
+                let first = try await send(prompt, parameters: Self.seeded(parameters, k: 0), n: 1)
+                refusesSeveralChoices.withLockedValue { $0 = true }
+                let rest = try await separately(prompt, parameters: parameters, ks: 1..<count)
+                return first + rest
+            }
+        }
+        return try await separately(prompt, parameters: parameters, ks: 0..<count)
+    }
+
+    /// One request per `k`, with the seed `seed + k`, concurrently; in order of `k`.
+    private func separately(_ prompt: GenerationPrompt, parameters: SamplingParameters, ks: Range<Int>) async throws -> [Completion] {
+        try await inOrder(ks.count) { offset in
+            try await self.send(prompt, parameters: Self.seeded(parameters, k: ks.lowerBound + offset), n: 1)
+        }.map { $0[0] }
+    }
+
+    /// The k-th of several separate samples: seed `seed + k` (as `TextGenerator`'s default `count` path does).
+    private static func seeded(_ parameters: SamplingParameters, k: Int) -> SamplingParameters {
+        var round = parameters
+        if let seed = parameters.seed { round.seed = seed &+ UInt64(k) }
+        return round
+    }
+
+    /// `work(0..<count)` run concurrently, the results in index order.
+    private func inOrder(_ count: Int, _ work: @escaping @Sendable (Int) async throws -> [Completion]) async throws -> [[Completion]] {
+        // A struct, not a tuple, as the child result (a release-mode miscompile was seen with task-group tuples).
+        struct Answer: Sendable {
+            var index: Int
+            var completions: [Completion]
+        }
+        return try await withThrowingTaskGroup(of: Answer.self) { group in
+            for index in 0..<count {
+                group.addTask { Answer(index: index, completions: try await work(index)) }
+            }
+            var results = [[Completion]](repeating: [], count: count)
+            for try await answer in group { results[answer.index] = answer.completions }
+            return results
+        }
+    }
+
+    // MARK: One request
+
+    /// Sends one request (with retries, holding a slot) and decodes its `n` choices.
+    private func send(_ prompt: GenerationPrompt, parameters: SamplingParameters, n: Int) async throws -> [Completion] {
+        let url: String
+        switch prompt {
+        case .messages: url = chatURL
+        case .text: url = completionsURL
+        }
+        let request = OpenAIWire.Request(model: configuration.model, prompt: prompt, parameters: parameters, n: n,
+                                         responseFormat: configuration.responseFormat,
+                                         logProbabilities: configuration.logProbabilities)
+        let body = try JSONEncoder().encode(request)
+        let (data, attempts) = try await slots.withSlot { try await post(body, to: url) }
+        do {
+            return try Self.completions(from: data, n: n, isChat: { if case .messages = prompt { true } else { false } }())
+        } catch let reason as MalformedResponse {
+            throw OpenAICompatibleServerError(url: Self.displayURL(url), failure: .malformedResponse(reason.message),
+                                              attempts: attempts)
+        }
+    }
+
+    /// POSTs `body` to `url`, retrying transient failures; the 2xx body and the attempts it took.
+    private func post(_ body: Data, to url: String) async throws -> (Data, Int) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let policy = configuration.retry
+        var attempts = 1
+        while true {
+            try Task.checkCancellation()
+            switch try await attempt(request) {
+            case .answered(let data):
+                return (data, attempts)
+            case .failed(let failure, let retryable, let retryAfter):
+                guard retryable && attempts <= policy.maxRetries else {
+                    throw OpenAICompatibleServerError(url: Self.displayURL(url), failure: failure, attempts: attempts)
+                }
+                if let retryAfter, retryAfter > policy.maxRetryAfter, case .status(let status, let message) = failure {
+                    throw OpenAICompatibleServerError(
+                        url: Self.displayURL(url),
+                        failure: .retryAfterTooLong(status: status, seconds: retryAfter.seconds, message: message),
+                        attempts: attempts)
+                }
+                try await policy.sleep(retryAfter ?? policy.backoff(beforeRetry: attempts, random: Double.random(in: 0..<1)))
+                attempts += 1
+            }
+        }
+    }
+
+    /// What one HTTP exchange gave.
+    private enum Attempt {
+        case answered(Data)
+        /// `retryAfter`: the server's `Retry-After`, when it sent one.
+        case failed(OpenAICompatibleServerError.Failure, retryable: Bool, retryAfter: Duration?)
+    }
+
+    /// One HTTP exchange, its failure classified; throws only for cancellation and what no retry can mend.
+    private func attempt(_ request: HTTPClientRequest) async throws -> Attempt {
+        do {
+            let response = try await httpClient.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
+            let data = Data(try await response.body.collect(upTo: configuration.maxResponseBytes).readableBytesView)
+            if (200..<300).contains(response.status.code) { return .answered(data) }
+            let status = Int(response.status.code)
+            return .failed(.status(status, message: redacted(OpenAIWire.errorMessage(in: data))),
+                           retryable: RetryPolicy.isRetryable(status: status),
+                           retryAfter: response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) })
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            return .failed(.timedOut("opening a connection took longer than \(configuration.connectTimeout)"),
+                           retryable: true, retryAfter: nil)
+        } catch let error as HTTPClientError where Self.timeouts.contains(error) {
+            return .failed(.timedOut("no complete answer within the request timeout of \(configuration.requestTimeout)"),
+                           retryable: true, retryAfter: nil)
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed || error == .uncleanShutdown {
+            return .failed(.connection("the server closed the connection (\(error))"), retryable: true, retryAfter: nil)
+        } catch let error as HTTPClientError {
+            // The request could not be sent at all (a shut-down client, an invalid URL): retrying cannot help.
+            return .failed(.connection("\(error)"), retryable: false, retryAfter: nil)
+        } catch let error as NIOTooManyBytesError {
+            return .failed(.malformedResponse("the body is longer than maxResponseBytes (\(configuration.maxResponseBytes)): \(error)"),
+                           retryable: false, retryAfter: nil)
+        } catch {
+            // Connection refused, reset, DNS failure: SwiftNIO's errors.
+            return .failed(.connection(redacted("\(error)")), retryable: true, retryAfter: nil)
+        }
+    }
+
+    /// AsyncHTTPClient's timeouts.
+    private static let timeouts: [HTTPClientError] = [
+        .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
+    ]
+
+    /// `text` with the API key replaced by `[redacted]` (a server may quote the request's headers in an error).
+    private func redacted(_ text: String) -> String {
+        guard let apiKey else { return text }
+        return text.replacingOccurrences(of: apiKey, with: "[redacted]")
+    }
+}
