@@ -70,7 +70,7 @@ let package = Package(
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
         // be the same path as Sources/Imprint on a case-insensitive file system).
         .executableTarget(name: "ImprintCLI", dependencies: [
-            "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Imprint", "ImprintHTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Fuzzing: the readers of untrusted input behind one entry point (`scripts/fuzz.sh` builds `imprint-fuzz` with
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
         // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds
         // it beside the tests. Uses ImprintModelTests' model fixtures in place.
-        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats", "ImprintHTTPStubServer"]),
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),

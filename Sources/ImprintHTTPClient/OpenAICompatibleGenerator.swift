@@ -39,8 +39,7 @@ public final class OpenAICompatibleGenerator: TextGenerator {
     /// `<base URL> model <model>`, the base URL without user, password or query.
     public let identity: String
 
-    private let apiKey: String?
-    private let httpClient: HTTPClient
+    private let exchange: HTTPExchange
     private let ownsHTTPClient: Bool
     private let slots: RequestSlots
     private let chatURL: String
@@ -79,16 +78,9 @@ public final class OpenAICompatibleGenerator: TextGenerator {
 
     private init(configuration: Configuration, environment: [String: String], httpClient: HTTPClient, owned: Bool) throws {
         try Self.validate(configuration)
-        var key: String? = nil
-        if let variable = configuration.apiKeyEnvironmentVariable {
-            guard let value = environment[variable], !value.isEmpty else {
-                throw OpenAICompatibleConfigurationError.missingAPIKey(environmentVariable: variable)
-            }
-            key = value
-        }
+        let key = try Self.apiKey(configuration, environment: environment)
         self.configuration = configuration
-        apiKey = key
-        self.httpClient = httpClient
+        exchange = HTTPExchange(httpClient: httpClient, apiKey: key, configuration: configuration)
         ownsHTTPClient = owned
         slots = RequestSlots(limit: configuration.maxConcurrentRequests)
         chatURL = Self.endpoint(configuration.baseURL, "chat/completions")
@@ -118,7 +110,7 @@ public final class OpenAICompatibleGenerator: TextGenerator {
     public func shutdown() async throws {
         guard ownsHTTPClient else { return }
         do {
-            try await httpClient.shutdown()
+            try await exchange.httpClient.shutdown()
         } catch let error as HTTPClientError where error == .alreadyShutdown {
             // A second shutdown is harmless.
         }
@@ -201,95 +193,12 @@ public final class OpenAICompatibleGenerator: TextGenerator {
                                          responseFormat: configuration.responseFormat,
                                          logProbabilities: configuration.logProbabilities)
         let body = try JSONEncoder().encode(request)
-        let (data, attempts) = try await slots.withSlot { try await post(body, to: url) }
+        let (data, attempts) = try await slots.withSlot { try await exchange.send(.POST, url, body: body) }
         do {
             return try Self.completions(from: data, n: n, isChat: { if case .messages = prompt { true } else { false } }())
         } catch let reason as MalformedResponse {
             throw OpenAICompatibleServerError(url: Self.displayURL(url), failure: .malformedResponse(reason.message),
                                               attempts: attempts)
         }
-    }
-
-    /// POSTs `body` to `url`, retrying transient failures; the 2xx body and the attempts it took.
-    private func post(_ body: Data, to url: String) async throws -> (Data, Int) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let policy = configuration.retry
-        var attempts = 1
-        while true {
-            try Task.checkCancellation()
-            switch try await attempt(request) {
-            case .answered(let data):
-                return (data, attempts)
-            case .failed(let failure, let retryable, let retryAfter):
-                guard retryable && attempts <= policy.maxRetries else {
-                    throw OpenAICompatibleServerError(url: Self.displayURL(url), failure: failure, attempts: attempts)
-                }
-                if let retryAfter, retryAfter > policy.maxRetryAfter, case .status(let status, let message) = failure {
-                    throw OpenAICompatibleServerError(
-                        url: Self.displayURL(url),
-                        failure: .retryAfterTooLong(status: status, seconds: retryAfter.seconds, message: message),
-                        attempts: attempts)
-                }
-                try await policy.sleep(retryAfter ?? policy.backoff(beforeRetry: attempts, random: Double.random(in: 0..<1)))
-                attempts += 1
-            }
-        }
-    }
-
-    /// What one HTTP exchange gave.
-    private enum Attempt {
-        case answered(Data)
-        /// `retryAfter`: the server's `Retry-After`, when it sent one.
-        case failed(OpenAICompatibleServerError.Failure, retryable: Bool, retryAfter: Duration?)
-    }
-
-    /// One HTTP exchange, its failure classified; throws only for cancellation and what no retry can mend.
-    private func attempt(_ request: HTTPClientRequest) async throws -> Attempt {
-        do {
-            let response = try await httpClient.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
-            let data = Data(try await response.body.collect(upTo: configuration.maxResponseBytes).readableBytesView)
-            if (200..<300).contains(response.status.code) { return .answered(data) }
-            let status = Int(response.status.code)
-            return .failed(.status(status, message: redacted(OpenAIWire.errorMessage(in: data))),
-                           retryable: RetryPolicy.isRetryable(status: status),
-                           retryAfter: response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) })
-        } catch let error as HTTPClientError where error == .cancelled {
-            throw CancellationError()
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            return .failed(.timedOut("opening a connection took longer than \(configuration.connectTimeout)"),
-                           retryable: true, retryAfter: nil)
-        } catch let error as HTTPClientError where Self.timeouts.contains(error) {
-            return .failed(.timedOut("no complete answer within the request timeout of \(configuration.requestTimeout)"),
-                           retryable: true, retryAfter: nil)
-        } catch let error as HTTPClientError where error == .remoteConnectionClosed || error == .uncleanShutdown {
-            return .failed(.connection("the server closed the connection (\(error))"), retryable: true, retryAfter: nil)
-        } catch let error as HTTPClientError {
-            // The request could not be sent at all (a shut-down client, an invalid URL): retrying cannot help.
-            return .failed(.connection("\(error)"), retryable: false, retryAfter: nil)
-        } catch let error as NIOTooManyBytesError {
-            return .failed(.malformedResponse("the body is longer than maxResponseBytes (\(configuration.maxResponseBytes)): \(error)"),
-                           retryable: false, retryAfter: nil)
-        } catch {
-            // Connection refused, reset, DNS failure: SwiftNIO's errors.
-            return .failed(.connection(redacted("\(error)")), retryable: true, retryAfter: nil)
-        }
-    }
-
-    /// AsyncHTTPClient's timeouts.
-    private static let timeouts: [HTTPClientError] = [
-        .deadlineExceeded, .readTimeout, .writeTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
-    ]
-
-    /// `text` with the API key replaced by `[redacted]` (a server may quote the request's headers in an error).
-    private func redacted(_ text: String) -> String {
-        guard let apiKey else { return text }
-        return text.replacingOccurrences(of: apiKey, with: "[redacted]")
     }
 }

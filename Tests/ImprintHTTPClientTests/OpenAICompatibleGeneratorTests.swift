@@ -196,6 +196,18 @@ final class OpenAICompatibleGeneratorTests: XCTestCase {
         }
     }
 
+    /// Text comes back exactly: a byte order mark inside the text (a Gemma 3 token), accents, emoji, escapes.
+    func testTextIsKeptExactly() async throws {
+        let text = "\u{FEFF}# café 🙂\n\t\"quoted\" \\ end"
+        try await withServer({ _, _ in
+            .json(["choices": [["index": 0, "text": text, "finish_reason": "stop"]], "usage": ["prompt_tokens": 1, "completion_tokens": 9]])
+        }) { server in
+            let completions = try await withGenerator(server) { try await $0.generate([.text("x")], parameters: .greedy()) }
+            XCTAssertEqual(completions.map(\.text), [text])
+            XCTAssertEqual(completions.first?.text.unicodeScalars.first, "\u{FEFF}")
+        }
+    }
+
     func testIdentityNamesServerAndModelWithoutCredentials() async throws {
         let configuration = OpenAICompatibleGenerator.Configuration(
             baseURL: "http://user:hunter2@127.0.0.1:8000/v1/?token=abc", model: "judge-7b")
@@ -203,6 +215,23 @@ final class OpenAICompatibleGeneratorTests: XCTestCase {
             $0.identity
         }
         XCTAssertEqual(identity, "http://127.0.0.1:8000/v1 model judge-7b")
+    }
+
+    func testServedModelsAreListed() async throws {
+        try await withServer({ request, number in
+            number == 1 ? .json(["object": "list", "data": [["id": "qwen-7b"], ["id": "judge"]]]) : .json(["data": [] as [Any]])
+        }) { server in
+            let models = try await OpenAICompatibleGenerator.servedModels(
+                baseURL: server.baseURL + "/", apiKeyEnvironmentVariable: "K", environment: ["K": "secret"], httpClient: .shared)
+            XCTAssertEqual(models, ["qwen-7b", "judge"])
+            XCTAssertEqual(server.requests.first.map { "\($0.method) \($0.path)" }, "GET /v1/models")
+            XCTAssertEqual(server.requests.first?.headers["authorization"], "Bearer secret")
+            let error = await expectError(OpenAICompatibleServerError.self) {
+                _ = try await OpenAICompatibleGenerator.servedModels(baseURL: server.baseURL, environment: [:], httpClient: .shared)
+            }
+            XCTAssertEqual(error?.description, "\(server.baseURL)/models answered with a response that is not an OpenAI "
+                           + "completion: expected a non-empty model list {\"data\": [{\"id\": ...}]}; the body starts: {\"data\":[]}")
+        }
     }
 
     func testConfigurationErrors() {
