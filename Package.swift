@@ -95,6 +95,16 @@ let package = Package(
         .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                           path: "Benchmarks/SFTBenchmark"),
 
+        .executableTarget(name: "HTTPClientBenchmark",
+                          dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                          path: "Benchmarks/HTTPClientBenchmark"),
+        // Opt-in check of the HTTP client against a real third-party server (scripts/llama-server/check-client.sh).
+        .executableTarget(name: "ServerClientCheck",
+                          dependencies: ["ImprintHTTPClient", "ImprintRewards", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                         .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Benchmarks/ServerClientCheck"),
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
 
