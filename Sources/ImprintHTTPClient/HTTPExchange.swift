@@ -82,8 +82,12 @@ struct HTTPExchange: Sendable {
         } catch let error as NIOTooManyBytesError {
             return .failed(.malformedResponse("the body is longer than maxResponseBytes (\(configuration.maxResponseBytes)): \(error)"),
                            retryable: false, retryAfter: nil)
+        } catch let error as IOError {
+            // A system call failed (connection refused or reset): its errno says it best.
+            return .failed(.connection("\(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))"),
+                           retryable: true, retryAfter: nil)
         } catch {
-            // Connection refused, reset, DNS failure: SwiftNIO's errors.
+            // Other transport errors: DNS, TLS, SwiftNIO's channel errors.
             return .failed(.connection(redacted("\(error)")), retryable: true, retryAfter: nil)
         }
     }
