@@ -2,8 +2,8 @@
 //
 // Both sides send the same JSON body to the same server, one request at a time on a kept-alive connection: "raw" is
 // AsyncHTTPClient posting the bytes and collecting the answer; "client" is `generator.generate([prompt])` (encoding
-// the request, the concurrency slot, the retry loop, decoding the answer into a Completion). Rounds alternate so both
-// see the same machine load. Prints each side's latency distribution and the difference of the medians.
+// the request, the concurrency slot, the retry loop, decoding the answer into a Completion). The two alternate call by
+// call, so both see the same machine load. Prints each side's latency distribution and the difference of the medians.
 //
 //   swift run -c release HTTPClientBenchmark [--url http://127.0.0.1:8080/v1 --model NAME] [--requests 2000]
 //
@@ -73,16 +73,14 @@ for _ in 0..<warmup {
 }
 var rawTimes: [Double] = [], clientTimes: [Double] = []
 let clock = ContinuousClock()
-let roundSize = 50
-for round in 0..<(requests / roundSize) {
-    // Alternate which side goes first, so neither always follows the other.
-    for side in (round % 2 == 0 ? [0, 1] : [1, 0]) {
-        for _ in 0..<roundSize {
-            if side == 0 {
-                rawTimes.append(microseconds(try await clock.measure { try await rawCall() }))
-            } else {
-                clientTimes.append(microseconds(try await clock.measure { try await clientCall() }))
-            }
+for index in 0..<requests {
+    // One call of each side per step, which one first alternating, so both see the same machine load.
+    let order = index % 2 == 0 ? [true, false] : [false, true]
+    for isRaw in order {
+        if isRaw {
+            rawTimes.append(microseconds(try await clock.measure { try await rawCall() }))
+        } else {
+            clientTimes.append(microseconds(try await clock.measure { try await clientCall() }))
         }
     }
 }
