@@ -26,10 +26,11 @@ import NIOHTTP1
 /// `withGenerator(configuration:_:)` does both around a closure.
 ///
 /// ```swift
-/// let judge = try OpenAICompatibleGenerator(configuration: .init(
-///     baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct", apiKeyEnvironmentVariable: "VLLM_API_KEY"))
-/// defer { Task { try await judge.shutdown() } }   // or withGenerator
-/// let reward = JudgeReward(judge: judge)
+/// let configuration = OpenAICompatibleGenerator.Configuration(
+///     baseURL: "http://127.0.0.1:8000/v1", model: "Qwen/Qwen2.5-7B-Instruct", apiKeyEnvironmentVariable: "VLLM_API_KEY")
+/// let scores = try await OpenAICompatibleGenerator.withGenerator(configuration: configuration) { judge in
+///     try await JudgeReward(judge: judge).score(batch)
+/// }
 /// ```
 ///
 /// The API key is read once from the named environment variable, sent only as `Authorization: Bearer`, and kept
@@ -56,8 +57,10 @@ public final class OpenAICompatibleGenerator: TextGenerator {
     /// - Throws: `OpenAICompatibleConfigurationError` for a bad URL, an empty model name, a non-positive limit, or
     ///   an API-key variable that is not set.
     public convenience init(configuration: Configuration, httpClient: HTTPClient,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        try self.init(configuration: configuration, environment: environment, httpClient: httpClient, owned: false)
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try Self.validate(configuration)
+        let key = try Self.apiKey(configuration, environment: environment)
+        self.init(configuration: configuration, apiKey: key, httpClient: httpClient, owned: false)
     }
 
     /// A generator with an `HTTPClient` of its own; call `shutdown()` after its last request.
@@ -66,21 +69,16 @@ public final class OpenAICompatibleGenerator: TextGenerator {
     public convenience init(configuration: Configuration,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         try Self.validate(configuration)
+        let key = try Self.apiKey(configuration, environment: environment)
+        // Made only once nothing can fail: a client that is never shut down traps in a debug build.
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                                 configuration: Self.httpConfiguration(for: configuration))
-        do {
-            try self.init(configuration: configuration, environment: environment, httpClient: client, owned: true)
-        } catch {
-            try? client.syncShutdown()
-            throw error
-        }
+        self.init(configuration: configuration, apiKey: key, httpClient: client, owned: true)
     }
 
-    private init(configuration: Configuration, environment: [String: String], httpClient: HTTPClient, owned: Bool) throws {
-        try Self.validate(configuration)
-        let key = try Self.apiKey(configuration, environment: environment)
+    private init(configuration: Configuration, apiKey: String?, httpClient: HTTPClient, owned: Bool) {
         self.configuration = configuration
-        exchange = HTTPExchange(httpClient: httpClient, apiKey: key, configuration: configuration)
+        exchange = HTTPExchange(httpClient: httpClient, apiKey: apiKey, configuration: configuration)
         ownsHTTPClient = owned
         slots = RequestSlots(limit: configuration.maxConcurrentRequests)
         chatURL = Self.endpoint(configuration.baseURL, "chat/completions")
@@ -184,10 +182,10 @@ public final class OpenAICompatibleGenerator: TextGenerator {
 
     /// Sends one request (with retries, holding a slot) and decodes its `n` choices.
     private func send(_ prompt: GenerationPrompt, parameters: SamplingParameters, n: Int) async throws -> [Completion] {
-        let url: String
+        let (url, isChat): (String, Bool)
         switch prompt {
-        case .messages: url = chatURL
-        case .text: url = completionsURL
+        case .messages: (url, isChat) = (chatURL, true)
+        case .text: (url, isChat) = (completionsURL, false)
         }
         let request = OpenAIWire.Request(model: configuration.model, prompt: prompt, parameters: parameters, n: n,
                                          responseFormat: configuration.responseFormat,
@@ -195,7 +193,7 @@ public final class OpenAICompatibleGenerator: TextGenerator {
         let body = try JSONEncoder().encode(request)
         let (data, attempts) = try await slots.withSlot { try await exchange.send(.POST, url, body: body) }
         do {
-            return try Self.completions(from: data, n: n, isChat: { if case .messages = prompt { true } else { false } }())
+            return try Self.completions(from: data, n: n, isChat: isChat)
         } catch let reason as MalformedResponse {
             throw OpenAICompatibleServerError(url: Self.displayURL(url), failure: .malformedResponse(reason.message),
                                               attempts: attempts)
