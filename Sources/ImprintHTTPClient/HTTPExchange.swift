@@ -54,7 +54,7 @@ struct HTTPExchange: Sendable {
         case failed(OpenAICompatibleServerError.Failure, retryable: Bool, retryAfter: Duration?)
     }
 
-    /// One HTTP exchange, its failure classified; throws only for cancellation and what no retry can mend.
+    /// One HTTP exchange, its failure classified; throws only `CancellationError`.
     private func attempt(_ request: HTTPClientRequest) async throws -> Attempt {
         do {
             let response = try await httpClient.execute(request, timeout: OpenAICompatibleGenerator.timeAmount(configuration.requestTimeout))
@@ -78,7 +78,7 @@ struct HTTPExchange: Sendable {
             return .failed(.connection("the server closed the connection (\(error))"), retryable: true, retryAfter: nil)
         } catch let error as HTTPClientError {
             // The request could not be sent at all (a shut-down client, an invalid URL): retrying cannot help.
-            return .failed(.connection("\(error)"), retryable: false, retryAfter: nil)
+            return .failed(.connection(redacted("\(error)")), retryable: false, retryAfter: nil)
         } catch let error as NIOTooManyBytesError {
             return .failed(.malformedResponse("the body is longer than maxResponseBytes (\(configuration.maxResponseBytes)): \(error)"),
                            retryable: false, retryAfter: nil)

@@ -83,6 +83,8 @@ public enum OpenAICompatibleConfigurationError: Error, CustomStringConvertible, 
     case emptyModelName
     /// The named environment variable holding the API key is not set (or empty).
     case missingAPIKey(environmentVariable: String)
+    /// The API key holds a control character (a line break), which an HTTP header cannot carry.
+    case invalidAPIKey(environmentVariable: String)
     /// `maxConcurrentRequests` or a timeout is not positive.
     case invalidLimit(name: String, value: String)
     /// The schema text of a JSON-schema response format is not a JSON object.
@@ -96,6 +98,8 @@ public enum OpenAICompatibleConfigurationError: Error, CustomStringConvertible, 
             return "the model name is empty (give the server's model name, e.g. vLLM's --served-model-name)"
         case .missingAPIKey(let variable):
             return "the environment variable \(variable) that should hold the API key is not set"
+        case .invalidAPIKey(let variable):
+            return "the API key in \(variable) holds a control character (a line break?), which an HTTP header cannot carry"
         case .invalidLimit(let name, let value):
             return "\(name) = \(value): expected a positive value"
         case .invalidJSONSchema(let name):

@@ -40,11 +40,16 @@ extension OpenAICompatibleGenerator {
 
     /// The API key in the environment variable the configuration names; nil when it names none.
     ///
-    /// - Throws: `OpenAICompatibleConfigurationError.missingAPIKey` when the variable is unset or empty.
+    /// - Throws: `OpenAICompatibleConfigurationError.missingAPIKey` when the variable is unset or empty,
+    ///   `.invalidAPIKey` when the key holds a control character (a line break), which no HTTP header can carry.
     static func apiKey(_ configuration: Configuration, environment: [String: String]) throws -> String? {
         guard let variable = configuration.apiKeyEnvironmentVariable else { return nil }
         guard let value = environment[variable], !value.isEmpty else {
             throw OpenAICompatibleConfigurationError.missingAPIKey(environmentVariable: variable)
+        }
+        // A header value cannot hold control characters (a key pasted with its line break).
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw OpenAICompatibleConfigurationError.invalidAPIKey(environmentVariable: variable)
         }
         return value
     }

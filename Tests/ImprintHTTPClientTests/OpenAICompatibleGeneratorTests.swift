@@ -256,6 +256,9 @@ final class OpenAICompatibleGeneratorTests: XCTestCase {
         XCTAssertEqual(error(.init(baseURL: "http://127.0.0.1:1/v1", model: "m", apiKeyEnvironmentVariable: "EMPTY_KEY"),
                              environment: ["EMPTY_KEY": ""]),
                        .missingAPIKey(environmentVariable: "EMPTY_KEY"))
+        XCTAssertEqual(error(.init(baseURL: "http://127.0.0.1:1/v1", model: "m", apiKeyEnvironmentVariable: "PASTED_KEY"),
+                             environment: ["PASTED_KEY": "sk-abc\n"]),
+                       .invalidAPIKey(environmentVariable: "PASTED_KEY"))
         XCTAssertEqual(OpenAICompatibleConfigurationError.missingAPIKey(environmentVariable: "OPENAI_API_KEY").description,
                        "the environment variable OPENAI_API_KEY that should hold the API key is not set")
     }
