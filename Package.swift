@@ -16,10 +16,15 @@ let package = Package(
         .library(name: "ImprintCharts", targets: ["ImprintCharts"]),
         .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
         .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
+        // Network: not in the `Imprint` umbrella, so tensors and trainers build without SwiftNIO.
+        .library(name: "ImprintHTTPClient", targets: ["ImprintHTTPClient"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // SwiftNIO (AsyncHTTPClient brings it): byte buffers and locks for the HTTP client, the loopback stub server of its tests.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // C libraries: OpenBLAS (cblas_sgemm) and LAPACKE, from Debian's libopenblas-dev / liblapacke-dev.
@@ -52,6 +57,13 @@ let package = Package(
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
         .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        // A `TextGenerator` over an OpenAI-compatible server (vLLM, llama.cpp's llama-server, `imprint serve`, APIs).
+        // Outside the umbrella: only what imports it builds AsyncHTTPClient and SwiftNIO.
+        .target(name: "ImprintHTTPClient", dependencies: [
+            "ImprintCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // Umbrella module: `import Imprint` brings everything.
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
@@ -61,7 +73,7 @@ let package = Package(
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
         // be the same path as Sources/Imprint on a case-insensitive file system).
         .executableTarget(name: "ImprintCLI", dependencies: [
-            "Imprint", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Imprint", "ImprintHTTPClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Fuzzing: the readers of untrusted input behind one entry point (`scripts/fuzz.sh` builds `imprint-fuzz` with
@@ -86,6 +98,16 @@ let package = Package(
         .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                           path: "Benchmarks/SFTBenchmark"),
 
+        .executableTarget(name: "HTTPClientBenchmark",
+                          dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                          path: "Benchmarks/HTTPClientBenchmark"),
+        // Opt-in check of the HTTP client against a real third-party server (scripts/llama-server/check-client.sh).
+        .executableTarget(name: "ServerClientCheck",
+                          dependencies: ["ImprintHTTPClient", "ImprintRewards", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                         .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Benchmarks/ServerClientCheck"),
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
 
@@ -101,10 +123,18 @@ let package = Package(
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
         // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds
         // it beside the tests. Uses ImprintModelTests' model fixtures in place.
-        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats", "ImprintHTTPStubServer"]),
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),
+        // A fault-injecting OpenAI-compatible stub server on loopback, for the HTTP client's tests and benchmark only.
+        .target(name: "ImprintHTTPStubServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Tests/ImprintHTTPStubServer"),
+        .testTarget(name: "ImprintHTTPClientTests",
+                    dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore", "ImprintRewards",
+                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],

@@ -26,7 +26,13 @@ struct GRPOCommand: AsyncParsableCommand {
     @Option(help: "The prompts (JSONL, or a JSON array of rows).") var data: String
     @Option(help: "The output folder.") var output: String
     @Option(help: "A reward, NAME[:WEIGHT]; repeat for several (weighted sum).") var reward: [String] = []
-    @Option(help: "The judge of --reward judge: a GGUF file or Hugging Face directory.") var judgeModel: String?
+    @Option(help: "The judge of --reward judge: a GGUF file, a Hugging Face directory, or an OpenAI-compatible server's URL (http://127.0.0.1:8000/v1).")
+    var judgeModel: String?
+    @Option(help: "The model name sent to a --judge-model server (default: the first it lists at /v1/models).")
+    var judgeModelName: String?
+    @Option(help: ArgumentHelp("The environment variable holding the --judge-model server's API key (sent as a bearer token, never printed).",
+                               valueName: "NAME"))
+    var apiKeyEnv: String?
     @Option(help: "Start from this PEFT adapter, merged into the frozen weights (e.g. the SFT adapter).") var adapter: String?
 
     @Flag(help: "Full fine-tuning instead of LoRA.") var full = false
@@ -76,10 +82,14 @@ struct GRPOCommand: AsyncParsableCommand {
         guard !reward.isEmpty else { throw ValidationError("give at least one --reward; \(RewardSpecification.help)") }
         for specification in reward { _ = try RewardSpecification(specification) }
         if reward.contains(where: { (try? RewardSpecification($0))?.name == "judge" }) && judgeModel == nil {
-            throw ValidationError("--reward judge needs --judge-model PATH")
+            throw ValidationError("--reward judge needs --judge-model PATH|URL")
         }
-        if let judgeModel, judgeModel.hasPrefix("http://") || judgeModel.hasPrefix("https://") {
-            throw ValidationError("--judge-model \(judgeModel): judging through an OpenAI-compatible server needs the HTTP client, which this build does not have yet; pass a model path")
+        let judgeIsServer = judgeModel.map { GeneratorSource(pathOrURL: $0).isServer } ?? false
+        if !judgeIsServer && (judgeModelName != nil || apiKeyEnv != nil) {
+            throw ValidationError("--judge-model-name and --api-key-env are for a --judge-model server URL (http://...)")
+        }
+        if let apiKeyEnv, (ProcessInfo.processInfo.environment[apiKeyEnv] ?? "").isEmpty {
+            throw ValidationError("--api-key-env \(apiKeyEnv): the environment variable \(apiKeyEnv) is not set")
         }
         do { try configuration().validate() } catch let error as GRPOConfigurationError { throw ValidationError(error.description) }
     }
@@ -140,8 +150,10 @@ struct GRPOCommand: AsyncParsableCommand {
             // 4-6x less memory to stream per decoding step); full fine-tuning needs them as float32 parameters.
             let decoder = try modelOptions.loadModel(keepQuantized: !full && ProcessInfo.processInfo.environment["IMPRINT_GRPO_DENSE"] == nil)
             let tokenizer = try PretrainedTokenizer.load(modelPath: modelOptions.modelPath)
-            var judge: LocalTextGenerator? = nil
-            if let judgeModel { judge = try LocalTextGenerator(path: judgeModel) }
+            var judge: (any TextGenerator)? = nil
+            if let judgeModel {
+                judge = try await makeGenerator(pathOrURL: judgeModel, modelName: judgeModelName, apiKeyEnvironmentVariable: apiKeyEnv)
+            }
             let configuration = try configuration()
             let rewards = try reward.map { try RewardSpecification($0).reward(judge: judge, batchSize: configuration.batchSize * configuration.gradientAccumulationSteps) }
             let trainer = try GRPOTrainer(model: decoder, tokenizer: tokenizer, dataset: GRPODataset(path: data), rewards: rewards,
@@ -171,7 +183,7 @@ struct GRPOCommand: AsyncParsableCommand {
 /// `--reward NAME[:WEIGHT]`: a reward by name, with parameters after `=` (`word_count=12`).
 struct RewardSpecification {
     static let help = "difflib, exact, f1, bleu, jaccard (against the row's reference), word_count=N (about N words), "
-        + "judge (seed 003's judge prompt, --judge-model), each NAME or NAME:WEIGHT"
+        + "judge (seed 003's judge prompt, --judge-model: a model or a server), each NAME or NAME:WEIGHT"
 
     var name: String
     var parameter: String?
