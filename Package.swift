@@ -106,6 +106,7 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintEvalTests", dependencies: ["ImprintEval"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

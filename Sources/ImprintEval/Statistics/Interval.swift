@@ -1,0 +1,49 @@
+/// A closed interval `[lower, upper]`: a confidence interval, in the units of the estimate it belongs to.
+public struct Interval: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var lower: Double
+    public var upper: Double
+
+    public init(lower: Double, upper: Double) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    /// `upper - lower`.
+    public var width: Double { upper - lower }
+
+    /// Whether `value` lies in `[lower, upper]`.
+    public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
+
+    /// Both ends multiplied by `factor` (a proportion's interval in points: `scaled(by: 100)`).
+    public func scaled(by factor: Double) -> Interval { Interval(lower: lower * factor, upper: upper * factor) }
+
+    public var description: String { "[\(lower), \(upper)]" }
+}
+
+/// A proportion `successes / trials` with its Wilson score interval.
+///
+/// ```swift
+/// let estimate = ProportionEstimate(successes: 7, trials: 10)
+/// estimate.value      // 0.7
+/// estimate.interval   // [0.3967781, 0.8922087] (95%, as statsmodels' proportion_confint(7, 10, method="wilson"))
+/// ```
+public struct ProportionEstimate: Codable, Hashable, Sendable {
+    public var successes: Int
+    public var trials: Int
+    /// `successes / trials`; 0 when `trials == 0`.
+    public var value: Double
+    /// The Wilson score interval (no continuity correction) at `confidence`; `[0, 1]` when `trials == 0`
+    /// (see `Statistics.wilson`).
+    public var interval: Interval
+    /// The confidence level of `interval` (0.95 for 95%).
+    public var confidence: Double
+
+    /// - Precondition: `0 <= successes <= trials`, `0 < confidence < 1`.
+    public init(successes: Int, trials: Int, confidence: Double = 0.95) {
+        self.successes = successes
+        self.trials = trials
+        self.value = trials == 0 ? 0 : Double(successes) / Double(trials)
+        self.interval = Statistics.wilson(successes: successes, trials: trials, confidence: confidence)
+        self.confidence = confidence
+    }
+}
