@@ -192,7 +192,8 @@ public struct EvaluationReport: Codable, Hashable, Sendable {
             throw ReportError(path: url.path, reason: "cannot read the answers file")
         }
         let decoder = decoder
-        return try data.split(separator: UInt8(ascii: "\n")).enumerated().map { index, line in
+        return try data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+            .filter { !$0.element.isEmpty }.map { index, line in
             do {
                 return try decoder.decode(AnswerRecord.self, from: Data(line))
             } catch {
