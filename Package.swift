@@ -106,7 +106,9 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ImprintEvalTests", dependencies: ["ImprintEval"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintEvalTests",
+                    dependencies: ["ImprintEval", "ImprintModel", "ImprintTokenizer", "ImprintSFT", "ImprintCore", "ImprintRewards"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,7 +6,7 @@ import ImprintTokenizer
 
 /// `imprint sft [--model PATH] --data F.jsonl --output DIR [...]`: supervised fine-tuning with LoRA (default) or of
 /// every weight; without `--model`, of the default model as every other command.
-struct SFTCommand: ParsableCommand {
+struct SFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Supervised fine-tuning (LoRA or full) on prompt/completion, messages or text JSONL.",
@@ -94,7 +94,7 @@ struct SFTCommand: ParsableCommand {
         return configuration
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             let modelOptions = ModelOptions(model: model, adapter: nil)  // --adapter here starts training, see configuration()
             let decoder = try modelOptions.loadModel()
@@ -103,7 +103,7 @@ struct SFTCommand: ParsableCommand {
                                          evaluationDataset: try evalData.map(SFTDataset.init(path:)),
                                          configuration: configuration(), outputDirectory: URL(fileURLWithPath: output))
             let printer = SFTProgressPrinter(plain: plain)
-            try trainer.train(resume: resume) { printer.show($0) }
+            try await trainer.train(resume: resume) { printer.show($0) }
         } catch {
             FileHandle.standardError.write(Data("imprint sft: \(error)\n".utf8))
             throw ExitCode.failure

@@ -125,6 +125,14 @@ extension EvaluationReport {
                                  }))
             }
         }
+        if let agreement = judgeAgreement {
+            sections.append(("Judge agreement",
+                             ["\(agreement.nameA) (rows) against \(agreement.nameB) (columns) on the same \(agreement.count) answers: "
+                              + "observed agreement \(ReportFormat.percent(agreement.observedAgreement)), Cohen's κ "
+                              + "**\(ReportFormat.fixed(agreement.kappa, decimals: 3))** (1: perfect, 0: chance)."],
+                             [""] + Verdict.allCases.map(\.rawValue),
+                             zip(Verdict.allCases, agreement.confusion).map { [$0.rawValue] + $1.map(String.init) }))
+        }
         if let recitation {
             sections.append(("Recitation",
                              ["Mean difflib ratio of recitation vs original (`SequenceMatcher(None, recitation, original).ratio()`): "
@@ -198,5 +206,25 @@ extension EvaluationReport {
             }
         }
         return result
+    }
+}
+
+extension EvaluationMetrics {
+    /// The headline in a few lines: accuracy, the held-out buckets, the memorization gap.
+    ///
+    /// `accuracy: 41.2% [37.3, 45.2] over 600 answers (3 unparseable)`,
+    /// `held-out (300 facts): both 30.0% [25.1, 35.4], one 22.3% [...], none ..., unparseable ...`.
+    public var summary: [String] {
+        var lines = ["accuracy: \(EvaluationReport.percentWithInterval(accuracy)) over \(counts.total) answers "
+                     + "(\(counts.unparseable) unparseable)"]
+        if let heldOut {
+            let buckets = EvaluationReport.buckets(heldOut).map { "\($0.name) \(EvaluationReport.percentWithInterval($0.estimate))" }
+            lines.append("held-out (\(heldOut.facts) facts): " + buckets.joined(separator: ", "))
+        }
+        if let gap = memorizationGap {
+            lines.append("memorization gap: \(ReportFormat.signedPoints(gap.points)) points "
+                         + "[\(ReportFormat.points(gap.interval.lower)), \(ReportFormat.points(gap.interval.upper))]")
+        }
+        return lines
     }
 }

@@ -53,6 +53,8 @@ public struct EvaluationReport: Codable, Hashable, Sendable {
     public var timing: Timing
     /// Curves from a trainer's metrics file, when one was given.
     public var learningCurves: LearningCurves?
+    /// The agreement of the run's judge with a second judge on the same answers, when one was asked.
+    public var judgeAgreement: JudgeAgreement?
 
     /// The report of a QA run.
     public init(run: EvaluationRun, dataset: EvaluationDataset, label: String? = nil, learningCurves: LearningCurves? = nil) {
@@ -90,6 +92,7 @@ public struct EvaluationReport: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case format, label, task, model, judge, data, configuration, metrics, recitation, timing
         case cacheHits = "cache_hits", truncatedAnswers = "truncated_answers", learningCurves = "learning_curves"
+        case judgeAgreement = "judge_agreement"
     }
 
     // MARK: - Files
