@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// `imprint eval` and `imprint eval compare` end to end on the tiny SFT model (byte-level tokenizer, SmolLM2's chat
+/// template): the report folder, the judge cache across runs, argument and data errors, a URL refused until the HTTP
+/// client exists.
+final class EvalCommandTests: XCTestCase {
+    let tinyModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ImprintSFTTests/Fixtures/tiny").path
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("imprint-eval-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let rows = (0..<3).flatMap { fact in
+            ["question", "rephrased_3", "rephrased_6"].map { phrasing in
+                "{\"question\": \"Question \(fact) as \(phrasing)?\", \"answer\": \"Answer \(fact)\", \"fact\": \"Fact \(fact).\", "
+                    + "\"fact_id\": \(fact), \"phrasing_id\": \"\(phrasing)\"}"
+            }
+        }
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("data.jsonl"))
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func evaluate(_ output: String, _ extra: [String]) throws -> ProcessResult {
+        try imprint(["eval", "--model", tinyModel, "--data", path("data.jsonl"), "--output", path(output), "--max-tokens", "6",
+                     "--bootstrap-replicates", "200", "--quiet"] + extra, timeout: 120)
+    }
+
+    func testADeterministicJudgeWritesTheReportFolder() throws {
+        let result = try evaluate("contains", ["--judge", "contains", "--include-trained"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("accuracy: "), result.stdout)
+        XCTAssertTrue(result.stdout.contains("held-out (3 facts): both "), result.stdout)
+        XCTAssertTrue(result.stdout.contains("memorization gap: "), result.stdout)
+        for name in ["report.json", "report.md", "report.html", "answers.jsonl", "heldout.svg", "trained.svg", "phrasings.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path("contains/" + name)), name)
+        }
+        let answers = try String(contentsOf: URL(fileURLWithPath: path("contains/answers.jsonl")), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(answers.count, 9)
+        XCTAssertTrue(answers[1].contains("\"phrasing_id\":\"rephrased_3\""), String(answers[1]))
+        XCTAssertTrue(answers[1].contains("\"judge_output\":\"contains none of 1 accepted answers\""), String(answers[1]))
+
+        // Held-out phrasings only by default.
+        let heldOut = try evaluate("heldout", ["--judge", "exact"])
+        XCTAssertEqual(heldOut.status, 0, heldOut.stderr)
+        let lines = try String(contentsOf: URL(fileURLWithPath: path("heldout/answers.jsonl")), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 6)
+    }
+
+    /// The second run with the same LLM judge and cache asks the judge nothing: every verdict is a cache hit.
+    func testTheJudgeCacheAnswersASecondRun() throws {
+        let judge = ["--judge", "llm", "--judge-model", tinyModel, "--judge-prompt", "yesno", "--judge-cache", path("cache.jsonl")]
+        let first = try evaluate("first", judge)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("judge cache: 0 of 6 verdicts"), first.stdout)
+        let second = try evaluate("second", judge)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("judge cache: 6 of 6 verdicts"), second.stdout)
+        let report = try String(contentsOf: URL(fileURLWithPath: path("second/report.json")), encoding: .utf8)
+        XCTAssertTrue(report.contains("\"cache_hits\" : 6"), report)
+
+        let compared = try imprint(["eval", "compare", path("first"), path("second"), "--output", path("compare")])
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        XCTAssertTrue(compared.stdout.hasPrefix("first − second = 0.0 points [0.0, 0.0], p = 1 (6 shared questions)"), compared.stdout)
+        for name in ["compare.json", "compare.md", "compare.html", "heldout.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path("compare/" + name)), name)
+        }
+    }
+
+    func testErrorsNameTheOptionOrTheLine() throws {
+        let noJudgeModel = try evaluate("x", ["--judge", "llm"])
+        XCTAssertNotEqual(noJudgeModel.status, 0)
+        XCTAssertTrue(noJudgeModel.stderr.contains("--judge llm needs --judge-model"), noJudgeModel.stderr)
+
+        let unknown = try evaluate("x", ["--judge", "bleu"])
+        XCTAssertTrue(unknown.stderr.contains("--judge bleu: expected one of exact, alias, f1, contains, llm"), unknown.stderr)
+
+        let url = try imprint(["eval", "--model", "http://127.0.0.1:8000/v1", "--data", path("data.jsonl"), "--judge", "exact",
+                               "--output", path("x")])
+        XCTAssertNotEqual(url.status, 0)
+        XCTAssertTrue(url.stderr.contains("ImprintHTTP, issue 16"), url.stderr)
+
+        try Data("{\"question\": \"Q?\", \"answer\": \"A\"}\n{\"question\": 5, \"answer\": \"A\"}\n".utf8)
+            .write(to: directory.appendingPathComponent("bad.jsonl"))
+        let bad = try imprint(["eval", "--model", tinyModel, "--data", path("bad.jsonl"), "--judge", "exact", "--output", path("x")])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("bad.jsonl:2: \"question\" must be a string"), bad.stderr)
+
+        let wrongHeldOut = try evaluate("x", ["--judge", "exact", "--heldout", "rephrased_9"])
+        XCTAssertTrue(wrongHeldOut.stderr.contains("no row has a held-out phrasing (rephrased_9)"), wrongHeldOut.stderr)
+
+        let oneRun = try imprint(["eval", "compare", path("first"), "--output", path("compare")])
+        XCTAssertTrue(oneRun.stderr.contains("give at least two evaluation folders"), oneRun.stderr)
+    }
+}
