@@ -27,6 +27,7 @@ struct SFTCommand: AsyncParsableCommand {
     var output: String
     @Option(help: "Held-out evaluation data (default: --eval-fraction of --data).")
     var evalData: String?
+    @OptionGroup var qaEvaluation: QAEvaluationOptions
 
     @Option(help: "Peak learning rate.") var learningRate: Float = SFTConfiguration().learningRate
     @Option(help: "Schedule after warmup: constant, linear or cosine.") var schedule: String = SFTConfiguration().schedule.rawValue
@@ -103,7 +104,8 @@ struct SFTCommand: AsyncParsableCommand {
                                          evaluationDataset: try evalData.map(SFTDataset.init(path:)),
                                          configuration: configuration(), outputDirectory: URL(fileURLWithPath: output))
             let printer = SFTProgressPrinter(plain: plain)
-            try await trainer.train(resume: resume) { printer.show($0) }
+            let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)
+            try await trainer.train(resume: resume, evaluation: evaluation) { printer.show($0) }
         } catch {
             FileHandle.standardError.write(Data("imprint sft: \(error)\n".utf8))
             throw ExitCode.failure

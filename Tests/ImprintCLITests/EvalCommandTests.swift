@@ -73,6 +73,25 @@ final class EvalCommandTests: XCTestCase {
         }
     }
 
+    /// `imprint sft --eval-questions` answers the questions every N steps through the evaluator; `imprint eval --metrics`
+    /// then draws the curve beside the loss.
+    func testSFTEvaluatesQuestionsDuringTrainingAndTheReportDrawsTheCurve() throws {
+        let stories = URL(fileURLWithPath: tinyModel).deletingLastPathComponent().appendingPathComponent("stories.jsonl").path
+        let trained = try imprint(["sft", "--model", tinyModel, "--data", stories, "--output", path("sft"), "--max-steps", "2",
+                                   "--batch-size", "2", "--lora-rank", "2", "--plain", "--eval-questions", path("data.jsonl"),
+                                   "--eval-questions-steps", "1", "--eval-max-tokens", "4"], timeout: 120)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("evaluation at step 1: eval_accuracy "), trained.stderr)
+        let metrics = try String(contentsOf: URL(fileURLWithPath: path("sft/metrics.jsonl")), encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").filter { $0.contains("\"eval_heldout_all\"") }.count, 2, metrics)
+
+        let report = try evaluate("after", ["--judge", "f1", "--adapter", path("sft"), "--metrics", path("sft/metrics.jsonl")])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        for name in ["learning.svg", "training.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path("after/" + name)), name)
+        }
+    }
+
     func testErrorsNameTheOptionOrTheLine() throws {
         let noJudgeModel = try evaluate("x", ["--judge", "llm"])
         XCTAssertNotEqual(noJudgeModel.status, 0)

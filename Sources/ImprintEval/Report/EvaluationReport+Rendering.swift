@@ -52,9 +52,10 @@ extension EvaluationReport {
     func curveCharts() -> [(file: String, title: String, svg: String)] {
         guard let curves = learningCurves else { return [] }
         var charts: [(file: String, title: String, svg: String)] = []
-        if !curves.evaluation.isEmpty {
+        if !curves.evaluationProportions.isEmpty {
             charts.append((FileName.evaluationCurves, "Evaluation during training",
-                           LearningCurves.chart(title: "Evaluation during training", curves.evaluation, yLabel: "value").svg()))
+                           LearningCurves.chart(title: "Evaluation during training", curves.evaluationProportions,
+                                                yLabel: "share", yRange: 0...1).svg()))
         }
         if !curves.training.isEmpty {
             charts.append((FileName.trainingCurves, "Training signal",

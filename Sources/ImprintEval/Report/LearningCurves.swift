@@ -46,13 +46,18 @@ public struct LearningCurves: Codable, Hashable, Sendable {
     /// The evaluation curves (`eval_` keys).
     public var evaluation: [Curve] { curves.filter { $0.name.hasPrefix("eval_") } }
 
+    /// The evaluation curves whose values are proportions (all in [0, 1]): one chart on a 0–1 axis.
+    public var evaluationProportions: [Curve] { evaluation.filter { $0.values.allSatisfy { (0...1).contains($0) } } }
+
     /// The training signal: `loss` (SFT) and `reward` (GRPO), where present.
     public var training: [Curve] { curves.filter { $0.name == "loss" || $0.name == "reward" } }
 
     /// A line chart of `curves` against the step.
-    static func chart(title: String, _ curves: [Curve], yLabel: String) -> LineChart {
-        LineChart(title: title, series: curves.map { curve in
+    static func chart(title: String, _ curves: [Curve], yLabel: String, yRange: ClosedRange<Double>? = nil) -> LineChart {
+        var chart = LineChart(title: title, series: curves.map { curve in
             LineChart.Series(name: curve.name, points: zip(curve.steps, curve.values).map { (x: Double($0), y: $1) })
         }, xLabel: "step", yLabel: yLabel)
+        chart.yRange = yRange
+        return chart
     }
 }
