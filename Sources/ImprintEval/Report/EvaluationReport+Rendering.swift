@@ -59,7 +59,8 @@ extension EvaluationReport {
         }
         if !curves.training.isEmpty {
             charts.append((FileName.trainingCurves, "Training signal",
-                           LearningCurves.chart(title: "Training signal", curves.training, yLabel: "value").svg()))
+                           LearningCurves.chart(title: "Training signal", curves.training,
+                                                yLabel: curves.training.map(\.name).joined(separator: ", ")).svg()))
         }
         return charts
     }
