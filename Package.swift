@@ -139,7 +139,9 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ImprintEvalTests", dependencies: ["ImprintEval", "ImprintCharts"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintEvalTests",
+                    dependencies: ["ImprintEval", "ImprintCharts", "ImprintModel", "ImprintTokenizer", "ImprintSFT", "ImprintCore", "ImprintRewards"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -123,7 +123,7 @@ let stepsPerEpoch = trainer.dataOrder.batchesPerEpoch
 let evaluateEvery = Int(options["eval-every"] ?? "") ?? (seedData == nil ? 0 : 3)
 var curve: [(epoch: Int, ratio: Double)] = [(0, mean(before.map(\.ratio)))]
 let printer = SFTProgressPrinter()
-try trainer.train { event in
+try await trainer.train { event in
     printer.show(event)
     // The recitation curve: after every `evaluateEvery`-th epoch (the trainer switches back to training mode).
     if case .step(let metrics) = event, evaluateEvery > 0, metrics.step % (stepsPerEpoch * evaluateEvery) == 0,

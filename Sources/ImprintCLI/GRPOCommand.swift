@@ -34,6 +34,7 @@ struct GRPOCommand: AsyncParsableCommand {
                                valueName: "NAME"))
     var apiKeyEnv: String?
     @Option(help: "Start from this PEFT adapter, merged into the frozen weights (e.g. the SFT adapter).") var adapter: String?
+    @OptionGroup var qaEvaluation: QAEvaluationOptions
 
     @Flag(help: "Full fine-tuning instead of LoRA.") var full = false
     @Option(help: "LoRA rank.") var loraRank: Int = LoRASettings().rank
@@ -160,7 +161,8 @@ struct GRPOCommand: AsyncParsableCommand {
                                           configuration: configuration, outputDirectory: URL(fileURLWithPath: output))
             let printer = GRPOProgressPrinter(plain: plain)
             // Ctrl-C or SIGTERM cancels the training task, which stops after the current step with a checkpoint.
-            let training = Task { try await trainer.train(resume: resume) { printer.show($0) } }
+            let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)
+            let training = Task { try await trainer.train(resume: resume, evaluation: evaluation) { printer.show($0) } }
             let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

@@ -33,24 +33,32 @@ enum GeneratorSource: Equatable {
     }
 }
 
-/// The `TextGenerator` for `--model PATH|URL`: a `LocalTextGenerator`, or an `OpenAICompatibleGenerator` on the
-/// command's HTTP client.
+/// The `TextGenerator` for `--model PATH|URL`: a `LocalTextGenerator` (GGUF weights kept quantized; `adapter`, a PEFT
+/// adapter, applied), or an `OpenAICompatibleGenerator` on the command's HTTP client. The one place every command
+/// makes its generators.
 ///
 /// - Parameters:
+///   - adapter: a PEFT LoRA adapter folder for a local model (a server serves its own).
 ///   - modelName: the model name sent to a server; nil asks the server (`GET /v1/models`) and takes the first.
 ///   - apiKeyEnvironmentVariable: the environment variable holding a server's API key (never printed).
 ///   - maxConcurrentRequests: a server's requests in flight at once.
-/// - Throws: `ValidationError` for a server option given with a local model; the loaders' errors;
-///   `OpenAICompatibleConfigurationError`, `OpenAICompatibleServerError` for a server.
-func makeGenerator(pathOrURL: String, modelName: String? = nil, apiKeyEnvironmentVariable: String? = nil,
+/// - Throws: `ValidationError` for a server option given with a local model (or an adapter with a server); the
+///   loaders' errors; `OpenAICompatibleConfigurationError`, `OpenAICompatibleServerError` for a server.
+func makeGenerator(pathOrURL: String, adapter: String? = nil, modelName: String? = nil, apiKeyEnvironmentVariable: String? = nil,
                    maxConcurrentRequests: Int = 16) async throws -> any TextGenerator {
     switch GeneratorSource(pathOrURL: pathOrURL) {
     case .local(let path):
         guard modelName == nil && apiKeyEnvironmentVariable == nil else {
             throw ValidationError("\(path) is a local model: a model name and an API key are for a server URL (http://...)")
         }
-        return try LocalTextGenerator(path: path)
+        let options = ModelOptions(model: path, adapter: adapter)
+        let model = try options.loadModel(keepQuantized: true)
+        let identity = "local:\(options.modelPath)" + (adapter.map { "+adapter:\($0)" } ?? "")
+        return LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: options.modelPath), identity: identity)
     case .server(let baseURL):
+        guard adapter == nil else {
+            throw ValidationError("--adapter applies to a local model; \(pathOrURL) is a server (serve the adapter there)")
+        }
         var name = modelName
         if name == nil {
             let served = try await OpenAICompatibleGenerator.servedModels(

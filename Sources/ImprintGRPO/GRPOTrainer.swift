@@ -120,13 +120,19 @@ public final class GRPOTrainer {
     ///
     /// A cancelled task stops after the current step with a checkpoint (`GRPOSummary.cancelled`).
     ///
-    /// - Parameter resume: continue from the newest `checkpoint-*` in the output folder (refused, naming the
-    ///   fields, when the configuration, rewards or data differ).
+    /// - Parameters:
+    ///   - resume: continue from the newest `checkpoint-*` in the output folder (refused, naming the fields, when
+    ///     the configuration, rewards or data differ).
+    ///   - evaluation: run every `interval` steps and after the last (e.g. held-out QA accuracy through
+    ///     ImprintEval); its values are written to `metrics.jsonl` and reported as `.periodicEvaluation`, before
+    ///     the step's checkpoint.
     /// - Throws: `TrainingError.nonFiniteLoss` (the step is not applied; the last good state is checkpointed),
     ///   `GRPOTrainingError.rewardFailed` (likewise), `TrainingError.noCheckpoint`, `.configurationChanged`,
-    ///   `.invalidCheckpoint`, and file errors naming their path.
+    ///   `.invalidCheckpoint`, file errors naming their path, and what `evaluation` throws (the last good state is
+    ///   checkpointed).
     @discardableResult
-    public func train(resume: Bool = false, onEvent: (GRPOEvent) -> Void = { _ in }) async throws -> GRPOSummary {
+    public func train(resume: Bool = false, evaluation: PeriodicEvaluation? = nil,
+                      onEvent: (GRPOEvent) -> Void = { _ in }) async throws -> GRPOSummary {
         let start = Date()
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let fingerprint = dataFingerprint
@@ -246,6 +252,18 @@ public final class GRPOTrainer {
             let metrics = GRPOStepMetrics(step: step, totalSteps: totalSteps, values: values)
             if step % configuration.logInterval == 0 || step == totalSteps { try log.append(metrics) }
             onEvent(.step(metrics))
+            if let evaluation, evaluation.isDue(step: step, totalSteps: totalSteps) {
+                model.setTraining(false)
+                let values: [String: Double]
+                do {
+                    values = try await evaluation.evaluate(step)
+                } catch {
+                    _ = checkpointBeforeStopping()
+                    throw error
+                }
+                try log.append(StepValues(step: step, values: values))
+                onEvent(.periodicEvaluation(step: step, values: values))
+            }
             if (configuration.checkpointInterval > 0 && step % configuration.checkpointInterval == 0) || step == totalSteps {
                 _ = try checkpoint()
             }

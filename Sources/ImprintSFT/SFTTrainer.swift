@@ -16,7 +16,7 @@ import ImprintTokenizer
 /// let trainer = try SFTTrainer(model: model, tokenizer: tokenizer, dataset: SFTDataset(path: "train.jsonl"),
 ///                              configuration: configuration, outputDirectory: URL(fileURLWithPath: "out"))
 /// let printer = SFTProgressPrinter()
-/// try trainer.train { printer.show($0) }  // out/adapter_model.safetensors, metrics.jsonl, loss.svg, checkpoint-*/
+/// try await trainer.train { printer.show($0) }  // out/adapter_model.safetensors, metrics.jsonl, loss.svg, checkpoint-*/
 /// ```
 ///
 /// The loop is the composition of small parts: `SFTExampleEncoder` (tokens and completion masks),
@@ -72,12 +72,18 @@ public final class SFTTrainer {
     /// Trains to `totalSteps`, reporting through `onEvent`, and writes the final adapter (or full weights),
     /// `metrics.jsonl` and `loss.svg` into the output folder.
     ///
-    /// - Parameter resume: continue from the newest `checkpoint-*` in the output folder; the result is
-    ///   bit-identical to an uninterrupted run on the same machine.
+    /// - Parameters:
+    ///   - resume: continue from the newest `checkpoint-*` in the output folder; the result is bit-identical to an
+    ///     uninterrupted run on the same machine.
+    ///   - evaluation: run every `interval` steps and after the last (e.g. QA accuracy on held-out phrasings
+    ///     through ImprintEval); its values are written to `metrics.jsonl` and reported as
+    ///     `.periodicEvaluation`, before the step's checkpoint.
     /// - Throws: `SFTTrainingError.nonFiniteLoss` (the step is not applied; earlier checkpoints are kept),
-    ///   `.noCheckpoint`, `.invalidCheckpoint`, and file errors naming their path.
+    ///   `.noCheckpoint`, `.invalidCheckpoint`, file errors naming their path, and what `evaluation` throws (the
+    ///   step's checkpoint is then not written; earlier ones are kept).
     @discardableResult
-    public func train(resume: Bool = false, onEvent: (SFTEvent) -> Void = { _ in }) throws -> SFTSummary {
+    public func train(resume: Bool = false, evaluation: PeriodicEvaluation? = nil,
+                      onEvent: (SFTEvent) -> Void = { _ in }) async throws -> SFTSummary {
         let start = Date()
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let checkpoint: (directory: URL, state: SFTCheckpointState)?
@@ -154,6 +160,12 @@ public final class SFTTrainer {
                 try log.append(evaluation)
                 onEvent(.evaluation(evaluation))
                 lastEvaluation = evaluation
+            }
+            if let periodic = evaluation, periodic.isDue(step: step, totalSteps: totalSteps) {
+                model.setTraining(false)
+                let values = try await periodic.evaluate(step)
+                try log.append(StepValues(step: step, values: values))
+                onEvent(.periodicEvaluation(step: step, values: values))
             }
             let checkpointDue = configuration.checkpointInterval > 0 && step % configuration.checkpointInterval == 0
             if checkpointDue || step == totalSteps {
