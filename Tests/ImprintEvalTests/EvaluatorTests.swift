@@ -30,6 +30,20 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(run.judge, "contains")
     }
 
+    /// Batches hold questions of similar length (shortest first, so a local model pads little); each record still
+    /// pairs a row with the answer to its own question, in the rows' order.
+    func testBatchesGoShortestFirstAndRecordsKeepTheRowOrder() async throws {
+        var configuration = EvaluationConfiguration()
+        configuration.batchSize = 2
+        let echo = ScriptedGenerator { prompt in "echo " + prompt }
+        let questions = ["a much longer question than the others?", "short?", "a medium question?", "tiny?", "mid-sized one?"]
+        let rows = questions.map { EvaluationRow(question: $0, answer: "x") }
+        let run = try await Evaluator(generator: echo, judge: MatchJudge(.contains), configuration: configuration).evaluate(rows)
+        XCTAssertEqual(echo.prompts, ["tiny?", "short?", "mid-sized one?", "a medium question?", "a much longer question than the others?"])
+        XCTAssertEqual(run.records.map(\.index), Array(0..<5))
+        XCTAssertEqual(run.records.map(\.answer), questions.map { "echo " + $0 })
+    }
+
     /// A report folder holds every file; answers.jsonl and report.json read back to the same records and metrics.
     func testTheReportFolderReadsBack() async throws {
         let rows = EvalFixtures.phrasingRows(facts: 4)

@@ -13,10 +13,12 @@ import ImprintRewards
 /// try EvaluationReport(run: run, dataset: dataset).write(to: URL(fileURLWithPath: "eval"))
 /// ```
 ///
-/// Questions go to the model in batches of `configuration.batchSize` (greedy by default); each batch's answers
-/// are judged before the next batch is asked, so progress and the judge cache advance together. Answers of a
-/// local model do not depend on the batch a question is in (`LocalTextGenerator` is batch-invariant), so
-/// evaluating a subset reproduces its rows.
+/// Questions go to the model in batches of `configuration.batchSize` (greedy by default), shortest questions
+/// first, so that a batch's prompts are padded to similar lengths (a local model prefills every prompt to its
+/// batch's longest); records come back in the rows' order. Each batch's answers are judged before the next batch
+/// is asked, so progress and the judge cache advance together. Answers of a local model do not depend on the batch
+/// a question is in (`LocalTextGenerator` is batch-invariant), so neither the order nor evaluating a subset changes
+/// a greedy answer.
 public struct Evaluator: Sendable {
     /// The model under test.
     public var generator: any TextGenerator
@@ -45,9 +47,9 @@ public struct Evaluator: Sendable {
         var records: [AnswerRecord] = []
         records.reserveCapacity(rows.count)
         var answeringSeconds = 0.0, judgingSeconds = 0.0
-        for start in stride(from: 0, to: rows.count, by: configuration.batchSize) {
+        for indices in batches(rows) {
             try Task.checkCancellation()
-            let batch = Array(rows[start..<min(start + configuration.batchSize, rows.count)])
+            let batch = indices.map { rows[$0] }
             var clock = Date()
             let completions = try await generator.generate(batch.map { configuration.answerPrompt.prompt(for: $0.question) },
                                                            parameters: configuration.sampling)
@@ -61,18 +63,28 @@ public struct Evaluator: Sendable {
                 throw EvaluationError.wrongJudgmentCount(judge: judge.identity, expected: batch.count, got: judgments.count)
             }
             judgingSeconds += Date().timeIntervalSince(clock)
-            for (offset, row) in batch.enumerated() {
-                records.append(AnswerRecord(index: start + offset, row: row, heldOut: row.phrasingID.map(heldOut.contains),
+            for (offset, index) in indices.enumerated() {
+                let row = rows[index]
+                records.append(AnswerRecord(index: index, row: row, heldOut: row.phrasingID.map(heldOut.contains),
                                             completion: completions[offset], judgment: judgments[offset]))
             }
             onProgress(.answered(done: records.count, total: rows.count))
         }
+        records.sort { $0.index < $1.index }
         let clock = Date()
         let metrics = EvaluationMetrics(records: records, configuration: configuration)
         return EvaluationRun(model: generator.identity, judge: judge.identity, configuration: configuration, records: records,
                              metrics: metrics,
                              timing: EvaluationRun.Timing(answering: answeringSeconds, judging: judgingSeconds,
                                                           statistics: Date().timeIntervalSince(clock)))
+    }
+
+    /// The rows' indices in batches of `configuration.batchSize`, shortest question first (ties in row order).
+    func batches(_ rows: [EvaluationRow]) -> [[Int]] {
+        let order = rows.indices.sorted { (rows[$0].question.utf8.count, $0) < (rows[$1].question.utf8.count, $1) }
+        return stride(from: 0, to: order.count, by: configuration.batchSize).map {
+            Array(order[$0..<min($0 + configuration.batchSize, order.count)])
+        }
     }
 
     /// Asks for every row's text (`question` the prompt, `answer` the original) and measures how closely the model
@@ -82,21 +94,22 @@ public struct Evaluator: Sendable {
         try configuration.validate()
         var records: [RecitationRecord] = []
         let clock = Date()
-        for start in stride(from: 0, to: rows.count, by: configuration.batchSize) {
+        for indices in batches(rows) {
             try Task.checkCancellation()
-            let batch = Array(rows[start..<min(start + configuration.batchSize, rows.count)])
+            let batch = indices.map { rows[$0] }
             let completions = try await generator.generate(batch.map { configuration.answerPrompt.prompt(for: $0.question) },
                                                            parameters: configuration.sampling)
             guard completions.count == batch.count else {
                 throw EvaluationError.wrongCompletionCount(generator: generator.identity, expected: batch.count, got: completions.count)
             }
-            for (offset, (row, completion)) in zip(batch, completions).enumerated() {
-                records.append(RecitationRecord(index: start + offset, line: row.line, question: row.question, original: row.answer,
+            for (index, (row, completion)) in zip(indices, zip(batch, completions)) {
+                records.append(RecitationRecord(index: index, line: row.line, question: row.question, original: row.answer,
                                                 recitation: completion.text, finishReason: completion.finishReason,
                                                 ratio: SequenceMatcher(completion.text, row.answer).ratio()))
             }
             onProgress(.answered(done: records.count, total: rows.count))
         }
+        records.sort { $0.index < $1.index }
         return RecitationRun(model: generator.identity, configuration: configuration, records: records,
                              metrics: RecitationMetrics(records: records, configuration: configuration),
                              seconds: Date().timeIntervalSince(clock))
