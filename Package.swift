@@ -80,7 +80,7 @@ let package = Package(
         // libFuzzer and AddressSanitizer; built normally it replays files). Never part of the library products.
         .target(name: "ImprintFuzzing", dependencies: [
             "ImprintCore", "ImprintFormats", "ImprintTokenizer", "ImprintModel", "ImprintTensor", "ImprintTraining", "ImprintSFT",
-            "ImprintGRPO",
+            "ImprintGRPO", "ImprintEval",
         ]),
         .executableTarget(name: "imprint-fuzz", dependencies: ["ImprintFuzzing"], path: "Sources/ImprintFuzz"),
 
