@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
-        .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        .target(name: "ImprintDataGen", dependencies: ["ImprintCore", "ImprintRewards"]),
         // Umbrella module: `import Imprint` brings everything.
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
@@ -101,6 +101,8 @@ let package = Package(
         .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
