@@ -83,6 +83,8 @@ let package = Package(
         .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                           path: "Benchmarks/SFTBenchmark"),
 
+        .executableTarget(name: "DataGenBenchmark", dependencies: ["ImprintDataGen", "ImprintRewards"],
+                          path: "Benchmarks/DataGenBenchmark"),
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
 

@@ -115,8 +115,10 @@ public enum FactTable {
         return (facts, report)
     }
 
-    /// A string with seed 003's artefacts removed: surrounding whitespace, code fences, one pair of surrounding
-    /// double quotes (only when the inside holds no other double quote, so `"Alien: Earth" is set…` keeps its quotes).
+    /// A string with seed 003's artefacts removed: surrounding whitespace, code fences, and one pair of double
+    /// quotes around the whole string. The quotes go only when what is left stays balanced: no other quote inside, or
+    /// an even number whose first opens a quotation (`"When is "Harbor Lights" on?"` → `When is "Harbor Lights" on?`,
+    /// while `"A" and "B"` and `"Alien: Earth" is set…` keep theirs).
     public static func clean(_ raw: String) -> (text: String, removedQuotes: Bool, trimmed: Bool) {
         var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         while text.hasPrefix("```") { text = String(text.dropFirst(3)).trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -124,13 +126,24 @@ public enum FactTable {
         let trimmed = text != raw
         var removedQuotes = false
         for (open, close) in [("\"", "\""), ("\u{201C}", "\u{201D}")] where text.count >= 2 {
-            if text.hasPrefix(open), text.hasSuffix(close), !text.dropFirst().dropLast().contains("\"") {
+            if text.hasPrefix(open), text.hasSuffix(close), balancedInside(text.dropFirst().dropLast()) {
                 text = String(text.dropFirst().dropLast()).trimmingCharacters(in: .whitespacesAndNewlines)
                 removedQuotes = true
                 break
             }
         }
         return (text, removedQuotes, trimmed)
+    }
+
+    /// Whether quotes inside stay paired once the outer pair is gone: none, or an even number whose first one
+    /// follows white space or an opening bracket (so it opens a quotation).
+    static func balancedInside(_ inside: Substring) -> Bool {
+        let quotes = inside.indices.filter { inside[$0] == "\"" }
+        guard let first = quotes.first else { return true }
+        guard quotes.count % 2 == 0 else { return false }
+        if first == inside.startIndex { return true }
+        let before = inside[inside.index(before: first)]
+        return before.isWhitespace || before == "(" || before == "["
     }
 
     /// A list column: a JSON array (JSONL) or a JSON array written in a CSV field; absent is empty.
