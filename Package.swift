@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards"],
+        .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards", "ImprintModel"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
