@@ -12,5 +12,6 @@ extension ImprintCommand {
         ChatTemplateCommand.self,
         SFTCommand.self,
         GRPOCommand.self,
+        DataGenCommand.self,
     ]
 }

@@ -41,13 +41,12 @@ public enum PipelineInputs {
         try rows(path: path, key: ["fact_id"], required: ["fact"])
     }
 
-    /// Questions for the rephrasing step: rows with `question` (seed 003's shape; quotes cleaned as `FactTable` does);
-    /// key `fact_id`, else the row index.
+    /// Questions for the rephrasing step: a fact table (`FactTable.read`: seed 003's files with their quotes cleaned and
+    /// ids `rg-NNNNN` assigned when absent, repeated facts once); key `fact_id`.
     public static func questions(path: String) throws -> [PipelineItem] {
-        try rows(path: path, key: ["fact_id"], required: ["question"]).map { item in
-            var item = item
-            for (key, value) in item.fields { item.fields[key] = FactTable.clean(value).text }
-            return item
+        try FactTable.read(path: path).facts.map { fact in
+            PipelineItem(key: fact.id, fields: ["fact_id": fact.id, "category": fact.category, "fact": fact.statement,
+                                                "question": fact.question, "answer": fact.answer])
         }
     }
 

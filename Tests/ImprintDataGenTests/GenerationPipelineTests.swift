@@ -224,7 +224,7 @@ final class GenerationPipelineTests: XCTestCase {
         XCTAssertEqual(stories[1].fields["plotline"], "The Salt Archive: A scribe guards a library carved into a salt mine.")
         let questions = try PipelineInputs.questions(path: fixtures + "/reward_gen/qa_pairs.json")
         XCTAssertEqual(questions[0].fields["question"], "What did the sinkhole that opened on Elm Street in Brenford on July 9, 2025, swallow?")
-        XCTAssertEqual(questions[0].key, "0")
+        XCTAssertEqual(questions.map(\.key), ["rg-00001", "rg-00002", "rg-00004", "rg-00005"])
         XCTAssertThrowsError(try PipelineInputs.articles(path: fixtures + "/reward_gen/qa_pairs.json")) { error in
             XCTAssertEqual((error as? DataFileError)?.line, 1)
         }
