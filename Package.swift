@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ImprintCore", targets: ["ImprintCore"]),
         .library(name: "ImprintRewards", targets: ["ImprintRewards"]),
         .library(name: "ImprintTraining", targets: ["ImprintTraining"]),
+        .library(name: "ImprintCharts", targets: ["ImprintCharts"]),
         .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
         .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
@@ -41,18 +42,20 @@ let package = Package(
         // Rewards and text metrics.
         .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
         // What every trainer shares: checkpoints, resume checks, metrics log, plots, progress, the optimizer step.
-        .target(name: "ImprintTraining", dependencies: ["ImprintModel", "ImprintTensor", "ImprintFormats"]),
+        .target(name: "ImprintTraining", dependencies: ["ImprintModel", "ImprintTensor", "ImprintFormats", "ImprintCharts"]),
+        // Self-contained SVG charts (lines, bars with error bars, heatmaps) and Markdown/HTML report pages. Foundation only.
+        .target(name: "ImprintCharts"),
         // Trainers, evaluation, data generation.
         .target(name: "ImprintSFT",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
-        .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
-        .target(name: "ImprintDataGen", dependencies: ["ImprintCore", "ImprintRewards"]),
+        .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
+        .target(name: "ImprintDataGen", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
         // Umbrella module: `import Imprint` brings everything.
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
-            "ImprintRewards", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
+            "ImprintRewards", "ImprintCharts", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
         ]),
 
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
@@ -110,6 +113,7 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ImprintEvalTests", dependencies: ["ImprintEval", "ImprintCharts"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,2 +1,3 @@
-// ImprintEval: QA evaluation with judges, the both/one/none held-out metric, and reports.
-// It is filled by the evaluation issue; the target exists so that the module graph of DESIGN.md is in place.
+// ImprintEval: QA evaluation with judges, the both/one/none held-out metric, statistics and reports.
+// Its reports draw with ImprintCharts, re-exported so that `import ImprintEval` brings `Interval` and the charts.
+@_exported import ImprintCharts

@@ -256,9 +256,8 @@ public final class GRPOTrainer {
         } else {
             try TrainingCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
         }
-        try LinePlot.write(title: "mean reward per step",
-                           series: [.init("reward", log.series("reward"), color: "steelblue")],
-                           to: outputDirectory.appendingPathComponent("reward.svg"))
+        try log.writePlot(title: "mean reward per step", series: [("reward", "reward")], yLabel: "reward",
+                          to: outputDirectory.appendingPathComponent("reward.svg"))
         let summary = GRPOSummary(steps: step, finalReward: lastReward, seconds: Date().timeIntervalSince(start),
                                   cancelled: cancelled, outputDirectory: outputDirectory)
         onEvent(.finished(summary))

@@ -21,7 +21,7 @@ import ImprintTokenizer
 ///
 /// The loop is the composition of small parts: `SFTExampleEncoder` (tokens and completion masks),
 /// `SFTDataOrder` (batches), `SFTLoss` (the token-mean loss), and what every trainer shares (ImprintTraining):
-/// `TrainingCheckpoint`, `MetricsLog`, `OptimizerStep`, `LinePlot`, `ResumeCheck`.
+/// `TrainingCheckpoint`, `MetricsLog` (and its plot), `OptimizerStep`, `ResumeCheck`.
 public final class SFTTrainer {
     public let model: TransformerDecoder
     public let configuration: SFTConfiguration
@@ -168,10 +168,9 @@ public final class SFTTrainer {
         }
         model.setTraining(false)
         try TrainingCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
-        let (trainingLosses, evaluationLosses) = (log.series("loss"), log.series("eval_loss"))
-        try LinePlot.write(title: "loss", series: [.init("training", trainingLosses, color: "steelblue")]
-                            + (evaluationLosses.isEmpty ? [] : [.init("evaluation", evaluationLosses, color: "darkorange")]),
-                           to: outputDirectory.appendingPathComponent("loss.svg"))
+        let trainingLosses = log.series("loss")
+        try log.writePlot(title: "loss", series: [("training", "loss"), ("evaluation", "eval_loss")], yLabel: "loss",
+                          to: outputDirectory.appendingPathComponent("loss.svg"))
         let summary = SFTSummary(steps: step, finalLoss: lastLoss.isNaN ? trainingLosses.last?.value ?? .nan : lastLoss,
                                  evaluation: lastEvaluation, seconds: Date().timeIntervalSince(start),
                                  outputDirectory: outputDirectory)
