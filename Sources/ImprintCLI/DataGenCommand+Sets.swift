@@ -128,6 +128,7 @@ struct DataGenSimilarityCommand: ParsableCommand {
     @Option(help: "The fact table (with rephrased_1 … rephrased_6).") var input: String
     @Option(help: "Phrasing columns compared, comma-separated.") var columns = "question,rephrased_1,rephrased_2,rephrased_3,rephrased_4,rephrased_5,rephrased_6"
     @Option(help: "Also write the matrices as JSON here.") var json: String?
+    @Option(help: "Also write the heatmaps bleu.svg and jaccard.svg into this folder.") var svgDir: String?
     @Option(help: "Measure a random sample of this many questions (default: all).") var sample: Int?
     @Option(help: "Seed of --sample.") var seed: UInt64 = 0
 
@@ -153,6 +154,12 @@ struct DataGenSimilarityCommand: ParsableCommand {
             let report = DiversityReport(facts: facts, phrasings: ids)
             print(report.table, terminator: "")
             if let json { try JSONLines.write([report.json], to: json) }
+            if let svgDir {
+                try FileManager.default.createDirectory(atPath: svgDir, withIntermediateDirectories: true)
+                let charts = report.heatmaps
+                try JSONLines.writeAtomically(Data(charts.bleu.svg().utf8), to: svgDir + "/bleu.svg")
+                try JSONLines.writeAtomically(Data(charts.jaccard.svg().utf8), to: svgDir + "/jaccard.svg")
+            }
         } catch let error as DataFileError {
             FileHandle.standardError.write(Data("imprint datagen similarity: \(error)\n".utf8))
             throw ExitCode.failure

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCharts
 import ImprintRewards
 
 /// Seed 003's measure of how lexically diverse the phrasings of a question are (`Similarity_calculation.ipynb`):
@@ -60,5 +61,16 @@ public struct DiversityReport: Sendable, Hashable {
                         ("bleu", matrix(bleu)), ("jaccard", matrix(jaccard)),
                         ("bleu_off_diagonal_mean", .number(bleu.offDiagonalMean)),
                         ("jaccard_off_diagonal_mean", .number(jaccard.offDiagonalMean))])
+    }
+
+    /// The two matrices as heatmaps on a 0–1 scale (self-contained SVG, `ImprintCharts.Heatmap`), titled with their
+    /// off-diagonal means.
+    public var heatmaps: (bleu: Heatmap, jaccard: Heatmap) {
+        func chart(_ name: String, _ matrix: SimilarityMatrix) -> Heatmap {
+            Heatmap(title: name + String(format: " between phrasings (mean of %d questions; off-diagonal %.3f)", questions,
+                                         matrix.offDiagonalMean),
+                    rowLabels: labels, columnLabels: labels, values: matrix.values, valueRange: 0...1)
+        }
+        return (chart("Sentence BLEU", bleu), chart("Jaccard", jaccard))
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ImprintCharts
 import XCTest
 @testable import ImprintDataGen
 
@@ -34,6 +38,20 @@ final class DiversityReportTests: XCTestCase {
         XCTAssertTrue(report.table.contains("Jaccard (mean of 2 questions; off-diagonal mean 0.667)"), report.table)
         XCTAssertTrue(report.json.text.hasPrefix(#"{"labels": ["question", "rephrased_1"], "questions": 2, "bleu": [[1.0, "#),
                       report.json.text)
+    }
+
+    /// The heatmaps are well-formed SVG with one printed value per cell (rendered to PNG by hand with rsvg-convert; see
+    /// Docs/DataGeneration.md).
+    func testHeatmapsAreWellFormedSVG() throws {
+        let facts = try NovelFactGenerator(seed: 1).facts(count: 20)
+        let charts = DiversityReport(facts: facts).heatmaps
+        for svg in [charts.bleu.svg(), charts.jaccard.svg()] {
+            let parser = XMLParser(data: Data(svg.utf8))
+            XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+            XCTAssertGreaterThanOrEqual(svg.components(separatedBy: ">1.00<").count - 1, 7, "the diagonal")
+            XCTAssertTrue(svg.contains("rephrased_6"))
+        }
+        XCTAssertTrue(charts.bleu.title.hasPrefix("Sentence BLEU between phrasings (mean of 20 questions; off-diagonal 0."))
     }
 
     func testFactsWithoutAllPhrasingsAreLeftOut() {
