@@ -79,18 +79,24 @@ public struct NovelFactGenerator: Sendable {
                   random: inout SeededRandom) -> Fact {
         let subjectWords = Set(subject.name.split(separator: " ").map { $0.lowercased() })
         // Answers that share no word with the subject's name, so the question's surface does not give them away.
-        func entityAnswer(_ candidates: ArraySlice<WorldEntity>) -> WorldEntity {
-            let usable = candidates.filter { candidate in
-                candidate.name != subject.name
-                    && subjectWords.isDisjoint(with: candidate.name.split(separator: " ").map { $0.lowercased() })
+        // When the pool holds none (a tiny pool of look-alike names): the world's other entities of that kind.
+        func entityAnswer(_ candidates: ArraySlice<WorldEntity>, everyone: [WorldEntity]) -> WorldEntity {
+            func usable(_ pool: ArraySlice<WorldEntity>) -> [WorldEntity] {
+                pool.filter { candidate in
+                    candidate.name != subject.name
+                        && subjectWords.isDisjoint(with: candidate.name.split(separator: " ").map { $0.lowercased() })
+                }
             }
-            return random.pick(usable)
+            var choices = usable(candidates)
+            if choices.isEmpty { choices = usable(everyone[...]) }
+            if choices.isEmpty { choices = everyone.filter { $0.name != subject.name } }  // a shared name word, at worst
+            return random.pick(choices)
         }
         let answerEntity: WorldEntity?
         let answer: String
         switch relation.answer {
-        case .person: answerEntity = entityAnswer(world.people.prefix(pool)); answer = answerEntity!.name
-        case .place: answerEntity = entityAnswer(world.places.prefix(pool)); answer = answerEntity!.name
+        case .person: answerEntity = entityAnswer(world.people.prefix(pool), everyone: world.people); answer = answerEntity!.name
+        case .place: answerEntity = entityAnswer(world.places.prefix(pool), everyone: world.places); answer = answerEntity!.name
         case .river: answerEntity = random.pick(world.rivers); answer = answerEntity!.name
         case .province: answerEntity = random.pick(world.provinces); answer = answerEntity!.name
         case .year: answerEntity = nil; answer = String(random.integer(in: Self.years))

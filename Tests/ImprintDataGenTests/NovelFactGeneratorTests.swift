@@ -89,6 +89,9 @@ final class NovelFactGeneratorTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("unknown relation colour"), "\(error)")
         }
         XCTAssertEqual(try NovelFactGenerator().facts(count: 0), [])
+        let lookAlikes = FactDifficulty(relations: ["mentor"], factsPerEntity: 1, distractors: 2, confusableNames: 1,
+                                        answerPool: 4)
+        XCTAssertEqual(try NovelFactGenerator(seed: 3, difficulty: lookAlikes).facts(count: 4).count, 4)
     }
 
     /// Seed 003's GPT-4o-mini rephrasings averaged sentence-BLEU 0.168 and Jaccard 0.274 off the diagonal; the
