@@ -105,8 +105,8 @@ public struct AtomicFactStep: GenerationStep {
 
     public func process(_ response: String, item: PipelineItem) throws -> StepOutput {
         var candidates: [String]
-        if let list = try? ResponseParsing.json(response) as? [Any] {
-            candidates = list.compactMap { $0 as? String }
+        if let value = try? ResponseParsing.json(response) {
+            candidates = Self.factStrings(value)
         } else {
             candidates = ResponseParsing.numberedList(response)
         }
@@ -125,6 +125,26 @@ public struct AtomicFactStep: GenerationStep {
                                                      ("fact", .string(fact))]))
         }
         return output
+    }
+}
+
+extension AtomicFactStep {
+    /// The fact sentences in a JSON value as models write it: a list of strings; a list of objects (their `fact`
+    /// field, else their longest string); an object holding such a list (`{"facts": [...]}`, `{"content": [...]}`).
+    static func factStrings(_ value: Any) -> [String] {
+        if let text = value as? String { return [text] }
+        if let list = value as? [Any] {
+            return list.compactMap { item -> String? in
+                if let text = item as? String { return text }
+                guard let object = item as? [String: Any] else { return nil }
+                if let fact = object["fact"] as? String { return fact }
+                return object.values.compactMap { $0 as? String }.max { $0.count < $1.count }
+            }
+        }
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() where object[key] is [Any] { return factStrings(object[key]!) }
+        }
+        return []
     }
 }
 

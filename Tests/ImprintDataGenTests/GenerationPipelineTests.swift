@@ -193,6 +193,17 @@ final class GenerationPipelineTests: XCTestCase {
         XCTAssertEqual(messages[0].content, GenerationPrompts.story(plotline: "Glass Harbor: A port city lit by starlight."))
     }
 
+    /// What SmolLM2-135M wrote for an article: an object with a list of objects (recorded from a run).
+    func testFactStringsFromTheShapesModelsWrite() {
+        XCTAssertEqual(AtomicFactStep.factStrings(["One fact here.", 3, "Two facts here."]), ["One fact here.", "Two facts here."])
+        let nested: [String: Any] = ["title": "Sinkhole", "content": [
+            ["id": "1", "description": "A sinkhole opened on Elm Street in Brenford on July 9, 2025.", "text": "Short text."],
+            ["fact": "The city closed Elm Street for three weeks."],
+        ]]
+        XCTAssertEqual(AtomicFactStep.factStrings(nested), ["A sinkhole opened on Elm Street in Brenford on July 9, 2025.",
+                                                            "The city closed Elm Street for three weeks."])
+    }
+
     func testConcurrentBatchesKeepEveryItemOnce() async throws {
         let generator = ScriptedGenerator { message, _ in
             let number = message.components(separatedBy: "Fact number ").last!.prefix(while: \.isNumber)
