@@ -79,17 +79,20 @@ public struct NovelFactGenerator: Sendable {
                   random: inout SeededRandom) -> Fact {
         let subjectWords = Set(subject.name.split(separator: " ").map { $0.lowercased() })
         // Answers that share no word with the subject's name, so the question's surface does not give them away.
-        // When the pool holds none (a tiny pool of look-alike names): the world's other entities of that kind.
+        // A draw from the pool until one fits (32 tries, so the cost stays constant as the pool grows); then the
+        // pool's fitting entities, the world's, and at worst any other entity (sharing a name word).
         func entityAnswer(_ candidates: ArraySlice<WorldEntity>, everyone: [WorldEntity]) -> WorldEntity {
-            func usable(_ pool: ArraySlice<WorldEntity>) -> [WorldEntity] {
-                pool.filter { candidate in
-                    candidate.name != subject.name
-                        && subjectWords.isDisjoint(with: candidate.name.split(separator: " ").map { $0.lowercased() })
-                }
+            func fits(_ candidate: WorldEntity) -> Bool {
+                candidate.name != subject.name
+                    && subjectWords.isDisjoint(with: candidate.name.split(separator: " ").map { $0.lowercased() })
             }
-            var choices = usable(candidates)
-            if choices.isEmpty { choices = usable(everyone[...]) }
-            if choices.isEmpty { choices = everyone.filter { $0.name != subject.name } }  // a shared name word, at worst
+            for _ in 0..<32 {
+                let candidate = random.pick(candidates)
+                if fits(candidate) { return candidate }
+            }
+            var choices = candidates.filter(fits)
+            if choices.isEmpty { choices = everyone.filter(fits) }
+            if choices.isEmpty { choices = everyone.filter { $0.name != subject.name } }
             return random.pick(choices)
         }
         let answerEntity: WorldEntity?
