@@ -105,14 +105,17 @@ public struct AtomicFactStep: GenerationStep {
 
     public func process(_ response: String, item: PipelineItem) throws -> StepOutput {
         var candidates: [String]
-        if let value = try? ResponseParsing.json(response) {
-            candidates = Self.factStrings(value)
-        } else {
+        var jsonProblem: ResponseProblem? = nil
+        do {
+            candidates = Self.factStrings(try ResponseParsing.json(response))
+        } catch let problem as ResponseProblem {
+            jsonProblem = problem
             candidates = ResponseParsing.numberedList(response)
         }
         candidates = candidates.map(ResponseParsing.cleanItem)
         guard !candidates.isEmpty else {
-            throw ResponseProblem("expected a JSON list of \(factsPerArticle) fact sentences")
+            throw ResponseProblem("expected a JSON list of \(factsPerArticle) fact sentences"
+                                  + (jsonProblem.map { " (\($0.reason))" } ?? ""))
         }
         var output = StepOutput(rows: [])
         var seen: Set<String> = []

@@ -7,7 +7,7 @@
 /// facts[0].phrasings    // "Where was Orsa Velintrop born?", "Velintrop's nativity happened where?", …
 /// ```
 ///
-/// Guarantees (tested): the same seed and settings give the same facts byte for byte; no two facts share any
+/// Guarantees (tested): the same seed, settings and count give the same facts byte for byte; no two facts share any
 /// phrasing; an accepted answer (canonical or alias) of one fact never names a different entity or value than the
 /// fact's own; no accepted answer occurs in the fact's phrasings; distractors are never accepted answers.
 public struct NovelFactGenerator: Sendable {
