@@ -27,6 +27,27 @@ public struct Relation: Sendable, Hashable {
 
     public static func named(_ name: String) -> Relation? { all.first { $0.name == name } }
 
+    /// Sentences in a chronicle's voice for woven stories (`{S}` subject, `{A}` answer verbatim), by relation; a
+    /// relation without any (the events, whose verb the fact does not keep) is told by its statement.
+    static let storySentences: [String: [String]] = [
+        "birthplace": ["{S} was born in {A}, where the family kept a modest house by the market.",
+                       "It was in {A} that {S} first drew breath."],
+        "birth_year": ["{S} came into the world in {A}, in the last days of a hard winter.",
+                       "The parish register records the birth of {S} in {A}."],
+        "profession": ["By trade, {S} was {A}, and a respected one.", "{S} earned a living as {A} for most of a long life."],
+        "mentor": ["As a youth, {S} was apprenticed to {A}.", "{S} learned the craft at the bench of {A}."],
+        "settlement_year": ["The first houses of {S} were raised in {A}.", "Settlers laid out {S} in {A}."],
+        "river": ["{S} grew up along the banks of {A}.", "The mills of {S} were turned by {A}."],
+        "province": ["{S} answered to the governors of {A}.", "{S} lay within {A}."],
+        "founder": ["{S} owed its existence to {A}, who drew up its first charter.", "{A} founded {S}."],
+        "founding_year": ["{S} received its charter in {A}.", "{S} opened its doors in {A}."],
+        "headquarters": ["{S} kept its hall in {A}.", "From {A}, {S} conducted its affairs."],
+        "founding_members": ["At its founding, {S} counted {A} members.", "{A} members signed the first roll of {S}."],
+        "inventor": ["{S} was the work of {A}.", "{A} built {S} after years of trials."],
+        "invention_year": ["{S} was first shown to the public in {A}.", "{S} appeared in {A}."],
+        "material": ["{S} was fashioned from {A}.", "Its makers built {S} of {A}."],
+    ]
+
     /// Every relation, grouped by subject kind.
     public static let all: [Relation] = [
         // People: {S} "Orsa Velintrop", {s} "Velintrop" (when no other person has that family name).

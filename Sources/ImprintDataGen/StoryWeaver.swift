@@ -39,8 +39,8 @@ public struct StoryQuestion: Sendable, Hashable, Codable {
 }
 
 /// Weaves generated facts into stories offline: 4–6 facts (consecutive, so one or two subjects) per paragraph, each
-/// stated in one sentence with a chronicle's framing, plus an opening and a closing sentence that state nothing
-/// asked. The questions are the facts' canonical questions; each context is the sentence that states the fact.
+/// stated in one sentence in a chronicle's voice (two times in three a story sentence of its relation, else its
+/// statement) with a lead-in, plus a closing sentence that states nothing asked. The questions are the facts' canonical questions; each context is the sentence that states the fact.
 public struct StoryWeaver: Sendable {
     public var seed: UInt64
     /// How many facts one story states.
@@ -104,7 +104,15 @@ public struct StoryWeaver: Sendable {
         var questions: [StoryQuestion] = []
         for (position, fact) in facts.enumerated() {
             let lead = position == 0 ? random.pick(Self.openings) : random.pick(Self.connectors)
-            let sentence = lead.isEmpty ? fact.statement : lead + Self.lowercasedArticle(fact.statement)
+            var statement = fact.statement
+            if let subject = fact.subject, let sentences = Relation.storySentences[fact.category], random.below(3) > 0 {
+                var answer = fact.answer
+                if fact.category == "profession" { answer = NumberWords.article(answer) + " " + answer }
+                statement = PhrasingGrammar.expand(random.pick(sentences),
+                                                   slots: PhrasingGrammar.Slots(full: subject, short: subject, answer: answer),
+                                                   random: &random)
+            }
+            let sentence = lead.isEmpty ? statement : lead + Self.lowercasedArticle(statement)
             sentences.append(sentence)
             questions.append(StoryQuestion(question: fact.question, answer: fact.answer, context: sentence, factID: fact.id))
         }
@@ -113,8 +121,14 @@ public struct StoryWeaver: Sendable {
                      questions: questions)
     }
 
+    /// Words that start a sentence but are not names, lower-cased after a lead-in.
+    static let commonFirstWords: Set<String> = ["The", "It", "By", "As", "At", "Settlers", "From", "Its"]
+
     /// "The Velmont society…" → "the Velmont society…" after a lead-in; names stay capitalized.
     static func lowercasedArticle(_ sentence: String) -> String {
-        sentence.hasPrefix("The ") ? "the " + sentence.dropFirst(4) : sentence
+        guard let space = sentence.firstIndex(of: " "), commonFirstWords.contains(String(sentence[..<space])) else {
+            return sentence
+        }
+        return sentence.prefix(1).lowercased() + sentence.dropFirst()
     }
 }
