@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
         .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
-        .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        .target(name: "ImprintDataGen", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
         // A `TextGenerator` over an OpenAI-compatible server (vLLM, llama.cpp's llama-server, `imprint serve`, APIs).
         // Outside the umbrella: only what imports it builds AsyncHTTPClient and SwiftNIO.
         .target(name: "ImprintHTTPClient", dependencies: [
@@ -108,6 +108,8 @@ let package = Package(
                                          .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                          .product(name: "NIOCore", package: "swift-nio")],
                           path: "Benchmarks/ServerClientCheck"),
+        .executableTarget(name: "DataGenBenchmark", dependencies: ["ImprintDataGen", "ImprintRewards"],
+                          path: "Benchmarks/DataGenBenchmark"),
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
 
@@ -135,6 +137,8 @@ let package = Package(
         .testTarget(name: "ImprintHTTPClientTests",
                     dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore", "ImprintRewards",
                                    .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards", "ImprintModel", "ImprintCharts"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],

@@ -13,5 +13,6 @@ extension ImprintCommand {
         SFTCommand.self,
         GRPOCommand.self,
         EvalCommand.self,
+        DataGenCommand.self,
     ]
 }
