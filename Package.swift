@@ -87,6 +87,7 @@ let package = Package(
         // Examples: short programs that read like the experiments they run.
         .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
                          exclude: ["stories.json"]),
+        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"], path: "Examples/RephrasingExperiment"),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
