@@ -144,6 +144,9 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
+        // The examples run as a researcher runs them, at toy size on the tiny model fixtures (the binaries are built
+        // beside the tests by `swift build --build-tests`).
+        .testTarget(name: "ExampleTests"),
         .testTarget(name: "ImprintEvalTests",
                     dependencies: ["ImprintEval", "ImprintCharts", "ImprintModel", "ImprintTokenizer", "ImprintSFT", "ImprintCore", "ImprintRewards"],
                     exclude: ["Fixtures"]),
