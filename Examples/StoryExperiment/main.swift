@@ -185,6 +185,7 @@ for (name, initial) in [("rl", nil), ("sft+rl", sftFolder)] as [(String, URL?)] 
         configuration.maxSteps = toy ? 1 : 0
         configuration.epochs = option("grpo-epochs", 1)
         configuration.maxCompletionLength = option("grpo-max-tokens", 320, toy: 8)
+        configuration.promptTruncation = toy ? .left : .refuse  // the tiny test model's context is 256 characters
         configuration.checkpointInterval = toy ? 1 : 20
         configuration.seed = seed
         let examples = grpoPrompts.map { GRPOExample(prompt: .messages([.user($0.prompt)]), columns: ["reference": $0.original]) }

@@ -175,9 +175,11 @@ public struct ExperimentReport: Codable, Hashable, Sendable {
         let hasRecitation = arms.contains { $0.recitation != nil }
         var header = ["arm", "seeds"]
         if hasRecitation { header.append("recitation ratio") }
+        let hasReference = arms.contains { $0.reference != nil }
         header += hasHeldOut
-            ? ["held-out all correct", referenceName, "some", "none", "held-out answers", "trained answers", "memorization gap (points)"]
-            : ["QA accuracy", referenceName]
+            ? ["held-out all correct"] + (hasReference ? [referenceName] : [])
+                + ["some", "none", "held-out answers", "trained answers", "memorization gap (points)"]
+            : ["QA accuracy"] + (hasReference ? [referenceName] : [])
         let rows = arms.map { arm -> [String] in
             var row = [arm.label, "\(arm.seeds.count)"]
             if hasRecitation {
@@ -186,12 +188,12 @@ public struct ExperimentReport: Codable, Hashable, Sendable {
                         + "\(ReportFormat.fixed($0.interval.upper, decimals: 3))]"
                 } ?? "—")
             }
-            let referenceCell = arm.reference.map { ReportFormat.percent($0, decimals: 2) } ?? "—"
+            let referenceCell = hasReference ? [arm.reference.map { ReportFormat.percent($0, decimals: 2) } ?? "—"] : []
             if hasHeldOut {
-                row += [cell(arm.heldOutAll), referenceCell, cell(arm.heldOutSome), cell(arm.heldOutNone), cell(arm.heldOutPooled),
+                row += [cell(arm.heldOutAll)] + referenceCell + [cell(arm.heldOutSome), cell(arm.heldOutNone), cell(arm.heldOutPooled),
                         cell(arm.trainedPooled), arm.memorizationGap.map(ReportFormat.signedPoints) ?? "—"]
             } else {
-                row += [arm.accuracy.trials > 0 ? cell(arm.accuracy) : "—", referenceCell]
+                row += [arm.accuracy.trials > 0 ? cell(arm.accuracy) : "—"] + referenceCell
             }
             return row
         }
