@@ -14,7 +14,7 @@
 //                   grpo-3  as 2, plus the group generalization bonus, batches grouped by fact
 //                 all three with scale_rewards = batch: under per-group scaling the group bonus of a binary reward
 //                 cancels out of the advantages (GroupGeneralizationReward's documentation), so 2 and 3 would not differ
-//   4. eval-*     every model asked the held-out phrasings (rephrased_3, rephrased_6) and the trained ones
+//   4. eval-*     every model asked the held-out phrasings (rephrased_3, rephrased_6) and the question (trained)
 //   5. report     report.json / report.md / report.html and charts, seed 003's figures beside; compare/ (paired tests)
 //
 // Options (defaults in brackets):
@@ -28,6 +28,7 @@
 //   --grpo-configs LIST     [1,2,3]; --grpo-from VARIANT [fact-x5]; --grpo-epochs N [1]; --grpo-generations G [4]
 //   --grpo-learning-rate LR [5e-5]; --scale-rewards group|batch|none [batch]; --group-weight W [0.5]
 //   --max-tokens N          answer length in evaluation and GRPO completions [32]
+//   --evaluate-all-phrasings ask every trained phrasing too, not only the question [off]
 //   --judge-model PATH      an LLM judge (seed 003's Final Verdict prompt) instead of the deterministic one
 //   --bootstrap N           bootstrap replicates [2000]
 //   --toy                   seconds-long smoke sizes: 3 facts, 1 epoch, 1 GRPO step of 2 completions, 4 tokens
@@ -39,7 +40,7 @@ setvbuf(stdout, nil, _IOLBF, 0)
 
 // MARK: - Options
 
-let flags: Set<String> = ["toy", "full"]
+let flags: Set<String> = ["toy", "full", "evaluate-all-phrasings"]
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -143,9 +144,11 @@ try await stage("data") { folder, _ in
 let facts = try FactTable.read(path: factsFile.path).facts
 print("facts: \(facts.count)")
 
-/// Every fact asked in its trained and held-out phrasings.
+/// Every fact asked in its held-out phrasings and, for the memorization gap, its question (every trained phrasing
+/// with --evaluate-all-phrasings: five-phrasing arms then show their gap on all they saw, at 7/3 the answers).
+let askedPhrasings = (options["evaluate-all-phrasings"] != nil ? split.train : [.question]) + split.heldOut
 let evaluationRows = facts.flatMap { fact in
-    (split.train + split.heldOut).compactMap { phrasing in
+    askedPhrasings.compactMap { phrasing in
         fact.phrasing(phrasing).map {
             EvaluationRow(question: $0, answer: fact.answer, aliases: fact.aliases, fact: fact.statement, factID: fact.id,
                           phrasingID: phrasing.name, category: fact.category)
