@@ -164,7 +164,9 @@ let evaluationRows = facts.flatMap { fact in
 func loadModel(adapters: [URL] = [], dense: Bool = false) throws -> TransformerDecoder {
     let model = try ModelLoader.load(path: modelPath, keepQuantized: !dense && options["full"] == nil)
     for (index, adapter) in adapters.enumerated() {
+        // One adapter is active at a time: the earlier ones are folded into the weights, as GRPO's initial adapter was.
         try LoRA.load(from: adapter, into: model, name: index == adapters.count - 1 ? "default" : "stage\(index)")
+        if index < adapters.count - 1 { LoRA.mergeAndUnload(model) }
     }
     return model
 }

@@ -140,7 +140,9 @@ let tokenizer = try PretrainedTokenizer.load(modelPath: modelPath)
 func loadModel(adapters: [URL] = [], dense: Bool = false) throws -> TransformerDecoder {
     let model = try ModelLoader.load(path: modelPath, keepQuantized: !dense)
     for (index, adapter) in adapters.enumerated() {
+        // One adapter is active at a time: the earlier ones are folded into the weights, as GRPO's initial adapter was.
         try LoRA.load(from: adapter, into: model, name: index == adapters.count - 1 ? "default" : "stage\(index)")
+        if index < adapters.count - 1 { LoRA.mergeAndUnload(model) }
     }
     return model
 }
