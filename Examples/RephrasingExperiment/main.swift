@@ -51,9 +51,15 @@ while let argument = arguments.next() {
     options[name] = value
 }
 
-func fail(_ message: String) -> Never {
+/// Stops with `message` on stderr: status 2 for a usage error, 1 for a failure (a bad file, a model that cannot load).
+func fail(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("RephrasingExperiment: \(message)\n".utf8))
-    exit(2)
+    exit(status)
+}
+
+/// `body`'s value, or a one-line error naming `what` (no crash report for a bad path or file).
+func orFail<Value>(_ what: String, _ body: () throws -> Value) -> Value {
+    do { return try body() } catch { fail("\(what): \(error)", status: 1) }
 }
 
 let toy = options["toy"] != nil
@@ -77,8 +83,8 @@ let replicates: Int = option("bootstrap", 2000, toy: 100)
 let grpoEpochs: Int = option("grpo-epochs", 1)
 let generations: Int = option("grpo-generations", 4, toy: 2)
 let groupWeight: Double = option("group-weight", 0.5)
-let variants = try (options["variants"] ?? SFTVariant.allCases.map(\.rawValue).joined(separator: ",")).split(separator: ",").map {
-    guard let variant = SFTVariant(rawValue: String($0)) else { throw ExperimentError("unknown SFT variant \($0)") }
+let variants = (options["variants"] ?? SFTVariant.allCases.map(\.rawValue).joined(separator: ",")).split(separator: ",").map {
+    guard let variant = SFTVariant(rawValue: String($0)) else { fail("--variants: unknown SFT variant \($0)") }
     return variant
 }
 let grpoFrom = SFTVariant(rawValue: options["grpo-from"] ?? "fact-x5") ?? { fail("--grpo-from: not an SFT variant") }()
@@ -102,7 +108,7 @@ let fileManager = FileManager.default
 
 /// Runs `body` in `folder` unless an earlier run finished it; a folder without `.done` is an interrupted stage, and
 /// `body` is told whether it holds a checkpoint to resume from.
-func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws -> Void) async throws {
+func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws -> Void) async {
     let folder = runFolder.appendingPathComponent(name)
     let done = folder.appendingPathComponent(".done")
     if fileManager.fileExists(atPath: done.path) {
@@ -112,17 +118,21 @@ func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws 
     let contents = (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
     let resume = contents.contains { $0.hasPrefix("checkpoint-") }
     print("stage \(name): " + (resume ? "resuming" : "running"))
-    try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
+    orFail(folder.path) { try fileManager.createDirectory(at: folder, withIntermediateDirectories: true) }
     let start = Date()
-    try await body(folder, resume)
-    try Data().write(to: done)
+    do {
+        try await body(folder, resume)
+        try Data().write(to: done)
+    } catch {
+        fail("stage \(name): \(error)", status: 1)
+    }
     FileHandle.standardError.write(Data(String(format: "stage \(name): %.1f s\n", Date().timeIntervalSince(start)).utf8))
 }
 
 // MARK: 1. Data
 
 let factsFile = runFolder.appendingPathComponent("data/facts.jsonl")
-try await stage("data") { folder, _ in
+await stage("data") { folder, _ in
     let facts: [Fact]
     if let path = options["data"] {
         let read = try FactTable.read(path: path)
@@ -141,7 +151,7 @@ try await stage("data") { folder, _ in
     guard !facts.isEmpty else { throw ExperimentError("no facts with all five training phrasings") }
     try FactTable.write(facts, to: factsFile.path)
 }
-let facts = try FactTable.read(path: factsFile.path).facts
+let facts = orFail(factsFile.path) { try FactTable.read(path: factsFile.path).facts }
 print("facts: \(facts.count)")
 
 /// Every fact asked in its held-out phrasings and, for the memorization gap, its question (every trained phrasing
@@ -170,7 +180,7 @@ func loadModel(adapters: [URL] = [], dense: Bool = false) throws -> TransformerD
     }
     return model
 }
-let tokenizer = try PretrainedTokenizer.load(modelPath: modelPath)
+let tokenizer = orFail(modelPath) { try PretrainedTokenizer.load(modelPath: modelPath) }
 
 func lora() -> LoRASettings? {
     options["full"] != nil ? nil : LoRASettings(rank: rank, alpha: Float(2 * rank), targetModules: ["all-linear"])
@@ -183,7 +193,7 @@ func sftFolder(_ variant: SFTVariant, seed: Int) -> URL { runFolder.appendingPat
 let sftVariants = variants + (grpoConfigs.isEmpty || variants.contains(grpoFrom) ? [] : [grpoFrom])
 for seed in 1...seeds {
     for variant in sftVariants {
-        try await stage("seed-\(seed)/sft-\(variant.rawValue)") { folder, resume in
+        await stage("seed-\(seed)/sft-\(variant.rawValue)") { folder, resume in
             let records: [SFTRecord] = variant.examples(facts, split: split).map { example in
                 // Facts only: the statement as plain text (seed 003 trained it as a lone assistant turn, which the chat
                 // template's prefix check refuses: the render of no messages is not a prefix of the render of one).
@@ -212,11 +222,11 @@ for seed in 1...seeds {
 func grpoFolder(_ configuration: Int, seed: Int) -> URL { runFolder.appendingPathComponent("seed-\(seed)/grpo-\(configuration)") }
 
 /// The judge: the deterministic answer match (an accepted answer's words in the answer), or an LLM with seed 003's prompt.
-let judgeGenerator: (any TextGenerator)? = try options["judge-model"].map { try LocalTextGenerator(path: $0) }
+let judgeGenerator: (any TextGenerator)? = options["judge-model"].map { path in orFail(path) { try LocalTextGenerator(path: path) } }
 
 for seed in 1...seeds {
     for number in grpoConfigs {
-        try await stage("seed-\(seed)/grpo-\(number)") { folder, resume in
+        await stage("seed-\(seed)/grpo-\(number)") { folder, resume in
             let phrasings = number == 1 ? [PhrasingID.question] : split.train
             let examples = facts.flatMap { fact in
                 phrasings.compactMap { phrasing -> GRPOExample? in
@@ -280,7 +290,7 @@ evaluation.bootstrapReplicates = replicates
 evaluation.bootstrapSeed = 0
 
 for arm in arms {
-    try await stage(arm.folder) { folder, _ in
+    await stage(arm.folder) { folder, _ in
         let identity = ([URL(fileURLWithPath: modelPath).lastPathComponent] + arm.adapters.map {
             $0.path.replacingOccurrences(of: runFolder.path + "/", with: "")
         }).joined(separator: "+")
@@ -300,7 +310,7 @@ let seed003: [String: Double] = [
     "fact-x5": 0.0433, "fact-once": 0.0167,
 ]
 
-try await stage("report") { folder, _ in
+await stage("report") { folder, _ in
     let loaded = try arms.map { arm -> (arm: Arm, report: EvaluationReport, records: [AnswerRecord]) in
         let directory = runFolder.appendingPathComponent(arm.folder)
         return (arm, try EvaluationReport.load(from: directory), try EvaluationReport.loadAnswers(from: directory))

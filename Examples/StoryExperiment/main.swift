@@ -45,9 +45,15 @@ while let argument = arguments.next() {
     options[name] = value
 }
 
-func fail(_ message: String) -> Never {
+/// Stops with `message` on stderr: status 2 for a usage error, 1 for a failure (a bad file, a model that cannot load).
+func fail(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("StoryExperiment: \(message)\n".utf8))
-    exit(2)
+    exit(status)
+}
+
+/// `body`'s value, or a one-line error naming `what` (no crash report for a bad path or file).
+func orFail<Value>(_ what: String, _ body: () throws -> Value) -> Value {
+    do { return try body() } catch { fail("\(what): \(error)", status: 1) }
 }
 
 let toy = options["toy"] != nil
@@ -76,7 +82,7 @@ let fileManager = FileManager.default
 
 /// Runs `body` in `folder` unless an earlier run finished it; a folder without `.done` is an interrupted stage, and
 /// `body` is told whether it holds a checkpoint to resume from.
-func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws -> Void) async throws {
+func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws -> Void) async {
     let folder = runFolder.appendingPathComponent(name)
     let done = folder.appendingPathComponent(".done")
     if fileManager.fileExists(atPath: done.path) {
@@ -86,10 +92,14 @@ func stage(_ name: String, _ body: (_ folder: URL, _ resume: Bool) async throws 
     let contents = (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
     let resume = contents.contains { $0.hasPrefix("checkpoint-") }
     print("stage \(name): " + (resume ? "resuming" : "running"))
-    try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
+    orFail(folder.path) { try fileManager.createDirectory(at: folder, withIntermediateDirectories: true) }
     let start = Date()
-    try await body(folder, resume)
-    try Data().write(to: done)
+    do {
+        try await body(folder, resume)
+        try Data().write(to: done)
+    } catch {
+        fail("stage \(name): \(error)", status: 1)
+    }
     FileHandle.standardError.write(Data(String(format: "stage \(name): %.1f s\n", Date().timeIntervalSince(start)).utf8))
 }
 
@@ -102,7 +112,7 @@ struct BundledStory: Decodable {
 }
 
 let storiesFile = runFolder.appendingPathComponent("data/stories.json")
-try await stage("data") { _, _ in
+await stage("data") { _, _ in
     var stories: [Story]
     if let seedData {
         stories = try StoryExperimentFiles.stories(directory: seedData)
@@ -123,7 +133,7 @@ try await stage("data") { _, _ in
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try encoder.encode(stories).write(to: storiesFile)
 }
-let stories = try JSONDecoder().decode([Story].self, from: Data(contentsOf: storiesFile))
+let stories = orFail(storiesFile.path) { try JSONDecoder().decode([Story].self, from: Data(contentsOf: storiesFile)) }
 print("stories: \(stories.count), questions: \(stories.map(\.questions.count).reduce(0, +))")
 
 func recitationPrompt(_ story: Story) -> String {
@@ -132,7 +142,7 @@ func recitationPrompt(_ story: Story) -> String {
 
 // MARK: - Models
 
-let tokenizer = try PretrainedTokenizer.load(modelPath: modelPath)
+let tokenizer = orFail(modelPath) { try PretrainedTokenizer.load(modelPath: modelPath) }
 
 /// The base model with `adapters` attached in order (the SFT adapter, then the GRPO adapter trained on top of it).
 /// SFT trains on float32 weights (as `imprint sft`); generation-heavy stages keep a GGUF's blocks quantized (the same
@@ -154,7 +164,7 @@ let sftFolder = runFolder.appendingPathComponent("sft"), rlFolder = runFolder.ap
 
 // MARK: 2. SFT on recitation
 
-try await stage("sft") { folder, resume in
+await stage("sft") { folder, resume in
     var configuration = SFTConfiguration()
     configuration.lora = lora()
     configuration.learningRate = option("learning-rate", 2e-3)
@@ -182,7 +192,7 @@ let grpoCount: Int = option("grpo-prompts", seedData == nil ? 24 : 48, toy: 2)
 let stride = max(1, masked.count / max(grpoCount, 1))
 let grpoPrompts = Array(Swift.stride(from: 0, to: masked.count, by: stride).map { masked[$0] }.prefix(grpoCount))
 for (name, initial) in [("rl", nil), ("sft+rl", sftFolder)] as [(String, URL?)] {
-    try await stage(name) { folder, resume in
+    await stage(name) { folder, resume in
         var configuration = GRPOConfiguration()
         configuration.lora = lora()
         configuration.initialAdapterPath = initial?.path
@@ -212,7 +222,7 @@ let questionRows = stories.flatMap { story in
     story.questions.map { EvaluationRow(question: "\(story.title): \($0.question)", answer: $0.answer, factID: story.id,
                                         category: story.title) }
 }
-let judgeGenerator: (any TextGenerator)? = try options["judge-model"].map { try LocalTextGenerator(path: $0) }
+let judgeGenerator: (any TextGenerator)? = options["judge-model"].map { path in orFail(path) { try LocalTextGenerator(path: path) } }
 let judge: any Judge = judgeGenerator.map {
     LLMJudge(generator: $0, prompt: .yesNo, cache: try? JudgeCache(url: runFolder.appendingPathComponent("judge-cache.jsonl")))
 } ?? MatchJudge(.contains)
@@ -227,7 +237,7 @@ questioning.sampling = .greedy(maxTokens: toy ? 4 : 32)
 questioning.bootstrapReplicates = replicates
 
 for arm in arms {
-    try await stage("eval-\(arm.label)") { folder, _ in
+    await stage("eval-\(arm.label)") { folder, _ in
         let identity = ([URL(fileURLWithPath: modelPath).lastPathComponent] + arm.adapters.map(\.lastPathComponent)).joined(separator: "+")
         let generator = LocalTextGenerator(model: try loadModel(adapters: arm.adapters), tokenizer: tokenizer, identity: identity)
         let recitations = try await Evaluator(generator: generator, judge: judge, configuration: recitation).recite(recitationRows)
@@ -247,7 +257,7 @@ for arm in arms {
 
 // MARK: 5. Report
 
-try await stage("report") { folder, _ in
+await stage("report") { folder, _ in
     var runs: [(label: String, seed: Int, records: [AnswerRecord])] = []
     var recitations: [(label: String, records: [RecitationRecord])] = []
     var loaded: [(report: EvaluationReport, records: [AnswerRecord], directory: String)] = []

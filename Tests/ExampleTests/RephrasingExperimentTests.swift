@@ -46,4 +46,18 @@ final class RephrasingExperimentTests: XCTestCase {
                            try Data(contentsOf: other.appendingPathComponent("report/" + file)), file)
         }
     }
+
+    /// Bad options and bad files end with one line on stderr and a status, never a crash report.
+    func testErrorsAreOneLine() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let usage = try runExample("RephrasingExperiment", ["--variants", "nope", "--output", folder.path])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertEqual(usage.stderr, "RephrasingExperiment: --variants: unknown SFT variant nope\n")
+        let missing = folder.appendingPathComponent("missing.jsonl").path
+        let data = try runExample("RephrasingExperiment", ["--toy", "--data", missing, "--model", tinyModel, "--output", folder.path])
+        XCTAssertEqual(data.status, 1)
+        XCTAssertTrue(data.stderr.hasPrefix("RephrasingExperiment: stage data: "), data.stderr)
+        XCTAssertEqual(data.stderr.split(separator: "\n").count, 1, data.stderr)
+    }
 }
