@@ -87,6 +87,7 @@ let package = Package(
         // Examples: short programs that read like the experiments they run.
         .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
                          exclude: ["stories.json"]),
+        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"], path: "Examples/RephrasingExperiment"),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
@@ -143,6 +144,9 @@ let package = Package(
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),
+        // The examples run as a researcher runs them, at toy size on the tiny model fixtures (the binaries are built
+        // beside the tests by `swift build --build-tests`).
+        .testTarget(name: "ExampleTests"),
         .testTarget(name: "ImprintEvalTests",
                     dependencies: ["ImprintEval", "ImprintCharts", "ImprintModel", "ImprintTokenizer", "ImprintSFT", "ImprintCore", "ImprintRewards"],
                     exclude: ["Fixtures"]),

@@ -65,3 +65,22 @@ final class StatisticsPairedComparisonTests: XCTestCase {
         XCTAssertGreaterThan(clustered.interval.width, 1.4 * naive.interval.width)
     }
 }
+
+final class HeldOutAllCorrectComparisonTests: XCTestCase {
+    /// Three facts, held-out phrasings rephrased_3 and rephrased_6 (the trained `question` is ignored): run A gets both
+    /// right on facts 0 and 1, run B only on fact 0 (fact 1 has one of two), so A − B = +33.3 points, one discordant fact.
+    func testPerFactBothCorrect() {
+        let rows = EvalFixtures.phrasingRows(facts: 3)
+        let verdictsA: [Verdict] = [.incorrect, .correct, .correct, .incorrect, .correct, .correct, .correct, .incorrect, .correct]
+        let verdictsB: [Verdict] = [.correct, .correct, .correct, .correct, .correct, .incorrect, .correct, .incorrect, .incorrect]
+        let a = rows.enumerated().map { EvalFixtures.record($0, $1, verdictsA[$0]) }
+        let b = rows.enumerated().map { EvalFixtures.record($0, $1, verdictsB[$0]) }
+        XCTAssertEqual(PairedComparison.allHeldOutCorrect(a), ["0": true, "1": true, "2": false])
+        let comparison = PairedComparison(allHeldOutCorrect: "A", a, "B", b, replicates: 200, seed: 1)
+        XCTAssertEqual(comparison.count, 3)
+        XCTAssertEqual(comparison.onlyA, 1)
+        XCTAssertEqual(comparison.onlyB, 0)
+        XCTAssertEqual(comparison.difference, 100.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(comparison.pValue, 1)
+    }
+}

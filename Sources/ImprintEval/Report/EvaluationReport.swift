@@ -190,6 +190,17 @@ public struct EvaluationReport: Codable, Hashable, Sendable {
     ///
     /// - Throws: `ReportError` naming the file and line of a record that cannot be read.
     public static func loadAnswers(from directory: URL) throws -> [AnswerRecord] {
+        try loadLines(from: directory, kind: "an answer record")
+    }
+
+    /// Reads `answers.jsonl` of a recitation report folder.
+    ///
+    /// - Throws: `ReportError` naming the file and line of a record that cannot be read.
+    public static func loadRecitations(from directory: URL) throws -> [RecitationRecord] {
+        try loadLines(from: directory, kind: "a recitation record")
+    }
+
+    private static func loadLines<Line: Decodable>(from directory: URL, kind: String) throws -> [Line] {
         let url = directory.appendingPathComponent(FileName.answers)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportError(path: url.path, reason: "cannot read the answers file")
@@ -198,9 +209,9 @@ public struct EvaluationReport: Codable, Hashable, Sendable {
         return try data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
             .filter { !$0.element.isEmpty }.map { index, line in
             do {
-                return try decoder.decode(AnswerRecord.self, from: Data(line))
+                return try decoder.decode(Line.self, from: Data(line))
             } catch {
-                throw ReportError(path: url.path + ":\(index + 1)", reason: "not an answer record: \(error)")
+                throw ReportError(path: url.path + ":\(index + 1)", reason: "not \(kind): \(error)")
             }
         }
     }
