@@ -13,8 +13,11 @@ let package = Package(
         .library(name: "ImprintCore", targets: ["ImprintCore"]),
         .library(name: "ImprintRewards", targets: ["ImprintRewards"]),
         .library(name: "ImprintTraining", targets: ["ImprintTraining"]),
+        .library(name: "ImprintCharts", targets: ["ImprintCharts"]),
         .library(name: "ImprintSFT", targets: ["ImprintSFT"]),
         .library(name: "ImprintGRPO", targets: ["ImprintGRPO"]),
+        // Network: not in the `Imprint` umbrella, so tensors and trainers build without SwiftNIO.
+        .library(name: "ImprintHTTPClient", targets: ["ImprintHTTPClient"]),
         .library(name: "ImprintServer", targets: ["ImprintServer"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
@@ -24,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // SwiftNIO (AsyncHTTPClient brings it): byte buffers and locks for the HTTP client, the loopback stub server of its tests.
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
@@ -47,14 +51,23 @@ let package = Package(
         // Rewards and text metrics.
         .target(name: "ImprintRewards", dependencies: ["ImprintCore"]),
         // What every trainer shares: checkpoints, resume checks, metrics log, plots, progress, the optimizer step.
-        .target(name: "ImprintTraining", dependencies: ["ImprintModel", "ImprintTensor", "ImprintFormats"]),
+        .target(name: "ImprintTraining", dependencies: ["ImprintModel", "ImprintTensor", "ImprintFormats", "ImprintCharts"]),
+        // Self-contained SVG charts (lines, bars with error bars, heatmaps) and Markdown/HTML report pages. Foundation only.
+        .target(name: "ImprintCharts"),
         // Trainers, evaluation, data generation.
         .target(name: "ImprintSFT",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintTensor", "ImprintFormats"]),
         .target(name: "ImprintGRPO",
                 dependencies: ["ImprintTraining", "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintTensor"]),
-        .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards"]),
-        .target(name: "ImprintDataGen", dependencies: ["ImprintCore"]),
+        .target(name: "ImprintEval", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
+        .target(name: "ImprintDataGen", dependencies: ["ImprintCore", "ImprintRewards", "ImprintCharts"]),
+        // A `TextGenerator` over an OpenAI-compatible server (vLLM, llama.cpp's llama-server, `imprint serve`, APIs).
+        // Outside the umbrella: only what imports it builds AsyncHTTPClient and SwiftNIO.
+        .target(name: "ImprintHTTPClient", dependencies: [
+            "ImprintCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // `imprint serve`: an OpenAI-compatible HTTP server (Hummingbird) over a continuous-batching decoder, plus
         // rewards as a service. Not part of the umbrella: a user who only wants tensors builds no SwiftNIO.
         .target(name: "ImprintServer", dependencies: [
@@ -63,16 +76,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Umbrella module: `import Imprint` brings everything (but the server).
+        // Umbrella module: `import Imprint` brings everything (but the network targets).
         .target(name: "Imprint", dependencies: [
             "ImprintTensor", "ImprintFormats", "ImprintTokenizer", "ImprintCore", "ImprintModel",
-            "ImprintRewards", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
+            "ImprintRewards", "ImprintCharts", "ImprintTraining", "ImprintSFT", "ImprintGRPO", "ImprintEval", "ImprintDataGen",
         ]),
 
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
         // be the same path as Sources/Imprint on a case-insensitive file system).
         .executableTarget(name: "ImprintCLI", dependencies: [
-            "Imprint", "ImprintServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Imprint", "ImprintHTTPClient", "ImprintServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -80,13 +93,14 @@ let package = Package(
         // libFuzzer and AddressSanitizer; built normally it replays files). Never part of the library products.
         .target(name: "ImprintFuzzing", dependencies: [
             "ImprintCore", "ImprintFormats", "ImprintTokenizer", "ImprintModel", "ImprintTensor", "ImprintTraining", "ImprintSFT",
-            "ImprintGRPO",
+            "ImprintGRPO", "ImprintEval",
         ]),
         .executableTarget(name: "imprint-fuzz", dependencies: ["ImprintFuzzing"], path: "Sources/ImprintFuzz"),
 
         // Examples: short programs that read like the experiments they run.
         .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
                          exclude: ["stories.json"]),
+        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"], path: "Examples/RephrasingExperiment"),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
@@ -98,6 +112,18 @@ let package = Package(
         .executableTarget(name: "SFTBenchmark", dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor"],
                           path: "Benchmarks/SFTBenchmark"),
 
+        .executableTarget(name: "HTTPClientBenchmark",
+                          dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                          path: "Benchmarks/HTTPClientBenchmark"),
+        // Opt-in check of the HTTP client against a real third-party server (scripts/llama-server/check-client.sh).
+        .executableTarget(name: "ServerClientCheck",
+                          dependencies: ["ImprintHTTPClient", "ImprintRewards", "ImprintCore",
+                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                         .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Benchmarks/ServerClientCheck"),
+        .executableTarget(name: "DataGenBenchmark", dependencies: ["ImprintDataGen", "ImprintRewards"],
+                          path: "Benchmarks/DataGenBenchmark"),
         .executableTarget(name: "TokenizerBenchmark", dependencies: ["ImprintTokenizer"],
                           path: "Benchmarks/TokenizerBenchmark"),
 
@@ -113,9 +139,19 @@ let package = Package(
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
         // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds
         // it beside the tests. Uses ImprintModelTests' model fixtures in place.
-        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats"]),
+        .testTarget(name: "ImprintCLITests", dependencies: ["ImprintFormats", "ImprintHTTPStubServer"]),
         .testTarget(name: "ImprintGRPOTests",
                     dependencies: ["ImprintGRPO", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintRewards"],
+                    exclude: ["Fixtures"]),
+        // A fault-injecting OpenAI-compatible stub server on loopback, for the HTTP client's tests and benchmark only.
+        .target(name: "ImprintHTTPStubServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ], path: "Tests/ImprintHTTPStubServer"),
+        .testTarget(name: "ImprintHTTPClientTests",
+                    dependencies: ["ImprintHTTPClient", "ImprintHTTPStubServer", "ImprintCore", "ImprintRewards",
+                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards", "ImprintModel", "ImprintCharts"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintServerTests",
                     dependencies: ["ImprintServer", "ImprintModel", "ImprintTokenizer", "ImprintCore",
@@ -124,6 +160,12 @@ let package = Package(
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
+                    exclude: ["Fixtures"]),
+        // The examples run as a researcher runs them, at toy size on the tiny model fixtures (the binaries are built
+        // beside the tests by `swift build --build-tests`).
+        .testTarget(name: "ExampleTests"),
+        .testTarget(name: "ImprintEvalTests",
+                    dependencies: ["ImprintEval", "ImprintCharts", "ImprintModel", "ImprintTokenizer", "ImprintSFT", "ImprintCore", "ImprintRewards"],
                     exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

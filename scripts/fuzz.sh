@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-all=(gguf safetensors npy tokenizer-json jinja json jsonl peft-config checkpoint)
+all=(gguf safetensors npy tokenizer-json jinja json jsonl peft-config checkpoint eval-data)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # SwiftPM links an executable with its own entry point (`--defsym main=imprint_fuzz_main`); libFuzzer brings
@@ -50,6 +50,7 @@ seed() {  # seed TARGET: the fixture files a campaign starts from (small ones; l
         jsonl) mapfile -t files < <(find Tests -name '*.jsonl' -size -64k) ;;
         peft-config) mapfile -t files < <(find Tests -name 'adapter_config.json') ;;
         checkpoint) mapfile -t files < <(find Tests -name 'trainer_state.json' -o -name 'optimizer.safetensors' -size -64k) ;;
+        eval-data) mapfile -t files < <(find Tests/ImprintEvalTests Tests/ImprintCLITests -name '*.jsonl' -size -64k) ;;
     esac
     files+=($(find "Tests/ImprintFuzzTests/Corpus/$1" -type f 2>/dev/null))
     local index=0

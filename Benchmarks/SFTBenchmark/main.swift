@@ -37,7 +37,7 @@ defer { try? FileManager.default.removeItem(at: output) }
 let trainer = try SFTTrainer(model: ModelLoader.load(path: modelPath), tokenizer: PretrainedTokenizer.load(modelPath: modelPath),
                              dataset: SFTDataset(path: dataPath), configuration: configuration, outputDirectory: output)
 var stepSeconds: [Double] = []
-try trainer.train { event in
+try await trainer.train { event in
     if case .step(let metrics) = event {
         stepSeconds.append(Double(8 * 256) / metrics.tokensPerSecond)
         FileHandle.standardError.write(Data(String(format: "imprint step %d: %.2f s\n", metrics.step, stepSeconds.last!).utf8))

@@ -1,4 +1,5 @@
 // Imprint: one import for the whole library.
+@_exported import ImprintCharts
 @_exported import ImprintCore
 @_exported import ImprintDataGen
 @_exported import ImprintEval

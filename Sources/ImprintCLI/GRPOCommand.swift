@@ -12,7 +12,7 @@ struct GRPOCommand: AsyncParsableCommand {
         Data: JSONL (or a JSON array) of prompt-only rows, {"prompt": "text"} or {"prompt": [messages]}, every other \
         column passed to the rewards (reference/answer, question, fact, fact_id, phrasing_id, ...); seed 000's \
         {"conversations": [user, assistant]} rows load as they are (the assistant's text is the reference). \
-        Rewards (a judge is --judge-model): \(RewardSpecification.help). --batch-size counts completions per micro-batch, as TRL's \
+        Rewards (a judge is --judge-model: a model or a server): \(RewardSpecification.help). --batch-size counts completions per micro-batch, as TRL's \
         per_device_train_batch_size: prompts per step = batch size × accumulation / generations. Writes into \
         --output: the PEFT adapter (or, with --full, model.safetensors), metrics.jsonl (TRL's names), completions.jsonl, \
         reward.svg and checkpoint-<step>/ folders that --resume continues from. Ctrl-C stops after the current step \
@@ -26,8 +26,15 @@ struct GRPOCommand: AsyncParsableCommand {
     @Option(help: "The prompts (JSONL, or a JSON array of rows).") var data: String
     @Option(help: "The output folder.") var output: String
     @Option(help: "A reward, NAME[:WEIGHT]; repeat for several (weighted sum).") var reward: [String] = []
-    @Option(help: "The judge of --reward judge: a GGUF file or Hugging Face directory.") var judgeModel: String?
+    @Option(help: "The judge of --reward judge: a GGUF file, a Hugging Face directory, or an OpenAI-compatible server's URL (http://127.0.0.1:8000/v1).")
+    var judgeModel: String?
+    @Option(help: "The model name sent to a --judge-model server (default: the first it lists at /v1/models).")
+    var judgeModelName: String?
+    @Option(help: ArgumentHelp("The environment variable holding the --judge-model server's API key (sent as a bearer token, never printed).",
+                               valueName: "NAME"))
+    var apiKeyEnv: String?
     @Option(help: "Start from this PEFT adapter, merged into the frozen weights (e.g. the SFT adapter).") var adapter: String?
+    @OptionGroup var qaEvaluation: QAEvaluationOptions
 
     @Flag(help: "Full fine-tuning instead of LoRA.") var full = false
     @Option(help: "LoRA rank.") var loraRank: Int = LoRASettings().rank
@@ -81,10 +88,14 @@ struct GRPOCommand: AsyncParsableCommand {
             throw ValidationError("--reward \(error)")
         }
         if let needy = specifications.first(where: \.needsJudge), judgeModel == nil {
-            throw ValidationError("--reward \(needy.name) needs --judge-model PATH")
+            throw ValidationError("--reward \(needy.name) needs --judge-model PATH|URL")
         }
-        if let judgeModel, judgeModel.hasPrefix("http://") || judgeModel.hasPrefix("https://") {
-            throw ValidationError("--judge-model \(judgeModel): judging through an OpenAI-compatible server needs the HTTP client, which this build does not have yet; pass a model path")
+        let judgeIsServer = judgeModel.map { GeneratorSource(pathOrURL: $0).isServer } ?? false
+        if !judgeIsServer && (judgeModelName != nil || apiKeyEnv != nil) {
+            throw ValidationError("--judge-model-name and --api-key-env are for a --judge-model server URL (http://...)")
+        }
+        if let apiKeyEnv, (ProcessInfo.processInfo.environment[apiKeyEnv] ?? "").isEmpty {
+            throw ValidationError("--api-key-env \(apiKeyEnv): the environment variable \(apiKeyEnv) is not set")
         }
         do { try configuration().validate() } catch let error as GRPOConfigurationError { throw ValidationError(error.description) }
     }
@@ -145,15 +156,18 @@ struct GRPOCommand: AsyncParsableCommand {
             // 4-6x less memory to stream per decoding step); full fine-tuning needs them as float32 parameters.
             let decoder = try modelOptions.loadModel(keepQuantized: !full && ProcessInfo.processInfo.environment["IMPRINT_GRPO_DENSE"] == nil)
             let tokenizer = try PretrainedTokenizer.load(modelPath: modelOptions.modelPath)
-            var judge: LocalTextGenerator? = nil
-            if let judgeModel { judge = try LocalTextGenerator(path: judgeModel) }
+            var judge: (any TextGenerator)? = nil
+            if let judgeModel {
+                judge = try await makeGenerator(pathOrURL: judgeModel, modelName: judgeModelName, apiKeyEnvironmentVariable: apiKeyEnv)
+            }
             let configuration = try configuration()
             let rewards = try reward.map { try RewardSpecification($0).reward(judge: judge, batchSize: configuration.batchSize * configuration.gradientAccumulationSteps) }
             let trainer = try GRPOTrainer(model: decoder, tokenizer: tokenizer, dataset: GRPODataset(path: data), rewards: rewards,
                                           configuration: configuration, outputDirectory: URL(fileURLWithPath: output))
             let printer = GRPOProgressPrinter(plain: plain)
             // Ctrl-C or SIGTERM cancels the training task, which stops after the current step with a checkpoint.
-            let training = Task { try await trainer.train(resume: resume) { printer.show($0) } }
+            let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)
+            let training = Task { try await trainer.train(resume: resume, evaluation: evaluation) { printer.show($0) } }
             let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

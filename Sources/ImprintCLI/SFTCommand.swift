@@ -6,7 +6,7 @@ import ImprintTokenizer
 
 /// `imprint sft [--model PATH] --data F.jsonl --output DIR [...]`: supervised fine-tuning with LoRA (default) or of
 /// every weight; without `--model`, of the default model as every other command.
-struct SFTCommand: ParsableCommand {
+struct SFTCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Supervised fine-tuning (LoRA or full) on prompt/completion, messages or text JSONL.",
@@ -27,6 +27,7 @@ struct SFTCommand: ParsableCommand {
     var output: String
     @Option(help: "Held-out evaluation data (default: --eval-fraction of --data).")
     var evalData: String?
+    @OptionGroup var qaEvaluation: QAEvaluationOptions
 
     @Option(help: "Peak learning rate.") var learningRate: Float = SFTConfiguration().learningRate
     @Option(help: "Schedule after warmup: constant, linear or cosine.") var schedule: String = SFTConfiguration().schedule.rawValue
@@ -94,7 +95,7 @@ struct SFTCommand: ParsableCommand {
         return configuration
     }
 
-    func run() throws {
+    func run() async throws {
         do {
             let modelOptions = ModelOptions(model: model, adapter: nil)  // --adapter here starts training, see configuration()
             let decoder = try modelOptions.loadModel()
@@ -103,7 +104,8 @@ struct SFTCommand: ParsableCommand {
                                          evaluationDataset: try evalData.map(SFTDataset.init(path:)),
                                          configuration: configuration(), outputDirectory: URL(fileURLWithPath: output))
             let printer = SFTProgressPrinter(plain: plain)
-            try trainer.train(resume: resume) { printer.show($0) }
+            let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)
+            try await trainer.train(resume: resume, evaluation: evaluation) { printer.show($0) }
         } catch {
             FileHandle.standardError.write(Data("imprint sft: \(error)\n".utf8))
             throw ExitCode.failure

@@ -12,6 +12,8 @@ extension ImprintCommand {
         ChatTemplateCommand.self,
         SFTCommand.self,
         GRPOCommand.self,
+        EvalCommand.self,
+        DataGenCommand.self,
         ServeCommand.self,
     ]
 }

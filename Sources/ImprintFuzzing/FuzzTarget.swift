@@ -1,5 +1,6 @@
 import Foundation
 import ImprintCore
+import ImprintEval
 import ImprintFormats
 import ImprintGRPO
 import ImprintModel
@@ -32,6 +33,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case peftConfig = "peft-config"
     /// A training checkpoint's files: `trainer_state.json` configurations and `optimizer.safetensors` moments.
     case checkpoint
+    /// An evaluation file (`EvaluationDataset`: rows, seed 000's QA pairs, seed 003's rephrasing rows,
+    /// conversations), read as JSONL and as a JSON array, then sampled and filtered as `imprint eval` does.
+    case evalData = "eval-data"
 
     /// Runs one input; every error the readers throw is an expected outcome.
     public func run(_ data: Data) {
@@ -82,6 +86,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let optimizer = AdamW(parameters: [Tensor.zeros([4, 8]), Tensor.zeros([8])])
             let moments = try Scratch.write(data, name: TrainingCheckpoint.optimizerFileName)
             try TrainingCheckpoint.loadOptimizer(from: moments.deletingLastPathComponent(), into: optimizer, step: 1)
+        case .evalData:
+            for name in ["input.jsonl", "input.json"] {
+                guard let dataset = try? EvaluationDataset(path: try Scratch.write(data, name: name).path) else { continue }
+                _ = dataset.sampling(facts: 3, seed: 1).keepingPhrasings(["rephrased_3", "rephrased_6"]).prefix(5)
+            }
         }
     }
 

@@ -6,6 +6,8 @@ import ImprintTraining
 public enum GRPOEvent: Sendable {
     case started(GRPORunInfo)
     case step(GRPOStepMetrics)
+    /// The values of the `PeriodicEvaluation` given to `train`, after `step`.
+    case periodicEvaluation(step: Int, values: [String: Double])
     case checkpoint(step: Int, directory: URL)
     /// Something the user should know once (a prompt cut to `maxPromptLength`, a stop on cancellation).
     case notice(String)

@@ -33,6 +33,8 @@ public final class GRPOProgressPrinter {
                            metrics["loss"] ?? .nan, metrics["grad_norm"] ?? .nan, metrics["step_time"] ?? .nan)
             let secondsPerStep = Date().timeIntervalSince(started) / Double(max(metrics.step - startStep, 1))
             display.step(metrics.step, of: metrics.totalSteps, text, secondsPerStep: secondsPerStep)
+        case .periodicEvaluation(let step, let values):
+            display.line("evaluation at step \(step): " + StepValues(step: step, values: values).summary)
         case .checkpoint(let step, let directory):
             display.line("checkpoint at step \(step): \(directory.path)")
         case .notice(let text):

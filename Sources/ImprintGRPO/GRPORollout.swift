@@ -32,6 +32,35 @@ struct GRPORollout: Codable, Equatable {
     var width: Int { mask.first?.count ?? 0 }
     /// Tokens in the loss over the whole batch (DAPO's normalizer).
     var tokenCount: Int { mask.reduce(0) { $0 + $1.filter { $0 }.count } }
+
+    /// What is wrong with a rollout read from a checkpoint, if anything: every per-completion list has one entry per
+    /// completion (`rows.count × completionsPerPrompt`), every row of the mask and the log-probabilities is `width`
+    /// long, no completion is longer than `width`, and every token id is in the vocabulary and every row in the dataset.
+    func inconsistency(completionsPerPrompt: Int, vocabularySize: Int, datasetRows: Int) -> String? {
+        let count = rows.count * completionsPerPrompt
+        var lists: [(String, Int)] = [("promptIds", promptIds.count), ("completionIds", completionIds.count)]
+        lists += [("texts", texts.count), ("truncated", truncated.count), ("scores", scores.count)]
+        lists += [("advantages", advantages.count), ("mask", mask.count)]
+        if let old = oldLogProbabilities { lists.append(("oldLogProbabilities", old.count)) }
+        if let reference = referenceLogProbabilities { lists.append(("referenceLogProbabilities", reference.count)) }
+        if let (name, found) = lists.first(where: { $0.1 != count }) {
+            return "rollout.\(name) has \(found) entries, expected \(count) (\(rows.count) prompts x \(completionsPerPrompt))"
+        }
+        let width = self.width
+        var widths: [(String, [Int])] = [("mask", mask.map(\.count))]
+        if let old = oldLogProbabilities { widths.append(("oldLogProbabilities", old.map(\.count))) }
+        if let reference = referenceLogProbabilities { widths.append(("referenceLogProbabilities", reference.map(\.count))) }
+        for (name, table) in widths where table.contains(where: { $0 != width }) {
+            return "rollout.\(name) rows are not all \(width) long"
+        }
+        if completionIds.contains(where: { $0.count > width }) { return "a completion is longer than the mask (\(width))" }
+        if (promptIds + completionIds).contains(where: { $0.contains { $0 < 0 || $0 >= vocabularySize } }) {
+            return "a token id outside the vocabulary (0..<\(vocabularySize))"
+        }
+        if let row = rows.first(where: { $0 < 0 || $0 >= datasetRows }) { return "row \(row) is outside the dataset (0..<\(datasetRows))" }
+        if iterationsDone < 0 || generationIndex < 0 { return "a negative count" }
+        return nil
+    }
 }
 
 /// What a GRPO checkpoint's `trainer_state.json` holds (the folder itself is a `TrainingCheckpoint`).

@@ -120,13 +120,19 @@ public final class GRPOTrainer {
     ///
     /// A cancelled task stops after the current step with a checkpoint (`GRPOSummary.cancelled`).
     ///
-    /// - Parameter resume: continue from the newest `checkpoint-*` in the output folder (refused, naming the
-    ///   fields, when the configuration, rewards or data differ).
+    /// - Parameters:
+    ///   - resume: continue from the newest `checkpoint-*` in the output folder (refused, naming the fields, when
+    ///     the configuration, rewards or data differ).
+    ///   - evaluation: run every `interval` steps and after the last (e.g. held-out QA accuracy through
+    ///     ImprintEval); its values are written to `metrics.jsonl` and reported as `.periodicEvaluation`, before
+    ///     the step's checkpoint.
     /// - Throws: `TrainingError.nonFiniteLoss` (the step is not applied; the last good state is checkpointed),
     ///   `GRPOTrainingError.rewardFailed` (likewise), `TrainingError.noCheckpoint`, `.configurationChanged`,
-    ///   `.invalidCheckpoint`, and file errors naming their path.
+    ///   `.invalidCheckpoint`, file errors naming their path, and what `evaluation` throws (the last good state is
+    ///   checkpointed).
     @discardableResult
-    public func train(resume: Bool = false, onEvent: (GRPOEvent) -> Void = { _ in }) async throws -> GRPOSummary {
+    public func train(resume: Bool = false, evaluation: PeriodicEvaluation? = nil,
+                      onEvent: (GRPOEvent) -> Void = { _ in }) async throws -> GRPOSummary {
         let start = Date()
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let fingerprint = dataFingerprint
@@ -162,6 +168,17 @@ public final class GRPOTrainer {
         var rollout: GRPORollout? = nil
         var lastCheckpoint: URL? = nil
         if let (directory, state) = restored {
+            try TrainingCheckpoint.requireCounts([
+                ("step", state.step, 0...Int(Int32.max)), ("tokenCount", state.tokenCount, 0...Int.max),
+                ("optimizerStep", state.optimizerStep, 0...Int(Int32.max)),
+                ("dropoutGenerators.count", state.dropoutGenerators.count, adapter.map { $0.layers.count...$0.layers.count } ?? 0...Int.max),
+            ], in: directory)
+            if let problem = state.rollout?.inconsistency(completionsPerPrompt: configuration.numGenerations,
+                                                          vocabularySize: model.configuration.vocabularySize,
+                                                          datasetRows: dataset.examples.count) {
+                throw TrainingError.invalidCheckpoint(path: directory.appendingPathComponent(TrainingCheckpoint.stateFileName).path,
+                                                      reason: problem)
+            }
             try TrainingCheckpoint.loadOptimizer(from: directory, into: optimizerStep.optimizer, step: state.optimizerStep)
             if let adapter { adapter.dropoutGenerators = state.dropoutGenerators }
             (step, tokenCount, rollout, lastCheckpoint) = (state.step, state.tokenCount, state.rollout, directory)
@@ -235,6 +252,18 @@ public final class GRPOTrainer {
             let metrics = GRPOStepMetrics(step: step, totalSteps: totalSteps, values: values)
             if step % configuration.logInterval == 0 || step == totalSteps { try log.append(metrics) }
             onEvent(.step(metrics))
+            if let evaluation, evaluation.isDue(step: step, totalSteps: totalSteps) {
+                model.setTraining(false)
+                let values: [String: Double]
+                do {
+                    values = try await evaluation.evaluate(step)
+                } catch {
+                    _ = checkpointBeforeStopping()
+                    throw error
+                }
+                try log.append(StepValues(step: step, values: values))
+                onEvent(.periodicEvaluation(step: step, values: values))
+            }
             if (configuration.checkpointInterval > 0 && step % configuration.checkpointInterval == 0) || step == totalSteps {
                 _ = try checkpoint()
             }
@@ -245,9 +274,8 @@ public final class GRPOTrainer {
         } else {
             try TrainingCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
         }
-        try LinePlot.write(title: "mean reward per step",
-                           series: [.init("reward", log.series("reward"), color: "steelblue")],
-                           to: outputDirectory.appendingPathComponent("reward.svg"))
+        try log.writePlot(title: "mean reward per step", series: [("reward", "reward")], yLabel: "reward",
+                          to: outputDirectory.appendingPathComponent("reward.svg"))
         let summary = GRPOSummary(steps: step, finalReward: lastReward, seconds: Date().timeIntervalSince(start),
                                   cancelled: cancelled, outputDirectory: outputDirectory)
         onEvent(.finished(summary))

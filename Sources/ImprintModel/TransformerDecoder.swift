@@ -28,11 +28,12 @@ public struct TokenBatch: Sendable {
     }
 
     /// Non-empty sequences of different lengths, left-padded to the longest (as `transformers` pads prompts for
-    /// generation): padding repeats a row's first id, is masked out of attention, and positions count real tokens
-    /// only, so each row is scored as if it were alone.
-    public init(leftPadding rows: [[Int]]) {
+    /// generation), or to `minimumLength` when that is longer: padding repeats a row's first id, is masked out of
+    /// attention (and left out of its sums), and positions count real tokens only, so each row is scored as if it
+    /// were alone.
+    public init(leftPadding rows: [[Int]], minimumLength: Int = 0) {
         precondition(!rows.isEmpty && rows.allSatisfy { !$0.isEmpty }, "leftPadding needs non-empty rows")
-        let width = rows.map(\.count).max()!
+        let width = Swift.max(rows.map(\.count).max()!, minimumLength)
         var ids: [Int] = [], mask: [Bool] = [], positions: [Int] = []
         for row in rows {
             let padding = width - row.count

@@ -114,58 +114,28 @@ public struct JudgeReward: Reward {
                                                    reference: reference)))
         }
 
-        // Judge in bounded concurrent batches.
-        let chunks = stride(from: 0, to: pending.count, by: batchSize).map {
-            Array(pending[$0..<min($0 + batchSize, pending.count)])
-        }
-        try await withThrowingTaskGroup(of: (Int, Result<[String], Error>).self) { group in
-            var next = 0
-            func launch() {
-                guard next < chunks.count else { return }
-                let chunkIndex = next, prompts = chunks[next].map(\.prompt)
-                let judge = self.judge, sampling = self.sampling
-                next += 1
-                group.addTask {
-                    do {
-                        return (chunkIndex, .success(try await judge.generate(prompts, parameters: sampling).map(\.text)))
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        return (chunkIndex, .failure(error))
-                    }
+        // Judge in bounded concurrent batches (JudgeBatches, as evaluation judges).
+        let batches = JudgeBatches(judge: judge, sampling: sampling, batchSize: batchSize,
+                                   maxConcurrentBatches: maxConcurrentBatches)
+        let judged = try await batches.outputs(for: pending.map(\.prompt))
+        for ((index, _), result) in zip(pending, judged) {
+            switch result {
+            case .success(let text):
+                outputs[index] = .text(text)
+                switch parser.parse(text) {
+                case .correct?:
+                    results[index] = scores.correct
+                    outcomes[index] = .text("correct")
+                case .incorrect?:
+                    results[index] = scores.incorrect
+                    outcomes[index] = .text("incorrect")
+                case nil:
+                    results[index] = scores.unparseable
+                    outcomes[index] = .text("unparseable")
                 }
-            }
-            for _ in 0..<maxConcurrentBatches { launch() }
-            for try await (chunkIndex, result) in group {
-                let chunk = chunks[chunkIndex]
-                switch result {
-                case .success(let texts) where texts.count == chunk.count:
-                    for ((index, _), text) in zip(chunk, texts) {
-                        outputs[index] = .text(text)
-                        switch parser.parse(text) {
-                        case .correct?:
-                            results[index] = scores.correct
-                            outcomes[index] = .text("correct")
-                        case .incorrect?:
-                            results[index] = scores.incorrect
-                            outcomes[index] = .text("incorrect")
-                        case nil:
-                            results[index] = scores.unparseable
-                            outcomes[index] = .text("unparseable")
-                        }
-                    }
-                case .success(let texts):
-                    for (index, _) in chunk {
-                        results[index] = scores.judgeFailure
-                        outcomes[index] = .text("judge failure: \(texts.count) outputs for \(chunk.count) prompts")
-                    }
-                case .failure(let error):
-                    for (index, _) in chunk {
-                        results[index] = scores.judgeFailure
-                        outcomes[index] = .text("judge failure: \(error)")
-                    }
-                }
-                launch()
+            case .failure(let failure):
+                results[index] = scores.judgeFailure
+                outcomes[index] = .text("judge failure: \(failure)")
             }
         }
         try Task.checkCancellation()

@@ -7,6 +7,8 @@ public enum SFTEvent: Sendable {
     case started(SFTRunInfo)
     case step(SFTStepMetrics)
     case evaluation(SFTEvaluationMetrics)
+    /// The values of the `PeriodicEvaluation` given to `train`, after `step`.
+    case periodicEvaluation(step: Int, values: [String: Double])
     case checkpoint(step: Int, directory: URL)
     case finished(SFTSummary)
 }

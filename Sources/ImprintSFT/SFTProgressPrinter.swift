@@ -6,7 +6,7 @@ import ImprintTraining
 ///
 /// ```swift
 /// let printer = SFTProgressPrinter()
-/// try trainer.train { printer.show($0) }
+/// try await trainer.train { printer.show($0) }
 /// ```
 public final class SFTProgressPrinter {
     private let display: ProgressDisplay
@@ -33,6 +33,8 @@ public final class SFTProgressPrinter {
             display.step(metrics.step, of: metrics.totalSteps, text, secondsPerStep: secondsPerStep)
         case .evaluation(let metrics):
             display.line(String(format: "eval at step %d: loss %.4f  token accuracy %.3f", metrics.step, metrics.loss, metrics.tokenAccuracy))
+        case .periodicEvaluation(let step, let values):
+            display.line("evaluation at step \(step): " + StepValues(step: step, values: values).summary)
         case .checkpoint(let step, let directory):
             display.line("checkpoint at step \(step): \(directory.path)")
         case .finished(let summary):

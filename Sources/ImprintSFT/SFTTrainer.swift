@@ -16,12 +16,12 @@ import ImprintTokenizer
 /// let trainer = try SFTTrainer(model: model, tokenizer: tokenizer, dataset: SFTDataset(path: "train.jsonl"),
 ///                              configuration: configuration, outputDirectory: URL(fileURLWithPath: "out"))
 /// let printer = SFTProgressPrinter()
-/// try trainer.train { printer.show($0) }  // out/adapter_model.safetensors, metrics.jsonl, loss.svg, checkpoint-*/
+/// try await trainer.train { printer.show($0) }  // out/adapter_model.safetensors, metrics.jsonl, loss.svg, checkpoint-*/
 /// ```
 ///
 /// The loop is the composition of small parts: `SFTExampleEncoder` (tokens and completion masks),
 /// `SFTDataOrder` (batches), `SFTLoss` (the token-mean loss), and what every trainer shares (ImprintTraining):
-/// `TrainingCheckpoint`, `MetricsLog`, `OptimizerStep`, `LinePlot`, `ResumeCheck`.
+/// `TrainingCheckpoint`, `MetricsLog` (and its plot), `OptimizerStep`, `ResumeCheck`.
 public final class SFTTrainer {
     public let model: TransformerDecoder
     public let configuration: SFTConfiguration
@@ -72,12 +72,18 @@ public final class SFTTrainer {
     /// Trains to `totalSteps`, reporting through `onEvent`, and writes the final adapter (or full weights),
     /// `metrics.jsonl` and `loss.svg` into the output folder.
     ///
-    /// - Parameter resume: continue from the newest `checkpoint-*` in the output folder; the result is
-    ///   bit-identical to an uninterrupted run on the same machine.
+    /// - Parameters:
+    ///   - resume: continue from the newest `checkpoint-*` in the output folder; the result is bit-identical to an
+    ///     uninterrupted run on the same machine.
+    ///   - evaluation: run every `interval` steps and after the last (e.g. QA accuracy on held-out phrasings
+    ///     through ImprintEval); its values are written to `metrics.jsonl` and reported as
+    ///     `.periodicEvaluation`, before the step's checkpoint.
     /// - Throws: `SFTTrainingError.nonFiniteLoss` (the step is not applied; earlier checkpoints are kept),
-    ///   `.noCheckpoint`, `.invalidCheckpoint`, and file errors naming their path.
+    ///   `.noCheckpoint`, `.invalidCheckpoint`, file errors naming their path, and what `evaluation` throws (the
+    ///   step's checkpoint is then not written; earlier ones are kept).
     @discardableResult
-    public func train(resume: Bool = false, onEvent: (SFTEvent) -> Void = { _ in }) throws -> SFTSummary {
+    public func train(resume: Bool = false, evaluation: PeriodicEvaluation? = nil,
+                      onEvent: (SFTEvent) -> Void = { _ in }) async throws -> SFTSummary {
         let start = Date()
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let checkpoint: (directory: URL, state: SFTCheckpointState)?
@@ -105,6 +111,11 @@ public final class SFTTrainer {
         var step = 0, nextMicroBatch = 0, tokenCount = 0
         var lastCheckpoint: URL? = nil
         if let (directory, state) = checkpoint {
+            try TrainingCheckpoint.requireCounts([
+                ("step", state.step, 0...totalSteps), ("nextMicroBatch", state.nextMicroBatch, 0...Int(Int32.max)),
+                ("tokenCount", state.tokenCount, 0...Int.max), ("optimizerStep", state.optimizerStep, 0...Int(Int32.max)),
+                ("dropoutGenerators.count", state.dropoutGenerators.count, adapter.map { $0.layers.count...$0.layers.count } ?? 0...Int.max),
+            ], in: directory)
             try TrainingCheckpoint.loadOptimizer(from: directory, into: optimizer, step: state.optimizerStep)
             if let adapter { adapter.dropoutGenerators = state.dropoutGenerators }
             (step, nextMicroBatch, tokenCount, lastCheckpoint) = (state.step, state.nextMicroBatch, state.tokenCount, directory)
@@ -150,6 +161,12 @@ public final class SFTTrainer {
                 onEvent(.evaluation(evaluation))
                 lastEvaluation = evaluation
             }
+            if let periodic = evaluation, periodic.isDue(step: step, totalSteps: totalSteps) {
+                model.setTraining(false)
+                let values = try await periodic.evaluate(step)
+                try log.append(StepValues(step: step, values: values))
+                onEvent(.periodicEvaluation(step: step, values: values))
+            }
             let checkpointDue = configuration.checkpointInterval > 0 && step % configuration.checkpointInterval == 0
             if checkpointDue || step == totalSteps {
                 let state = SFTCheckpointState(step: step, nextMicroBatch: nextMicroBatch, tokenCount: tokenCount,
@@ -163,10 +180,9 @@ public final class SFTTrainer {
         }
         model.setTraining(false)
         try TrainingCheckpoint.saveWeights(model: model, adapter: adapter, to: outputDirectory)
-        let (trainingLosses, evaluationLosses) = (log.series("loss"), log.series("eval_loss"))
-        try LinePlot.write(title: "loss", series: [.init("training", trainingLosses, color: "steelblue")]
-                            + (evaluationLosses.isEmpty ? [] : [.init("evaluation", evaluationLosses, color: "darkorange")]),
-                           to: outputDirectory.appendingPathComponent("loss.svg"))
+        let trainingLosses = log.series("loss")
+        try log.writePlot(title: "loss", series: [("training", "loss"), ("evaluation", "eval_loss")], yLabel: "loss",
+                          to: outputDirectory.appendingPathComponent("loss.svg"))
         let summary = SFTSummary(steps: step, finalLoss: lastLoss.isNaN ? trainingLosses.last?.value ?? .nan : lastLoss,
                                  evaluation: lastEvaluation, seconds: Date().timeIntervalSince(start),
                                  outputDirectory: outputDirectory)

@@ -158,3 +158,19 @@ extension TrainingCheckpoint {
         return (directory, state)
     }
 }
+
+extension TrainingCheckpoint {
+    /// Checks the counters a checkpoint's `trainer_state.json` declares against what this run can use (a crafted or
+    /// damaged file must not index past the data or the adapter's layers).
+    ///
+    /// - Parameter counts: each field's name, its stored value and the range it must lie in.
+    /// - Throws: `TrainingError.invalidCheckpoint` naming the state file, the first field out of range, its value and
+    ///   the range.
+    public static func requireCounts(_ counts: [(field: String, value: Int, range: ClosedRange<Int>)], in directory: URL) throws {
+        for (field, value, range) in counts where !range.contains(value) {
+            throw TrainingError.invalidCheckpoint(
+                path: directory.appendingPathComponent(stateFileName).path,
+                reason: "\(field) is \(value), expected \(range.lowerBound)...\(range.upperBound) for this run")
+        }
+    }
+}

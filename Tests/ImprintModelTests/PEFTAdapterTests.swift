@@ -299,3 +299,22 @@ final class PEFTAdapterTests: XCTestCase {
         try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
 }
+
+extension PEFTAdapterTests {
+    /// A configuration whose rank claims far more than the weights hold is refused (out of range, or by the shapes of
+    /// the weights), before any allocation of that size: a rank of 2^40 would ask for terabytes.
+    func testHugeRanksAreCheckedAgainstTheWeights() throws {
+        for rank in [1 << 40, Int(Int32.max), 5] {
+            let directory = try copyOfFixtureAdapter { $0["r"] = rank }
+            let config = directory.appendingPathComponent("adapter_config.json").path
+            let weights = directory.appendingPathComponent("adapter_model.safetensors").path
+            try assertLoadFails(directory) { error in
+                switch error {
+                case ModelError.invalidConfiguration(let file, let key, _): return file == config && key == "r"
+                case ModelError.shapeMismatch(let file, _, let expected, _): return file == weights && expected[0] == rank
+                default: return false
+                }
+            }
+        }
+    }
+}

@@ -17,15 +17,15 @@ final class SFTCheckpointTests: XCTestCase {
     /// A run stopped after its step-2 checkpoint (the later checkpoints removed) and resumed ends with the same
     /// adapter bytes, optimizer moments and metrics log as the uninterrupted run.
     func assertResumeEqualsUninterrupted(_ configuration: SFTConfiguration, weights: String,
-                                         file: StaticString = #filePath, line: UInt = #line) throws {
+                                         file: StaticString = #filePath, line: UInt = #line) async throws {
         let full = try SFTFixtures.scratchDirectory("uninterrupted")
-        try trainer(configuration, output: full).train()
+        try await trainer(configuration, output: full).train()
         let resumed = try SFTFixtures.scratchDirectory("resumed")
         let manager = FileManager.default
         try manager.copyItem(at: full.appendingPathComponent("checkpoint-2"), to: resumed.appendingPathComponent("checkpoint-2"))
         try manager.copyItem(at: full.appendingPathComponent("metrics.jsonl"), to: resumed.appendingPathComponent("metrics.jsonl"))
         var events: [SFTEvent] = []
-        try trainer(configuration, output: resumed).train(resume: true) { events.append($0) }
+        try await trainer(configuration, output: resumed).train(resume: true) { events.append($0) }
         guard case .started(let info) = events.first else { return XCTFail("no started event", file: file, line: line) }
         XCTAssertEqual(info.startStep, 2, file: file, line: line)
         for name in [weights, "checkpoint-6/\(weights)", "checkpoint-6/optimizer.safetensors"] {
@@ -38,28 +38,28 @@ final class SFTCheckpointTests: XCTestCase {
         XCTAssertEqual(try SFTDataset.metricSteps(resumed), [1, 2, 3, 3, 4, 5, 6, 6], file: file, line: line)
     }
 
-    func testResumeEqualsUninterruptedRunWithLoRA() throws {
-        try assertResumeEqualsUninterrupted(configuration(), weights: "adapter_model.safetensors")
+    func testResumeEqualsUninterruptedRunWithLoRA() async throws {
+        try await assertResumeEqualsUninterrupted(configuration(), weights: "adapter_model.safetensors")
     }
 
     /// Mixed precision (bfloat16 frozen base) is deterministic too, and resuming converts the base again.
-    func testResumeEqualsUninterruptedRunOnABFloat16Base() throws {
+    func testResumeEqualsUninterruptedRunOnABFloat16Base() async throws {
         var configuration = configuration()
         configuration.bfloat16FrozenWeights = true
-        try assertResumeEqualsUninterrupted(configuration, weights: "adapter_model.safetensors")
+        try await assertResumeEqualsUninterrupted(configuration, weights: "adapter_model.safetensors")
     }
 
-    func testResumeEqualsUninterruptedRunWithFullFineTuning() throws {
+    func testResumeEqualsUninterruptedRunWithFullFineTuning() async throws {
         var configuration = configuration()
         configuration.lora = nil
         configuration.learningRate = 1e-3
-        try assertResumeEqualsUninterrupted(configuration, weights: "model.safetensors")
+        try await assertResumeEqualsUninterrupted(configuration, weights: "model.safetensors")
     }
 
-    func testRunWritesAdapterCheckpointsMetricsAndPlot() throws {
+    func testRunWritesAdapterCheckpointsMetricsAndPlot() async throws {
         let output = try SFTFixtures.scratchDirectory("outputs")
         var checkpoints: [Int] = []
-        let summary = try trainer(configuration(), output: output).train { event in
+        let summary = try await trainer(configuration(), output: output).train { event in
             if case .checkpoint(let step, _) = event { checkpoints.append(step) }
         }
         XCTAssertEqual(checkpoints, [2, 4, 6])
@@ -79,14 +79,14 @@ final class SFTCheckpointTests: XCTestCase {
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("<polyline"))
     }
 
-    func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+    func testNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() async throws {
         var configuration = configuration()
         configuration.learningRate = 1e30
         configuration.maxGradNorm = 0
         configuration.checkpointInterval = 1
         configuration.lora?.dropout = 0
         let output = try SFTFixtures.scratchDirectory("nan")
-        XCTAssertThrowsError(try trainer(configuration, output: output).train()) { error in
+        await assertThrowsAsync(try await trainer(configuration, output: output).train()) { error in
             guard case .nonFiniteLoss(let step, _, let checkpoint)? = error as? SFTTrainingError else {
                 return XCTFail("expected nonFiniteLoss, got \(error)")
             }
@@ -95,9 +95,9 @@ final class SFTCheckpointTests: XCTestCase {
         }
     }
 
-    func testResumeWithoutCheckpointIsAnError() throws {
+    func testResumeWithoutCheckpointIsAnError() async throws {
         let output = try SFTFixtures.scratchDirectory("empty")
-        XCTAssertThrowsError(try trainer(configuration(), output: output).train(resume: true)) { error in
+        await assertThrowsAsync(try await trainer(configuration(), output: output).train(resume: true)) { error in
             XCTAssertEqual(error as? SFTTrainingError, .noCheckpoint(directory: output.path))
         }
     }
@@ -122,6 +122,30 @@ extension SFTDataset {
     static func metricSteps(_ directory: URL) throws -> [Int] {
         try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["step"] as! Int
+        }
+    }
+}
+
+extension SFTCheckpointTests {
+    /// Counters a crafted or damaged `trainer_state.json` declares are checked against the run before they index the
+    /// data order or the adapter's layers: a typed error naming the file and the field, never a trap.
+    func testCountersInTheStateAreCheckedAgainstTheRun() async throws {
+        let output = try SFTFixtures.scratchDirectory("counters")
+        _ = try await trainer(configuration(), output: output).train()
+        let state = output.appendingPathComponent("checkpoint-6/trainer_state.json")
+        let original = try Data(contentsOf: state)
+        for (field, value) in [("nextMicroBatch", -3 as Any), ("step", 1_000_000), ("optimizerStep", -1),
+                               ("dropoutGenerators", [] as [Any])] {
+            var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            object[field] = value
+            try JSONSerialization.data(withJSONObject: object).write(to: state)
+            await assertThrowsAsync(try await trainer(configuration(), output: output).train(resume: true), field) { error in
+                guard case .invalidCheckpoint(let path, let reason)? = error as? SFTTrainingError else {
+                    return XCTFail("\(field): \(error)")
+                }
+                XCTAssertEqual(path, state.path)
+                XCTAssertTrue(reason.hasPrefix(field), reason)
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 import ImprintModel
 import ImprintSFT
 import ImprintTokenizer
@@ -72,5 +73,16 @@ enum SFTFixtures {
 
     static func trajectory() throws -> Trajectory {
         try JSONDecoder().decode(Trajectory.self, from: Data(contentsOf: directory.appendingPathComponent("trajectory.json")))
+    }
+}
+
+/// `XCTAssertThrowsError` for an expression that awaits: fails when it returns, else hands the error to `handler`.
+func assertThrowsAsync<T>(_ expression: @autoclosure () async throws -> T, _ message: String = "",
+                          file: StaticString = #filePath, line: UInt = #line, _ handler: (Error) -> Void = { _ in }) async {
+    do {
+        _ = try await expression()
+        XCTFail("no error was thrown" + (message.isEmpty ? "" : ": " + message), file: file, line: line)
+    } catch {
+        handler(error)
     }
 }

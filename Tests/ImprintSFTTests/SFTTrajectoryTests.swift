@@ -35,14 +35,14 @@ final class SFTTrajectoryTests: XCTestCase {
 
     /// Relative error ≤ 1e-4 on every step's loss, 1e-3 on the gradient norm (a sum of squares over all adapter
     /// gradients in float32), and the learning rates exactly as the schedule gives them (float32).
-    func testLossTrajectoryMatchesPyTorch() throws {
+    func testLossTrajectoryMatchesPyTorch() async throws {
         let reference = try SFTFixtures.trajectory()
         let output = try SFTFixtures.scratchDirectory("trajectory")
         let trainer = try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(),
                                      dataset: SFTDataset(path: SFTFixtures.stories),
                                      configuration: referenceConfiguration(reference), outputDirectory: output)
         var steps: [SFTStepMetrics] = []
-        try trainer.train { event in if case .step(let metrics) = event { steps.append(metrics) } }
+        try await trainer.train { event in if case .step(let metrics) = event { steps.append(metrics) } }
         XCTAssertEqual(steps.count, reference.steps)
         for (metrics, index) in zip(steps, steps.indices) {
             let loss = reference.losses[index], norm = reference.grad_norms[index]
@@ -54,7 +54,7 @@ final class SFTTrajectoryTests: XCTestCase {
     }
 
     /// The comparison is sensitive to masking: training on the prompt too moves the first loss far beyond 1e-4.
-    func testTrajectoryComparisonDetectsWrongMasking() throws {
+    func testTrajectoryComparisonDetectsWrongMasking() async throws {
         let reference = try SFTFixtures.trajectory()
         var configuration = referenceConfiguration(reference)
         configuration.completionOnlyLoss = false
@@ -62,7 +62,7 @@ final class SFTTrajectoryTests: XCTestCase {
         let trainer = try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(),
                                      dataset: SFTDataset(path: SFTFixtures.stories), configuration: configuration,
                                      outputDirectory: try SFTFixtures.scratchDirectory("wrong-mask"))
-        let summary = try trainer.train()
+        let summary = try await trainer.train()
         XCTAssertGreaterThan(abs(summary.finalLoss - reference.losses[0]) / reference.losses[0], 1e-4)
     }
 }

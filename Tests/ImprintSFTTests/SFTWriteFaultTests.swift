@@ -20,18 +20,22 @@ final class SFTWriteFaultTests: XCTestCase {
     }
 
     /// The uninterrupted run (checkpoints 2, 4 and 6), trained once for every test here.
-    static let uninterrupted = Result<URL, Error> {
+    static var uninterruptedOutput: URL?
+
+    static func uninterrupted() async throws -> URL {
+        if let uninterruptedOutput { return uninterruptedOutput }
         let output = try SFTFixtures.scratchDirectory("uninterrupted")
-        try SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(), dataset: SFTDataset(path: SFTFixtures.stories),
-                       configuration: SFTFixtures.resumableConfiguration(), outputDirectory: output).train()
+        try await SFTTrainer(model: SFTFixtures.model(), tokenizer: SFTFixtures.tokenizer(), dataset: SFTDataset(path: SFTFixtures.stories),
+                             configuration: SFTFixtures.resumableConfiguration(), outputDirectory: output).train()
+        uninterruptedOutput = output
         return output
     }
 
     func data(_ directory: URL, _ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
 
     /// Every file of `checkpoint` is byte for byte the uninterrupted run's.
-    func assertUnchanged(_ checkpoint: String, in output: URL, file: StaticString = #filePath, line: UInt = #line) throws {
-        let reference = try Self.uninterrupted.get().appendingPathComponent(checkpoint)
+    func assertUnchanged(_ checkpoint: String, in output: URL, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let reference = try await Self.uninterrupted().appendingPathComponent(checkpoint)
         let names = try FileManager.default.contentsOfDirectory(atPath: reference.path).sorted()
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent(checkpoint).path).sorted(),
                        names, file: file, line: line)
@@ -43,13 +47,13 @@ final class SFTWriteFaultTests: XCTestCase {
 
     /// `--resume` in `output` starts after step 2 and ends with the uninterrupted run's adapter, optimizer moments and
     /// trainer state.
-    func assertResumeFromStep2EqualsUninterrupted(_ output: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertResumeFromStep2EqualsUninterrupted(_ output: URL, file: StaticString = #filePath, line: UInt = #line) async throws {
         var startStep: Int?
-        try trainer(output: output).train(resume: true) { event in
+        try await trainer(output: output).train(resume: true) { event in
             if case .started(let info) = event { startStep = info.startStep }
         }
         XCTAssertEqual(startStep, 2, file: file, line: line)
-        let reference = try Self.uninterrupted.get()
+        let reference = try await Self.uninterrupted()
         for name in ["adapter_model.safetensors", "adapter_config.json", "checkpoint-6/adapter_model.safetensors",
                      "checkpoint-6/optimizer.safetensors", "checkpoint-6/trainer_state.json"] {
             XCTAssertEqual(try data(output, name), try data(reference, name), name, file: file, line: line)
@@ -62,8 +66,8 @@ final class SFTWriteFaultTests: XCTestCase {
     /// in the middle of the adapter's safetensors file; in the middle of `trainer_state.json`, the last file. The run
     /// stops with an error naming the checkpoint, the file and the cause; only checkpoint-2 (as it was) and the
     /// metrics log remain, and a resume from checkpoint-2 gives the uninterrupted run.
-    func testAWriteFailingHalfWayThroughACheckpointKeepsTheLastOneAndResumeIsExact() throws {
-        let adapterSize = try data(Self.uninterrupted.get(), "checkpoint-4/adapter_model.safetensors").count
+    func testAWriteFailingHalfWayThroughACheckpointKeepsTheLastOneAndResumeIsExact() async throws {
+        let adapterSize = try await data(Self.uninterrupted(), "checkpoint-4/adapter_model.safetensors").count
         let faults: [(file: String, bytesWritten: Int)] = [
             ("optimizer.safetensors", 0), ("adapter_model.safetensors", adapterSize / 2), ("trainer_state.json", 100),
         ]
@@ -72,7 +76,7 @@ final class SFTWriteFaultTests: XCTestCase {
             WriteFaultInjection.byteLimit = { path in
                 path.contains("/.checkpoint-4.") && path.contains(fault.file) ? fault.bytesWritten : nil
             }
-            XCTAssertThrowsError(try trainer(output: output).train(), fault.file) { error in
+            await assertThrowsAsync(try await trainer(output: output).train(), fault.file) { error in
                 let message = String(describing: error)
                 for part in [output.appendingPathComponent("checkpoint-4").path, fault.file, "No space left on device",
                              "checkpoint not saved"] {
@@ -82,33 +86,34 @@ final class SFTWriteFaultTests: XCTestCase {
             WriteFaultInjection.byteLimit = nil
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted(),
                            ["checkpoint-2", "metrics.jsonl"], fault.file)
-            try assertUnchanged("checkpoint-2", in: output)
-            try assertResumeFromStep2EqualsUninterrupted(output)
+            try await assertUnchanged("checkpoint-2", in: output)
+            try await assertResumeFromStep2EqualsUninterrupted(output)
         }
     }
 
     /// A full disk while the final adapter is written leaves no adapter and no staged files; the last step's checkpoint,
     /// written just before, resumes to the uninterrupted run's adapter bytes, and that save removes the files a killed
     /// save would have left.
-    func testTheFinalAdapterFailingHalfWayLeavesTheLastCheckpointToResumeFrom() throws {
+    func testTheFinalAdapterFailingHalfWayLeavesTheLastCheckpointToResumeFrom() async throws {
         let output = try SFTFixtures.scratchDirectory("final")
         WriteFaultInjection.byteLimit = { path in
             !path.contains("checkpoint") && path.contains(LoRA.weightsFileName) ? 1000 : nil
         }
-        XCTAssertThrowsError(try trainer(output: output).train()) { error in
+        await assertThrowsAsync(try await trainer(output: output).train()) { error in
             XCTAssertTrue(String(describing: error).contains("No space left on device"), "\(error)")
         }
         WriteFaultInjection.byteLimit = nil
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted(),
                        ["checkpoint-2", "checkpoint-4", "checkpoint-6", "metrics.jsonl"])
-        try assertUnchanged("checkpoint-6", in: output)
+        try await assertUnchanged("checkpoint-6", in: output)
         // What a save killed at this point would have left: the staged adapter files and their temporary files.
         let leftovers = [".adapter_model.safetensors.\(UUID().uuidString).staged", ".adapter_config.json.\(UUID().uuidString).staged",
                          "..adapter_model.safetensors.\(UUID().uuidString).staged.\(UUID().uuidString).tmp",
                          ".metrics.jsonl.\(UUID().uuidString).tmp", ".loss.svg.\(UUID().uuidString).tmp"]
         for name in leftovers { try Data("partial".utf8).write(to: output.appendingPathComponent(name)) }
-        try trainer(output: output).train(resume: true)
-        XCTAssertEqual(try data(output, LoRA.weightsFileName), try data(Self.uninterrupted.get(), LoRA.weightsFileName))
+        try await trainer(output: output).train(resume: true)
+        let reference = try await Self.uninterrupted()
+        XCTAssertEqual(try data(output, LoRA.weightsFileName), try data(reference, LoRA.weightsFileName))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix(".") }, [],
                        "the leftovers of a killed save are removed by the next one")
     }
@@ -116,8 +121,8 @@ final class SFTWriteFaultTests: XCTestCase {
     /// Checkpoints damaged after the fact (a missing `trainer_state.json`, a truncated safetensors file, a torn JSON
     /// file) are never `latest`: resume starts from the newest whole one and still gives the uninterrupted run. A
     /// staging folder a killed run left behind is removed by the next save.
-    func testResumePassesOverTornCheckpoints() throws {
-        let reference = try Self.uninterrupted.get()
+    func testResumePassesOverTornCheckpoints() async throws {
+        let reference = try await Self.uninterrupted()
         let output = try SFTFixtures.scratchDirectory("torn")
         for step in [2, 4, 6] {
             try FileManager.default.copyItem(at: reference.appendingPathComponent("checkpoint-\(step)"),
@@ -137,6 +142,6 @@ final class SFTWriteFaultTests: XCTestCase {
             XCTAssertFalse(TrainingCheckpoint.isComplete(output.appendingPathComponent("checkpoint-\(step)")), "checkpoint-\(step)")
         }
         XCTAssertEqual(TrainingCheckpoint.latest(in: output)?.lastPathComponent, "checkpoint-2")
-        try assertResumeFromStep2EqualsUninterrupted(output)
+        try await assertResumeFromStep2EqualsUninterrupted(output)
     }
 }

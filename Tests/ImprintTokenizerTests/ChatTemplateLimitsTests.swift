@@ -37,6 +37,47 @@ final class ChatTemplateLimitsTests: XCTestCase {
         XCTAssertEqual(limits.maximumRangeLength, 100_000)
         XCTAssertEqual(limits.maximumSteps, 1_000_000)
         XCTAssertEqual(limits.maximumOutputLength, 10 << 20)
+        XCTAssertEqual(limits.maximumValueDepth, 512)
+        XCTAssertEqual(limits.maximumStoredItems, 10_000_000)
+    }
+
+    /// A value wrapped in itself by a loop stops at the value depth, whether it is stored in a variable or a
+    /// namespace, nested as lists, dicts or namespaces; a value just under the limit still prints.
+    func testValuesNestedByALoopStopAtTheValueDepth() throws {
+        let loop = "{% set ns = namespace(x=0) %}{% for i in range(100000) %}"
+        _ = limitError(loop + "{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}", naming: "maximumValueDepth")
+        _ = limitError(loop + "{% set ns.x = {'k': ns.x} %}{% endfor %}{{ ns.x == ns.x }}", naming: "maximumValueDepth")
+        _ = limitError(loop + "{% set ns.x = (ns.x, 1) %}{% endfor %}", naming: "maximumValueDepth")
+        _ = limitError(loop + "{% set ns.x = namespace(inner=ns.x) %}{% endfor %}", naming: "maximumValueDepth")
+        // 511 wrappings around 0: the list is 511 levels deep (the int is a leaf).
+        let printed = try render(loop.replacingOccurrences(of: "100000", with: "511") + "{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}")
+        XCTAssertEqual(printed, String(repeating: "[", count: 511) + "0" + String(repeating: "]", count: 511))
+        var raised = ChatTemplate.Limits()
+        raised.maximumValueDepth = 8
+        _ = limitError(loop.replacingOccurrences(of: "100000", with: "8") + "{% set ns.x = [ns.x] %}{% endfor %}",
+                       naming: "maximumValueDepth", limits: raised)
+    }
+
+    /// A namespace may not come to hold itself, directly or through another namespace or a list.
+    func testANamespaceCannotHoldItself() throws {
+        _ = limitError("{% set ns = namespace() %}{% set ns.x = ns %}{{ ns }}", naming: "namespace cannot hold itself")
+        _ = limitError("{% set a = namespace() %}{% set b = namespace(y=[a]) %}{% set a.x = {'b': b} %}{{ a == a }}",
+                       naming: "namespace cannot hold itself")
+        // Another namespace, reached twice, is fine.
+        XCTAssertEqual(try render("{% set a = namespace(v=1) %}{% set b = namespace() %}{% set b.x = [a, a] %}{{ b.x[1].v }}"), "1")
+    }
+
+    /// Items stored by `set` are counted over the render, so doubling a shared list in a loop (a graph of few
+    /// values and exponentially many paths) stops instead of walking for hours.
+    func testStoredItemsAreCounted() throws {
+        var limits = ChatTemplate.Limits()
+        limits.maximumStoredItems = 100_000
+        let error = limitError("{% set ns = namespace(x=0) %}{% for i in range(200) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}",
+                               naming: "maximumStoredItems", limits: limits)
+        XCTAssertEqual(error.map(\.line), 1)
+        // Building a 1,000-message list one message at a time stays well inside the count.
+        XCTAssertEqual(try render("{% set ns = namespace(m=[]) %}{% for i in range(1000) %}{% set ns.m = ns.m + [{'role': 'user', 'i': i}] %}"
+                                  + "{% endfor %}{{ ns.m | length }}"), "1000")
     }
 
     func testEndlessMacroRecursionStopsAtTheCallDepth() throws {

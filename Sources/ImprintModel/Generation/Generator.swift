@@ -39,6 +39,18 @@ public struct GeneratedSequence: Sendable, Equatable {
 /// `context_length`), so a completion can always be scored again by one forward pass: a row stops
 /// with `.length` after `min(maxTokens, context - promptLength)` tokens, and a prompt with no
 /// room left is refused.
+///
+/// **Batch invariance.** With `batchInvariant`, a prompt's completions are bit for bit those it gets
+/// alone, whatever other prompts share the call (for greedy decoding: always; for sampling: at the same
+/// row index, which seeds its sampler). Two things made a row's logits depend on its batch, by float
+/// rounding only: (1) left padding: attention summed over the padded keys too (exact zeros, but they
+/// shift the other terms between SIMD lanes) — it now skips each row's leading padding, always;
+/// (2) the product kernel depends on the rows of the product: up to `BLAS.smallBatchRows` rows stream
+/// the weights, more use a packed `sgemm`, and the two sum in different orders (each alone gives a row
+/// the same result for any row count). So prompts run in groups whose completions fit in
+/// `BLAS.smallBatchRows` rows (decoding always streams), and a group's prefill is padded to more than
+/// `BLAS.smallBatchRows` positions (prefilling always packs). A greedy argmax flips on such a
+/// difference only when two logits are within rounding, rarely, but then the answer changes.
 public final class Generator {
     public let model: TransformerDecoder
 
@@ -53,12 +65,14 @@ public final class Generator {
     ///   - decode: turns a row's new tokens into text, needed only for `parameters.stop` strings.
     ///   - onToken: called after every step for each row with `(rowIndex, token)`; rows are
     ///     numbered `promptIndex * completionsPerPrompt + completion`.
+    ///   - batchInvariant: generate in groups so that no prompt's completions depend on the others (see
+    ///     the type); otherwise all prompts form one batch (fastest for many sampled completions, as GRPO).
     /// - Throws: `InvalidSamplingParameter` for parameters out of range; `GenerationError.promptTooLong`
     ///   for a prompt of `contextLength` tokens or more, `.emptyPrompt` for one of no tokens,
     ///   `.tokenOutOfRange` for a token id outside the model's vocabulary.
     public func generate(prompts: [[Int]], parameters: SamplingParameters, completionsPerPrompt: Int = 1,
                          stopTokenIds: Set<Int>? = nil, decode: (([Int]) -> String)? = nil,
-                         onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
+                         onToken: ((Int, Int) -> Void)? = nil, batchInvariant: Bool = false) throws -> [GeneratedSequence] {
         precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
         precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
         try Self.validate(prompts: prompts, parameters: parameters, model: model)
@@ -66,10 +80,36 @@ public final class Generator {
         let vocabularySize = model.configuration.vocabularySize
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
+        guard batchInvariant else {
+            return generateBatch(prompts: prompts, firstRow: 0, parameters: parameters, completionsPerPrompt: completionsPerPrompt,
+                                 stopTokenIds: stops, decode: decode, onToken: onToken)
+        }
+        // Groups of prompts whose rows decode with the streaming kernel, each prefilled with the packed one.
+        let groupSize = Swift.max(1, BLAS.smallBatchRows / completionsPerPrompt)
+        var results: [GeneratedSequence] = []
+        for start in stride(from: 0, to: prompts.count, by: groupSize) {
+            let group = Array(prompts[start..<Swift.min(start + groupSize, prompts.count)])
+            let minimumLength = (BLAS.smallBatchRows + group.count) / group.count  // > smallBatchRows positions in all
+            for var sequence in generateBatch(prompts: group, firstRow: start * completionsPerPrompt, parameters: parameters,
+                                              completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
+                                              onToken: onToken, minimumPrefillLength: minimumLength) {
+                sequence.promptIndex += start
+                results.append(sequence)
+            }
+        }
+        return results
+    }
+
+    /// `prompts` as one batch; row `r` of it is row `firstRow + r` of the call (its sampler's seed, `onToken`'s index).
+    private func generateBatch(prompts: [[Int]], firstRow: Int, parameters: SamplingParameters, completionsPerPrompt: Int,
+                               stopTokenIds stops: Set<Int>, decode: (([Int]) -> String)?, onToken: ((Int, Int) -> Void)?,
+                               minimumPrefillLength: Int = 0) -> [GeneratedSequence] {
+        let contextLength = model.configuration.maxPositionEmbeddings
+        let vocabularySize = model.configuration.vocabularySize
         return withoutGradients {
             let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
             // Prefill, left-padded: only the last position's logits are needed.
-            let batch = TokenBatch(leftPadding: prompts)
+            let batch = TokenBatch(leftPadding: prompts, minimumLength: minimumPrefillLength)
             let width = batch.length
             let hidden = model.hiddenStates(batch, cache: cache)
             var logits = model.logits(fromHiddenStates: hidden.sliced(axis: 1, (width - 1)..<width))  // [P, 1, V]
@@ -82,7 +122,7 @@ public final class Generator {
                 logits = logits.indexSelect(rows)
             }
             var samplers = (0..<rowCount).map { row in
-                TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15)
+                TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(firstRow + row) &* 0x9E37_79B9_7F4A_7C15)
             }
             var results = (0..<rowCount).map {
                 GeneratedSequence(promptIndex: $0 / completionsPerPrompt, tokens: [], logProbabilities: [], end: .length)
@@ -112,7 +152,7 @@ public final class Generator {
                     let (token, logProbability) = sampled[cacheRow]
                     results[row].tokens.append(token)
                     results[row].logProbabilities.append(logProbability)
-                    onToken?(row, token)
+                    onToken?(firstRow + row, token)
                     if stops.contains(token) {
                         results[row].end = .endOfSequence
                         finished.insert(cacheRow)

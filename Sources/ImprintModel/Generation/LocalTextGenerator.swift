@@ -13,12 +13,20 @@ import ImprintTokenizer
 /// Generation stops at the tokenizer's and the model's end-of-sequence ids (finish reason `stop`)
 /// or at `maxTokens` or the model's context length (`length`); completions are decoded without
 /// special tokens and cut at the first stop string.
+///
+/// Completions are batch-invariant by default: a prompt gets the same completions alone or among any
+/// other prompts (`Generator`'s `batchInvariant`), so re-evaluating a subset of questions reproduces
+/// their answers. Sampled completions are seeded by their row in the call, so that holds for greedy
+/// decoding, or for the same row.
 public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
     public let model: TransformerDecoder
     public let tokenizer: any Tokenizer
     /// The name judge caches and reports know this generator by: `local:` and the model path (plus
     /// `+adapter:` and its folder when one is attached), or what the creator passed.
     public let identity: String
+    /// Generate in groups so that no prompt's completions depend on the others in the call (default true;
+    /// false makes one batch of all prompts, which can be faster for many prompts and differs by rounding).
+    public var batchInvariant = true
     private let lock = NSLock()
 
     /// - Parameter identity: how caches and reports name this model; name the weights (and any
@@ -79,7 +87,8 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
         defer { lock.unlock() }
         let sequences = try Generator(model: model).generate(prompts: ids, parameters: parameters,
                                                              completionsPerPrompt: completionsPerPrompt, stopTokenIds: stopTokenIds,
-                                                             decode: parameters.stop.isEmpty ? nil : decode)
+                                                             decode: parameters.stop.isEmpty ? nil : decode,
+                                                             batchInvariant: batchInvariant)
         return sequences.map { sequence in
             let text = Self.cut(decode(sequence.tokens), atFirstOf: parameters.stop)
             let completion = Completion(text: text, tokenIds: sequence.tokens, finishReason: sequence.end.finishReason,

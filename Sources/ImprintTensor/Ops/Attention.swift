@@ -23,11 +23,24 @@ public struct AttentionMask: Sendable {
         self.queryOffset = queryOffset
     }
 
-    /// The visible key range of a block of queries (a superset; per-key rules are applied after).
-    func keyRange(firstPosition: Int, lastPosition: Int, keyCount: Int) -> Range<Int> {
+    /// The visible key range of a block of queries of one sequence (a superset; per-key rules are applied after).
+    ///
+    /// Keys before `firstKey` (the sequence's leading padding, see `leadingPadding`) are left out of the range, not
+    /// only masked: a left-padded sequence then sums over exactly the keys it sums over alone, in the same order, so
+    /// its outputs do not depend on how much padding a batch gave it (batch-invariant generation).
+    func keyRange(firstPosition: Int, lastPosition: Int, keyCount: Int, firstKey: Int = 0) -> Range<Int> {
         let end = causal ? Swift.min(keyCount, lastPosition + 1) : keyCount
-        let start = slidingWindow.map { Swift.max(0, firstPosition - $0 + 1) } ?? 0
+        let start = Swift.max(firstKey, slidingWindow.map { Swift.max(0, firstPosition - $0 + 1) } ?? 0)
         return start..<Swift.max(start, end)
+    }
+
+    /// Each sequence's number of padding keys before its first real key (`keyPadding` false), or nil without padding.
+    func leadingPadding(batch: Int, keyCount: Int) -> [Int]? {
+        guard let keyPadding else { return nil }
+        return (0..<batch).map { sequence in
+            let row = keyPadding[(sequence * keyCount)..<((sequence + 1) * keyCount)]
+            return (row.firstIndex(of: true) ?? row.endIndex) - row.startIndex
+        }
     }
 
     func allows(position: Int, key: Int, sequence: Int, keyCount: Int) -> Bool {
@@ -72,7 +85,8 @@ extension Tensor {
         let geometry = AttentionGeometry(batch: batch, queryHeads: queryHeads, keyHeads: keyHeads, length: length,
                                          keyCount: keyCount, keyStride: keyCapacity, headDimension: headDimension, valueDimension: valueDimension,
                                          scale: scale ?? 1 / Foundation.sqrt(Float(headDimension)),
-                                         mask: mask, queryOffset: mask.queryOffset ?? (keyCount - length))
+                                         mask: mask, queryOffset: mask.queryOffset ?? (keyCount - length),
+                                         leadingPadding: mask.leadingPadding(batch: batch, keyCount: keyCount))
         let keepProbabilities = GradientMode.isEnabled && (query.needsGradient || key.needsGradient || value.needsGradient)
         // Only each row's visible key range is written and read back, so the buffer needs no zero fill.
         let probabilityCount = keepProbabilities ? batch * queryHeads * length * keyCount : 0
@@ -160,6 +174,8 @@ struct AttentionGeometry {
     let scale: Float
     let mask: AttentionMask
     let queryOffset: Int
+    /// Each sequence's leading padding keys, skipped by every block (`AttentionMask.keyRange`).
+    let leadingPadding: [Int]?
 
     static let blockRows = 64
     var groups: Int { queryHeads / keyHeads }
@@ -193,7 +209,8 @@ struct AttentionGeometry {
             for blockStart in stride(from: 0, to: length, by: blockRows) {
                 let rows = Swift.min(blockRows, length - blockStart)
                 let range = mask.keyRange(firstPosition: queryOffset + blockStart,
-                                          lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
+                                          lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount,
+                                          firstKey: leadingPadding?[sequence] ?? 0)
                 guard !range.isEmpty else {
                     for group in 0..<groups {
                         (out + ((firstHead + group) * length + blockStart) * valueDimension).initialize(repeating: 0, count: rows * valueDimension)
@@ -276,7 +293,8 @@ struct AttentionGeometry {
             for blockStart in stride(from: 0, to: length, by: blockRows) {
                 let rows = Swift.min(blockRows, length - blockStart)
                 let range = mask.keyRange(firstPosition: queryOffset + blockStart,
-                                          lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount)
+                                          lastPosition: queryOffset + blockStart + rows - 1, keyCount: keyCount,
+                                          firstKey: leadingPadding?[sequence] ?? 0)
                 if range.isEmpty { continue }
                 let width = range.count, stacked = groups * rows
                 for group in 0..<groups {  // gather P, dO and Q of the group's heads: [groups · rows, ·]

@@ -23,6 +23,14 @@ extension ChatTemplate {
         /// UTF-8 bytes of the rendered text, of the text captured by a macro or `{% set %}` block, and of any
         /// string a template builds (`~`, `+`, `*`, `tojson`, `indent`).
         public var maximumOutputLength = 10 << 20
+        /// How deeply a value that `{% set %}` stores may nest (lists, dicts, tuples and namespaces inside one
+        /// another): as deep as the JSON the tokenizer files may hold. Printing, comparing and releasing a value
+        /// recurse once per level, so a loop that wraps a value in itself must stop here instead of overflowing the
+        /// stack.
+        public var maximumValueDepth = 512
+        /// The items that `{% set %}` statements store, counted over the whole render (each store walks its value to
+        /// check its depth, and that a namespace does not come to hold itself).
+        public var maximumStoredItems = 10_000_000
 
         public init() {}
     }
@@ -78,6 +86,45 @@ final class RenderBudget {
 
     func textTooLong(at position: SourcePosition) -> TemplateError {
         Self.exceeded("text longer than \(limits.maximumOutputLength) bytes (ChatTemplate.Limits.maximumOutputLength)", position)
+    }
+
+    /// Items walked by `checkStored` so far.
+    private(set) var storedItems = 0
+
+    /// Checks a value that `{% set %}` is about to store (into `namespace` for `{% set ns.attribute = ... %}`): it
+    /// nests at most `maximumValueDepth` levels and does not reach `namespace` (a namespace holding itself would
+    /// print, compare and serialize without end). Walks the value without recursion; namespaces reached twice are
+    /// walked once.
+    func checkStored(_ value: JinjaValue, into namespace: JinjaNamespace?, at position: SourcePosition) throws {
+        let maximumDepth = limits.maximumValueDepth
+        var pending: [(value: JinjaValue, depth: Int)] = [(value, 1)]
+        var seenNamespaces: Set<ObjectIdentifier> = []
+        while let (value, depth) = pending.popLast() {
+            storedItems += 1
+            guard storedItems <= limits.maximumStoredItems else {
+                throw Self.exceeded("`set` statements store more than \(limits.maximumStoredItems) items in one render "
+                                    + "(ChatTemplate.Limits.maximumStoredItems)", position)
+            }
+            let children: [JinjaValue]
+            switch value {
+            case .array(let values), .tuple(let values), .generator(let values): children = values
+            case .object(let dictionary): children = dictionary.pairs.map(\.1)
+            case .namespace(let inner):
+                if let namespace, inner === namespace {
+                    throw Self.exceeded("a namespace cannot hold itself (its attribute would reach the namespace "
+                                        + "being written, and printing it would never end)", position)
+                }
+                guard seenNamespaces.insert(ObjectIdentifier(inner)).inserted else { continue }
+                children = inner.attributes.pairs.map(\.1)
+            default: continue
+            }
+            guard !children.isEmpty else { continue }
+            guard depth < maximumDepth else {
+                throw Self.exceeded("a value nested deeper than \(maximumDepth) levels (lists, dicts and namespaces "
+                                    + "inside one another; ChatTemplate.Limits.maximumValueDepth)", position)
+            }
+            for child in children { pending.append((child, depth + 1)) }
+        }
     }
 
     /// Checks the length of a list the template builds with `range()` or `*`.

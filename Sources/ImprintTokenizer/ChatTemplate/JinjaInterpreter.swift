@@ -63,6 +63,7 @@ struct JinjaInterpreter {
                                    position: position, scope: scope, into: &output)
         case .assign(let targets, let expression, let position):
             let value = try evaluate(expression, scope)
+            try budget.checkStored(value, into: nil, at: position)
             if targets.count == 1 {
                 scope.variables[targets[0]] = value
             } else {
@@ -73,7 +74,9 @@ struct JinjaInterpreter {
             guard case .namespace(let namespace)? = scope.lookup(name) else {
                 throw TemplateError(.runtime, "cannot assign attribute on non-namespace object '\(name)'", line: position.line, column: position.column)
             }
-            namespace.attributes[attribute] = try evaluate(expression, scope)
+            let value = try evaluate(expression, scope)
+            try budget.checkStored(value, into: namespace, at: position)
+            namespace.attributes[attribute] = value
         case .assignBlock(let name, let body):
             var captured = ""
             _ = try render(body, scope: scope, into: &captured)
