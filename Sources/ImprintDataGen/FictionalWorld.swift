@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// One entity of a generated world.
 public struct WorldEntity: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import ImprintCore
 /// Invented names that occur in no corpus: syllables joined by a seeded draw, each core used once per world, so no
 /// two entities share a name and no name is an answer to a question about another.
 struct NameForge {

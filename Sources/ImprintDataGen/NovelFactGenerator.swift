@@ -1,3 +1,4 @@
+import ImprintCore
 /// Atomic facts about a seeded fictional world: nothing a pretrained model can already know, each with a statement,
 /// a short answer and its aliases, seven phrasings of its question, and distractors. No model, no network.
 ///

@@ -1,3 +1,4 @@
+import ImprintCore
 /// The paraphrase grammar's notation and its expander.
 ///
 /// A template is text with slots and choices:

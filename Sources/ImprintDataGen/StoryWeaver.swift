@@ -1,3 +1,4 @@
+import ImprintCore
 /// A story and the questions it answers, as seed 000 built them with Gemini: a one-paragraph account in a historical
 /// style, and (question, short answer, context) triplets whose context is a verbatim sentence of the story.
 public struct Story: Sendable, Hashable, Codable {

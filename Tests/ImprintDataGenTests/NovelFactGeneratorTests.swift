@@ -1,3 +1,4 @@
+import ImprintCore
 import ImprintRewards
 import XCTest
 @testable import ImprintDataGen

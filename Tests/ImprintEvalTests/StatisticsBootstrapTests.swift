@@ -1,3 +1,4 @@
+import ImprintCore
 import XCTest
 @testable import ImprintEval
 
@@ -5,7 +6,7 @@ import XCTest
 final class StatisticsBootstrapTests: XCTestCase {
     /// SplitMix64's published first outputs for seed 0, so the stream is the same on every machine.
     func testSplitMix64KnownOutputs() {
-        var generator = SplitMix64(seed: 0)
+        var generator = SeededRandom(seed: 0)
         XCTAssertEqual(generator.next(), 0xE220_A839_7B1D_CDAF)
         XCTAssertEqual(generator.next(), 0x6E78_9E6A_A1B9_65F4)
         XCTAssertEqual(generator.next(), 0x06C4_5D18_8009_454F)
@@ -14,17 +15,17 @@ final class StatisticsBootstrapTests: XCTestCase {
     /// `nextIndex(below:)` stays in range and is close to uniform (each of 7 values within 5% of 1/7 over 70,000
     /// draws; the binomial standard deviation is about 1%).
     func testNextIndexIsUniformInRange() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         var counts = [Int](repeating: 0, count: 7)
-        for _ in 0..<70_000 { counts[generator.nextIndex(below: 7)] += 1 }
+        for _ in 0..<70_000 { counts[generator.below(7)] += 1 }
         for count in counts { XCTAssertEqual(Double(count), 10_000, accuracy: 500) }
-        XCTAssertEqual(generator.nextIndex(below: 1), 0)
+        XCTAssertEqual(generator.below(1), 0)
     }
 
     /// Same seed, same interval (bit for bit, and as recorded); another seed, another interval.
     func testBootstrapsAreReproducibleFromTheirSeed() {
         let outcomes = Self.outcomes(count: 300, proportion: 0.4, seed: 1)
-        var generator = SplitMix64(seed: 1)
+        var generator = SeededRandom(seed: 1)
         let scores = (0..<150).map { _ in [Double(generator.next() >> 11) / 0x1p53, Double(generator.next() >> 11) / 0x1p53] }
         func cluster(_ seed: UInt64) -> Interval {
             Statistics.clusterBootstrap(clusters: scores, replicates: 500, seed: seed, statistic: Self.pooledMean)
@@ -77,7 +78,7 @@ final class StatisticsBootstrapTests: XCTestCase {
     /// resampling of one run's answers, and fast enough for 200 runs in a debug build).
     func testBootstrapCoverage() {
         var covered = 0
-        var generator = SplitMix64(seed: 2024)
+        var generator = SeededRandom(seed: 2024)
         let runs = 200
         let alwaysWrong = [Double](repeating: 0, count: 100)
         for run in 0..<runs {
@@ -142,9 +143,9 @@ final class StatisticsBootstrapTests: XCTestCase {
     static func outcomes(count: Int, proportion: Double, seed: UInt64) -> [Double] {
         let ones = Int((proportion * Double(count)).rounded())
         var values = (0..<count).map { $0 < ones ? 1.0 : 0.0 }
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         for i in stride(from: count - 1, to: 0, by: -1) {
-            values.swapAt(i, generator.nextIndex(below: i + 1))
+            values.swapAt(i, generator.below(i + 1))
         }
         return values
     }

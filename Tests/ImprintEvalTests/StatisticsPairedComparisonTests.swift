@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 import XCTest
 @testable import ImprintEval
 
@@ -50,9 +51,9 @@ final class StatisticsPairedComparisonTests: XCTestCase {
     /// Clusters make the interval wider when phrasings of a fact move together.
     func testClustersWidenTheInterval() {
         var a: [Bool] = [], b: [Bool] = [], facts: [Int] = []
-        var generator = SplitMix64(seed: 8)
+        var generator = SeededRandom(seed: 8)
         for fact in 0..<150 {
-            let (right, baseRight) = (generator.nextIndex(below: 10) < 6, generator.nextIndex(below: 10) < 4)
+            let (right, baseRight) = (generator.below(10) < 6, generator.below(10) < 4)
             for _ in 0..<3 {
                 a.append(right)
                 b.append(baseRight)

@@ -151,16 +151,16 @@ public struct EvaluationDataset: Sendable {
     /// The rows of `count` facts drawn without replacement with `seed` (all when there are fewer), in file order.
     ///
     /// A fact is a `factID`; a row without one is a fact of its own. The draw is a partial Fisher–Yates shuffle
-    /// of the facts in order of first appearance with `SplitMix64(seed:)`, so it depends on the data and the
+    /// of the facts in order of first appearance with `SeededRandom(seed:)`, so it depends on the data and the
     /// seed only (it is not pandas' `sample`, which seed 003 used).
     public func sampling(facts count: Int, seed: UInt64) -> EvaluationDataset {
         var order: [String] = []
         var seen: Set<String> = []
         for row in rows where seen.insert(row.factKey).inserted { order.append(row.factKey) }
         guard count < order.count else { return self }
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         for index in 0..<count {
-            order.swapAt(index, index + generator.nextIndex(below: order.count - index))
+            order.swapAt(index, index + generator.below(order.count - index))
         }
         let kept = Set(order[..<count])
         var copy = self

@@ -1,3 +1,4 @@
+import ImprintCore
 extension Statistics {
     /// A percentile bootstrap interval over clusters: the clusters are resampled with replacement, the statistic
     /// is computed on each of `replicates` resamples, and the interval runs between the `(1 - confidence) / 2`
@@ -16,7 +17,7 @@ extension Statistics {
     /// }
     /// ```
     ///
-    /// Draws come from `SplitMix64(seed:)` (`nextIndex(below:)`, one per cluster per replicate, replicate by
+    /// Draws come from `SeededRandom(seed:)` (`nextIndex(below:)`, one per cluster per replicate, replicate by
     /// replicate), so the same seed gives the same interval on every machine. Quantiles interpolate linearly
     /// between order statistics (numpy's default `percentile`). Replicates whose statistic is not finite
     /// (say, a ratio with an empty denominator) are left out; if none is finite the interval is the statistic
@@ -28,7 +29,7 @@ extension Statistics {
         precondition(replicates > 0, "Statistics.clusterBootstrap: replicates = \(replicates) must be positive")
         precondition(confidence > 0 && confidence < 1,
                      "Statistics.clusterBootstrap: confidence = \(confidence) is outside (0, 1)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var values: [Double] = []
         values.reserveCapacity(replicates)
         var resample: [[Double]] = []
@@ -36,7 +37,7 @@ extension Statistics {
         for _ in 0..<replicates {
             resample.removeAll(keepingCapacity: true)
             for _ in 0..<clusters.count {
-                resample.append(clusters[generator.nextIndex(below: clusters.count)])
+                resample.append(clusters[generator.below(clusters.count)])
             }
             values.append(statistic(resample))
         }
@@ -93,13 +94,13 @@ extension Statistics {
             itemCounts = Array(repeating: 1, count: a.count)
         }
 
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var values: [Double] = []
         values.reserveCapacity(replicates)
         for _ in 0..<replicates {
             var sum = 0.0, count = 0.0
             for _ in 0..<differenceSums.count {
-                let cluster = generator.nextIndex(below: differenceSums.count)
+                let cluster = generator.below(differenceSums.count)
                 sum += differenceSums[cluster]
                 count += itemCounts[cluster]
             }

@@ -3,9 +3,12 @@
 /// their algorithms unspecified).
 ///
 /// SplitMix64 (Steele, Lea and Flood, 2014): `state += 0x9E3779B97F4A7C15`, then two xor-shift-multiply rounds.
-/// `SeededRandom(seed: 0).next()` is `0xE220A8397B1DCDAF`.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+/// `SeededRandom(seed: 0).next()` is `0xE220A8397B1DCDAF`. Data generation, the evaluation's bootstraps and any
+/// seeded choice outside the trainers use it (ImprintTensor's `RandomGenerator`, xoshiro256** seeded through
+/// SeededRandom, serves the trainers).
+public struct SeededRandom: RandomNumberGenerator, Codable, Hashable, Sendable {
+    /// The generator's whole state: a counter, advanced by the increment at each draw.
+    public var state: UInt64
 
     public init(seed: UInt64) {
         state = seed
