@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(name: "ImprintDataGenTests", dependencies: ["ImprintDataGen", "ImprintCore", "ImprintRewards", "ImprintModel", "ImprintCharts"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintServerTests",
-                    dependencies: ["ImprintServer", "ImprintModel", "ImprintTokenizer", "ImprintCore",
+                    dependencies: ["ImprintServer", "ImprintHTTPClient", "ImprintModel", "ImprintTokenizer", "ImprintCore",
                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
