@@ -32,7 +32,7 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     func write(to output: inout String) {
         switch self {
-        case .string(let value): Self.writeString(value, to: &output)
+        case .string(let value): JSONStringLiteral.write(value, into: &output)
         case .integer(let value): output += String(value)
         case .number(let value):
             precondition(value.isFinite, "JSONValue: \(value) has no JSON spelling")
@@ -50,35 +50,12 @@ public indirect enum JSONValue: Sendable, Hashable {
             output += "{"
             for (index, (key, value)) in pairs.enumerated() {
                 if index > 0 { output += ", " }
-                Self.writeString(key, to: &output)
+                JSONStringLiteral.write(key, into: &output)
                 output += ": "
                 value.write(to: &output)
             }
             output += "}"
         }
-    }
-
-    static func writeString(_ value: String, to output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// JSON in and out of template values, keeping key order: parsing (the CLI's JSONL messages) and Python's
 /// `json.dumps(value, ensure_ascii=False, indent=...)`, which transformers' `tojson` filter calls.
@@ -77,7 +78,7 @@ public enum JinjaJSON {
             if number.isNaN { output += "NaN" } else if number.isInfinite { output += number > 0 ? "Infinity" : "-Infinity" } else {
                 output += JinjaValue.pythonFloat(number)
             }
-        case .string(let text), .markup(let text): writeString(text, into: &output)
+        case .string(let text), .markup(let text): JSONStringLiteral.write(text, into: &output)
         case .array(let elements), .tuple(let elements):
             guard !elements.isEmpty else { output += "[]"; return }
             output += "["
@@ -97,7 +98,7 @@ public enum JinjaJSON {
             for (index, (key, element)) in pairs.enumerated() {
                 if index > 0 { output += indent == nil ? ", " : "," }
                 if let indent { try writeNewline(indent: indent, level: level + 1, maximumLength: maximumLength, into: &output) }
-                writeString(key, into: &output)
+                JSONStringLiteral.write(key, into: &output)
                 output += ": "
                 try write(element, indent: indent, level: level + 1, sortKeys: sortKeys, maximumLength: maximumLength,
                           into: &output)
@@ -115,31 +116,8 @@ public enum JinjaJSON {
     /// `text` as a JSON string literal, as Python's `json.dumps(text, ensure_ascii=False)` writes it.
     public static func stringLiteral(_ text: String) -> String {
         var output = ""
-        writeString(text, into: &output)
+        JSONStringLiteral.write(text, into: &output)
         return output
-    }
-
-    /// A JSON string as Python writes it with `ensure_ascii=False`.
-    static func writeString(_ text: String, into output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    output += String(format: "\\u%04x", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 
     private struct Parser {
