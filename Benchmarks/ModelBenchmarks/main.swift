@@ -3,7 +3,7 @@
 // Opt-in, never part of the tests; Benchmarks/run-model-benchmarks.sh runs the PyTorch side
 // (../shared/bench/torch_anchor.py and Benchmarks/torch_model_extra.py) in the same run.
 //
-// Usage: ModelBenchmarks MODEL [--quantized] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample,batched]
+// Usage: ModelBenchmarks MODEL [--quantized] [--bf16] [--decode float32|int8] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample,decode,batched]
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
@@ -54,8 +54,11 @@ let only = Set(argument("--only", default: "load,prefill,train,lora,sample").spl
 let quantized = CommandLine.arguments.contains("--quantized")
 // --bf16: frozen weights in bfloat16 with float32 sums (BFloat16Matrix; AMX where the CPU has it).
 let bfloat16 = CommandLine.arguments.contains("--bf16")
+// --decode int8: products with the GGUF's blocks on int8-quantized activations, as llama.cpp computes them.
+let decoding = DecodingPrecision(rawValue: argument("--decode", default: "float32"))!
 var model: TransformerDecoder!
-let loadSeconds = try seconds { model = try ModelLoader.load(path: path, keepQuantized: quantized) }
+let loadSeconds = try seconds { model = try ModelLoader.load(path: path, keepQuantized: quantized || decoding != .float32) }
+if decoding != .float32 { _ = try model.useDecodingPrecision(decoding) }
 if only.contains("load") { report(["workload": "load", "seconds": loadSeconds, "model": path, "quantized": quantized, "bf16": bfloat16, "peak_rss_mb": peakResidentMegabytes()]) }
 
 var generator = RandomGenerator(seed: 0)
@@ -110,8 +113,34 @@ if only.contains("sample") {
         let time = try medianTime(max(1, repetitions - 2)) {
             _ = try generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [])
         }
-        report(["workload": "sample", "quantized": quantized, "bf16": bfloat16, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
+        report(["workload": "sample", "quantized": quantized, "bf16": bfloat16, "decode": decoding.rawValue, "batch": rows, "prompt": promptLength, "new_tokens": newTokens, "seconds": time,
                 "tokens_per_s": Double(rows * newTokens) / time, "peak_rss_mb": peakResidentMegabytes()])
+    }
+}
+if only.contains("decode") {
+    // Decoding alone, as llama.cpp's llama-bench tg and llama-batched-bench's S_TG count it: after a prompt of
+    // --gen-prompt random tokens (prefilled, not counted), the time from the first new token to the last, greedy,
+    // no EOS stop; tokens/s = rows × (new tokens − 1) / that time. Rows: --gen-batch, then 1.
+    let promptLength = Int(argument("--gen-prompt", default: "32"))!, newTokens = Int(argument("--gen-new", default: "64"))!
+    for rows in [Int(argument("--gen-batch", default: "16"))!, 1] {
+        let prompts = (0..<rows).map { _ in (0..<promptLength).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
+        let generatorUnderTest = Generator(model: model)
+        let parameters = SamplingParameters(maxTokens: newTokens, temperature: 0, seed: 0)
+        var decodeTimes: [Double] = [], prefillTimes: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            var first: UInt64 = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try generatorUnderTest.generate(prompts: prompts, parameters: parameters, stopTokenIds: [], onToken: { _, _ in
+                if first == 0 { first = DispatchTime.now().uptimeNanoseconds }
+            })
+            let end = DispatchTime.now().uptimeNanoseconds
+            prefillTimes.append(Double(first - start) / 1e9)
+            decodeTimes.append(Double(end - first) / 1e9)
+        }
+        let decodeTime = decodeTimes.sorted()[decodeTimes.count / 2], prefillTime = prefillTimes.sorted()[prefillTimes.count / 2]
+        report(["workload": "decode", "quantized": quantized, "bf16": bfloat16, "decode": decoding.rawValue, "batch": rows,
+                "prompt": promptLength, "new_tokens": newTokens, "prefill_seconds": prefillTime, "seconds": decodeTime,
+                "tokens_per_s": Double(rows * (newTokens - 1)) / decodeTime, "peak_rss_mb": peakResidentMegabytes()])
     }
 }
 if only.contains("batched") {

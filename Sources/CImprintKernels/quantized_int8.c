@@ -157,7 +157,7 @@ static void int8_matmul_portable(int format, const uint8_t *blocks, size_t colum
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 
-#define INT8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define INT8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c")))
 #define INT8_NAME(name) name##_vnni
 #define INT8_DOT(unsigned_codes, signed_codes) _mm512_dpbusd_epi32(_mm512_setzero_si512(), unsigned_codes, signed_codes)
 #include "quantized_int8_kernel.h"
@@ -165,7 +165,7 @@ static void int8_matmul_portable(int format, const uint8_t *blocks, size_t colum
 #undef INT8_NAME
 #undef INT8_DOT
 
-#define INT8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define INT8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,f16c")))
 #define INT8_NAME(name) name##_bw
 #define INT8_DOT(unsigned_codes, signed_codes) \
     _mm512_madd_epi16(_mm512_maddubs_epi16(unsigned_codes, signed_codes), _mm512_set1_epi16(1))
