@@ -3,7 +3,7 @@
 // Opt-in, never part of the tests; Benchmarks/run-model-benchmarks.sh runs the PyTorch side
 // (../shared/bench/torch_anchor.py and Benchmarks/torch_model_extra.py) in the same run.
 //
-// Usage: ModelBenchmarks MODEL [--quantized] [--bf16] [--decode float32|int8] [--batch 8] [--seq 256] [--reps 3] [--only load,prefill,train,lora,sample,decode,batched]
+// Usage: ModelBenchmarks MODEL [--quantized] [--bf16] [--decode float32|int8] [--batch 8] [--seq 256] [--reps 3] [--only kernels,load,prefill,train,lora,sample,decode,batched]
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
@@ -56,6 +56,11 @@ let quantized = CommandLine.arguments.contains("--quantized")
 let bfloat16 = CommandLine.arguments.contains("--bf16")
 // --decode int8: products with the GGUF's blocks on int8-quantized activations, as llama.cpp computes them.
 let decoding = DecodingPrecision(rawValue: argument("--decode", default: "float32"))!
+if only.contains("kernels") {
+    var line: [String: Any] = ["workload": "kernels"]
+    for (name, kernel) in KernelSelection.summary { line[name] = kernel }
+    report(line)
+}
 var model: TransformerDecoder!
 let loadSeconds = try seconds { model = try ModelLoader.load(path: path, keepQuantized: quantized || decoding != .float32) }
 if decoding != .float32 { _ = try model.useDecodingPrecision(decoding) }

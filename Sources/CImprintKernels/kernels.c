@@ -141,3 +141,38 @@ void imprint_softmax_backward_row(const float *p, float *g, size_t count) {
     for (int lane = 0; lane < LANES; lane++) dot += partial[lane];
     for (size_t j = 0; j < count; j++) g[j] = p[j] * (g[j] - dot);
 }
+
+// Sixteen float lanes per dot product, summed in a fixed order: the same bits for a row whatever
+// the batch (decoding's attention, one query position at a time).
+static inline float dot_lanes(const float *a, const float *b, long n) {
+    float lanes[16] = {0};
+    long t = 0;
+    for (; t + 16 <= n; t += 16)
+        for (int l = 0; l < 16; l++) lanes[l] += a[t + l] * b[t + l];
+    for (int width = 8; width >= 1; width /= 2)
+        for (int l = 0; l < width; l++) lanes[l] += lanes[l + width];
+    float total = lanes[0];
+    for (; t < n; t++) total += a[t] * b[t];
+    return total;
+}
+
+IMPRINT_CLONES
+void imprint_attention_scores(const float *queries, long rows, const float *keys, long width, long dimension, float scale,
+                              float *scores) {
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < width; j++) scores[r * width + j] = scale * dot_lanes(queries + r * dimension, keys + j * dimension, dimension);
+}
+
+IMPRINT_CLONES
+void imprint_attention_values(const float *probabilities, long rows, long width, const float *values, long dimension,
+                              float *out) {
+    for (long r = 0; r < rows; r++) {
+        float *o = out + r * dimension;
+        for (long t = 0; t < dimension; t++) o[t] = 0.0f;
+        for (long j = 0; j < width; j++) {
+            float p = probabilities[r * width + j];
+            const float *v = values + j * dimension;
+            for (long t = 0; t < dimension; t++) o[t] += p * v[t];
+        }
+    }
+}

@@ -92,22 +92,27 @@ static void *worker_main(void *unused) {
     return NULL;
 }
 
-static void start_workers(void) {
-    for (long i = 1; i < pool.threads; i++) {
+/// Starts workers first..<pool.threads (worker 0 is the caller); on failure keeps those that started.
+static void start_workers_from(long first) {
+    for (long i = first; i < pool.threads; i++) {
         pthread_t thread;
         pthread_attr_t attributes;
         pthread_attr_init(&attributes);
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attributes, 8L << 20);  // Swift task bodies may recurse deeply
-        if (pthread_create(&thread, &attributes, worker_main, NULL) != 0) pool.threads = i;  // fewer workers
+        int failed = pthread_create(&thread, &attributes, worker_main, NULL) != 0;
         pthread_attr_destroy(&attributes);
+        if (failed) {
+            pool.threads = i;  // fewer workers
+            break;
+        }
     }
 }
 
 static long requested_threads;
 static void initialize(void) {
     pool.threads = requested_threads;
-    start_workers();
+    start_workers_from(1);
 }
 
 void imprint_pool_run(long count, long threads, imprint_pool_task task, void *context) {
@@ -118,6 +123,11 @@ void imprint_pool_run(long count, long threads, imprint_pool_task task, void *co
     }
     requested_threads = threads;
     pthread_once(&pool.once, initialize);
+    if (threads > pool.threads) {  // the thread count was raised (imprint_set_thread_count): more workers
+        long first = pool.threads;
+        pool.threads = threads;
+        start_workers_from(first);
+    }
     if (pool.threads <= 1) {
         pthread_mutex_unlock(&pool.caller);
         for (long i = 0; i < count; i++) task(context, i);
@@ -142,3 +152,9 @@ void imprint_pool_run(long count, long threads, imprint_pool_task task, void *co
     while (atomic_load(&pool.done) != count) CPU_RELAX();
     pthread_mutex_unlock(&pool.caller);
 }
+
+static _Atomic long chosen_thread_count;  // 0: not set
+
+long imprint_thread_count(void) { return atomic_load(&chosen_thread_count); }
+
+void imprint_set_thread_count(long threads) { atomic_store(&chosen_thread_count, threads > 0 ? threads : 0); }

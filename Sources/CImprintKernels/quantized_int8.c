@@ -51,7 +51,7 @@ static uint16_t float_to_half(float value) {
     return (uint16_t)half;
 }
 
-void imprint_int8_quantize_rows(const float *x, size_t columns, size_t m, int8_t *codes, float *scales, float *sums) {
+static void quantize_rows_portable(const float *x, size_t columns, size_t m, int8_t *codes, float *scales, float *sums) {
 #pragma clang fp contract(off)
     size_t block_count = columns / 32;
     for (size_t block = 0; block < m * block_count; block++) {
@@ -205,4 +205,44 @@ void imprint_int8_matmul(int format, const uint8_t *blocks, size_t columns, size
 #endif
     (void)kernel;
     int8_matmul_portable(format, blocks, columns, row_start, row_end, codes, scales, sums, m, y, ldy);
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+// The quantizer of imprint_int8_quantize_rows with AVX-512, bitwise the portable one: max |x| is
+// exact in any order, x · id is one product (no fused multiply-add), vrndscaleps rounds to nearest
+// even as rintf does, and the clamp to [-128, 127] is the portable saturation. A block holding a
+// NaN takes the portable loop (which skips NaNs in its maximum).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+static void quantize_rows_avx512(const float *x, size_t columns, size_t m, int8_t *codes, float *scales, float *sums) {
+#pragma clang fp contract(off)
+    size_t block_count = columns / 32;
+    for (size_t block = 0; block < m * block_count; block++) {
+        const float *values = x + block * 32;
+        __m512 a = _mm512_loadu_ps(values), b = _mm512_loadu_ps(values + 16);
+        if (_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q)) {
+            quantize_rows_portable(values, 32, 1, codes + block * 32, scales + block, sums + block);
+            continue;
+        }
+        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(b)));
+        float d = amax / 127.0f;
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        __m512 scale = _mm512_set1_ps(id), low = _mm512_set1_ps(-128.0f), high = _mm512_set1_ps(127.0f);
+        __m512 ra = _mm512_roundscale_ps(_mm512_mul_ps(a, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512 rb = _mm512_roundscale_ps(_mm512_mul_ps(b, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512i qa = _mm512_cvttps_epi32(_mm512_min_ps(_mm512_max_ps(ra, low), high));
+        __m512i qb = _mm512_cvttps_epi32(_mm512_min_ps(_mm512_max_ps(rb, low), high));
+        _mm_storeu_si128((__m128i *)(codes + block * 32), _mm512_cvtsepi32_epi8(qa));
+        _mm_storeu_si128((__m128i *)(codes + block * 32 + 16), _mm512_cvtsepi32_epi8(qb));
+        int total = _mm512_reduce_add_epi32(_mm512_add_epi32(qa, qb));
+        scales[block] = half_to_float(float_to_half(d));
+        sums[block] = half_to_float(float_to_half(d * (float)total));
+    }
+}
+#endif
+
+void imprint_int8_quantize_rows(const float *x, size_t columns, size_t m, int8_t *codes, float *scales, float *sums) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (imprint_int8_kernel(-1) >= 1) return quantize_rows_avx512(x, columns, m, codes, scales, sums);
+#endif
+    quantize_rows_portable(x, columns, m, codes, scales, sums);
 }

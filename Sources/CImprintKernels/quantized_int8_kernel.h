@@ -78,6 +78,42 @@ INT8_TARGET static void INT8_NAME(decode_row)(int format, const uint8_t *row, si
     }
 }
 
+/// One pair of blocks (p) of the tile below: `both` is 0 when the pair holds one block (the last of
+/// an odd count). Constant where inlined, so the accumulators stay in registers.
+INT8_TARGET static inline __attribute__((always_inline)) void INT8_NAME(tile_pair)(
+    __m256 sum[4][4], size_t p, const int both, const int8_t *panel, size_t panel_stride, const float *panel_scales,
+    size_t scale_stride, const int8_t *codes, size_t columns, const float *scales, size_t block_count, const int MR,
+    const int unsigned_codes) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __mmask64 load_mask = both ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
+    __m512i magnitude[4];
+    __mmask64 negative[4];
+    __m512 weight_scale[4];
+    for (int j = 0; j < 4; j++) {
+        __m512i weights = _mm512_load_si512((const void *)(panel + j * panel_stride + 64 * p));
+        magnitude[j] = unsigned_codes ? weights : _mm512_abs_epi8(weights);
+        negative[j] = unsigned_codes ? 0 : _mm512_movepi8_mask(weights);
+        const float *d = panel_scales + j * scale_stride + 2 * p;
+        weight_scale[j] = _mm512_mask_blend_ps((__mmask16)0xff00, _mm512_set1_ps(d[0]), _mm512_set1_ps(d[1]));
+    }
+    for (int i = 0; i < MR; i++) {
+        __m512i x = both ? _mm512_loadu_si512((const void *)(codes + i * columns + 64 * p))
+                         : _mm512_maskz_loadu_epi8(load_mask, codes + i * columns + 64 * p);
+        const float *d = scales + i * block_count + 2 * p;
+        __m512 x_scale = _mm512_mask_blend_ps((__mmask16)0xff00, _mm512_set1_ps(d[0]), _mm512_set1_ps(both ? d[1] : 0.0f));
+        for (int j = 0; j < 4; j++) {
+            __m512i signed_x = unsigned_codes ? x : _mm512_mask_sub_epi8(x, negative[j], zero, x);
+            __m512 dots = _mm512_cvtepi32_ps(INT8_DOT(magnitude[j], signed_x));
+            __m512 products = _mm512_mul_ps(weight_scale[j], x_scale);  // d_w·d_x of each block
+            // One block after the other into eight lanes, as ggml's acc = fmadd(d, q, acc).
+            sum[i][j] = _mm256_fmadd_ps(_mm512_castps512_ps256(products), _mm512_castps512_ps256(dots), sum[i][j]);
+            if (both)
+                sum[i][j] = _mm256_fmadd_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(products), 1)),
+                                            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dots), 1)), sum[i][j]);
+        }
+    }
+}
+
 /// out[4i + j] for activation rows i < MR and the panel's four weight rows j; `unsigned_codes`:
 /// the panel holds Q4_1 / Q5_1's unsigned codes.
 INT8_TARGET static inline __attribute__((always_inline)) void INT8_NAME(tile)(
@@ -86,36 +122,13 @@ INT8_TARGET static inline __attribute__((always_inline)) void INT8_NAME(tile)(
     __m256 sum[4][4];
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < 4; j++) sum[i][j] = _mm256_setzero_ps();
-    const __m512i zero = _mm512_setzero_si512();
-    for (size_t p = 0; 2 * p < block_count; p++) {
-        int both = 2 * p + 1 < block_count;  // the last pair may hold one block
-        __mmask64 load_mask = both ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
-        __m512i magnitude[4];
-        __mmask64 negative[4];
-        __m512 weight_scale[4];
-        for (int j = 0; j < 4; j++) {
-            __m512i weights = _mm512_load_si512((const void *)(panel + j * panel_stride + 64 * p));
-            magnitude[j] = unsigned_codes ? weights : _mm512_abs_epi8(weights);
-            negative[j] = unsigned_codes ? 0 : _mm512_movepi8_mask(weights);
-            const float *d = panel_scales + j * scale_stride + 2 * p;
-            weight_scale[j] = _mm512_mask_blend_ps((__mmask16)0xff00, _mm512_set1_ps(d[0]), _mm512_set1_ps(d[1]));
-        }
-        for (int i = 0; i < MR; i++) {
-            __m512i x = _mm512_maskz_loadu_epi8(load_mask, codes + i * columns + 64 * p);
-            const float *d = scales + i * block_count + 2 * p;
-            __m512 x_scale = _mm512_mask_blend_ps((__mmask16)0xff00, _mm512_set1_ps(d[0]), _mm512_set1_ps(both ? d[1] : 0.0f));
-            for (int j = 0; j < 4; j++) {
-                __m512i signed_x = unsigned_codes ? x : _mm512_mask_sub_epi8(x, negative[j], zero, x);
-                __m512 dots = _mm512_cvtepi32_ps(INT8_DOT(magnitude[j], signed_x));
-                __m512 products = _mm512_mul_ps(weight_scale[j], x_scale);  // d_w·d_x of each block
-                // One block after the other into eight lanes, as ggml's acc = fmadd(d, q, acc).
-                sum[i][j] = _mm256_fmadd_ps(_mm512_castps512_ps256(products), _mm512_castps512_ps256(dots), sum[i][j]);
-                if (both)
-                    sum[i][j] = _mm256_fmadd_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(products), 1)),
-                                                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dots), 1)), sum[i][j]);
-            }
-        }
-    }
+    size_t full_pairs = block_count / 2;
+    for (size_t p = 0; p < full_pairs; p++)
+        INT8_NAME(tile_pair)(sum, p, 1, panel, panel_stride, panel_scales, scale_stride, codes, columns, scales, block_count, MR,
+                             unsigned_codes);
+    if (block_count % 2)
+        INT8_NAME(tile_pair)(sum, full_pairs, 0, panel, panel_stride, panel_scales, scale_stride, codes, columns, scales, block_count,
+                             MR, unsigned_codes);
     for (int i = 0; i < MR; i++)
         for (int j = 0; j < 4; j++) {  // ggml's hsum_float_8: ((a4 + a0) + (a6 + a2)) + ((a5 + a1) + (a7 + a3))
             __m128 half = _mm_add_ps(_mm256_extractf128_ps(sum[i][j], 1), _mm256_castps256_ps128(sum[i][j]));

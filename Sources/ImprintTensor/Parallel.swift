@@ -1,8 +1,38 @@
 import CImprintKernels
 import Foundation
 
-/// The number of worker threads element-wise and attention kernels split their work over.
-public let parallelWorkerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+/// How many threads Imprint's kernels use: products, attention, element-wise passes and the
+/// sampler split their work over this many (the calling thread and workers of a persistent pool).
+///
+/// The default is every core the process may run on, or `IMPRINT_THREADS` when the environment sets
+/// it; a host that shares the machine sets `threadCount` (or the variable) lower. Results depend on
+/// the thread count only through how work is split into chunks, so a fixed count gives the same bits
+/// run after run (decoding, training and resume rely on it); a different count may change the last
+/// bits of sums. Set it before work starts, not while products run on other threads.
+public enum Parallelism {
+    /// `IMPRINT_THREADS` when set to a positive integer, else the active processor count.
+    public static let defaultThreadCount: Int = {
+        if let value = ProcessInfo.processInfo.environment["IMPRINT_THREADS"], let threads = Int(value), threads > 0 {
+            return threads
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// The thread count in use (`defaultThreadCount` until set). Values below 1 are refused.
+    public static var threadCount: Int {
+        get {
+            let chosen = imprint_thread_count()
+            return chosen > 0 ? chosen : defaultThreadCount
+        }
+        set {
+            precondition(newValue >= 1, "Parallelism.threadCount must be at least 1, got \(newValue)")
+            imprint_set_thread_count(newValue)
+        }
+    }
+}
+
+/// The number of threads kernels split their work over: `Parallelism.threadCount`.
+public var parallelWorkerCount: Int { Parallelism.threadCount }
 
 /// Runs `body` over consecutive chunks of `0..<count`, in parallel when there is enough work.
 ///

@@ -40,6 +40,17 @@ void imprint_softmax_backward_row(const float *p, float *g, size_t count);
 /// The SwiGLU backward pass: with s = sigmoid(gate), d_gate = dy · up · s (1 + gate (1 − s)), d_up = dy · gate · s.
 void imprint_swiglu_backward(const float *gate, const float *up, const float *dy, float *d_gate, float *d_up, size_t count);
 
+/// scores[r, j] = scale · Σ_t queries[r, t] · keys[j, t] for `rows` queries and `width` keys of
+/// `dimension` values (rows contiguous): attention scores of a few query rows (decoding), without
+/// the packing a matrix product does. Each dot product sums sixteen lanes in a fixed order.
+void imprint_attention_scores(const float *queries, long rows, const float *keys, long width, long dimension, float scale,
+                              float *scores);
+
+/// out[r, t] = Σ_j probabilities[r, j] · values[j, t], keys in order: the attention output of a few
+/// query rows (decoding).
+void imprint_attention_values(const float *probabilities, long rows, long width, const float *values, long dimension,
+                              float *out);
+
 #ifdef __cplusplus
 }
 #endif

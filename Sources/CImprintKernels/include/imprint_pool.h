@@ -12,9 +12,15 @@ extern "C" {
 typedef void (*imprint_pool_task)(void *context, long index);
 
 /// Runs task(context, i) for every i in [0, count) on the calling thread and the pool's workers
-/// (`threads` in all with the caller, fixed by the first call; 1 runs everything inline), returning when all are
-/// done. A call from inside a task, or while another thread's job runs, runs its loop inline.
+/// (`threads` in all with the caller; the pool starts workers on the first call and more when a later call
+/// asks for more; 1 runs everything inline), returning when all are done. A call from inside a task, or while another thread's job runs, runs its loop inline.
 void imprint_pool_run(long count, long threads, imprint_pool_task task, void *context);
+
+/// The thread count chosen for Imprint's kernels (`Parallelism.threadCount`), 0 while none was chosen.
+long imprint_thread_count(void);
+
+/// Chooses the thread count (0: none chosen, the default applies).
+void imprint_set_thread_count(long threads);
 
 #ifdef __cplusplus
 }

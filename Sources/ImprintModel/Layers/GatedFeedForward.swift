@@ -28,8 +28,9 @@ public final class GatedFeedForward: Module {
 
     /// `[B, T, hidden]` → `[B, T, hidden]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let gate = gateProjection(x)
-        if activation == .silu { return downProjection(Tensor.swiGLU(gate: gate, up: upProjection(x))) }
-        return downProjection(gate.gelu(approximateWithTanh: true) * upProjection(x))
+        let projections = Linear.applied([gateProjection, upProjection], to: x)
+        let (gate, up) = (projections[0], projections[1])
+        if activation == .silu { return downProjection(Tensor.swiGLU(gate: gate, up: up)) }
+        return downProjection(gate.gelu(approximateWithTanh: true) * up)
     }
 }

@@ -98,4 +98,16 @@ public final class Linear: Module {
         guard fused == nil, let update else { return output }
         return output + update(x, training: isTraining)
     }
+
+    /// Each layer applied to the same `x`, as one fused product where the layers allow it (q/k/v and
+    /// gate/up during decoding): frozen block-quantized weights of one column count and precision, no
+    /// LoRA update to apply, and an `x` of at most `BLAS.smallBatchRows` rows that needs no gradient
+    /// (`Tensor.fusedLinear`). Otherwise each layer runs on its own. The values are the same either way.
+    static func applied(_ layers: [Linear], to x: Tensor) -> [Tensor] {
+        let weights = layers.compactMap { $0.lora?.updateToApply == nil ? $0.quantizedWeight : nil }
+        guard weights.count == layers.count, let products = Tensor.fusedLinear(x, quantized: weights) else {
+            return layers.map { $0(x) }
+        }
+        return zip(layers, products).map { layer, product in layer.bias.map { product + $0 } ?? product }
+    }
 }

@@ -47,9 +47,10 @@ public final class SelfAttention: Module {
             let split = projection.reshaped([batch, length, count, headDimension])  // [B, T, heads, D]
             return (norm.map { $0(split) } ?? split).permuted([0, 2, 1, 3])          // [B, heads, T, D]
         }
-        let query = heads(queryProjection(x), headCount, norm: queryNorm).applyingRotaryEmbedding(rotary, positions: positions)
-        var key = heads(keyProjection(x), keyValueHeadCount, norm: keyNorm).applyingRotaryEmbedding(rotary, positions: positions)
-        var value = heads(valueProjection(x), keyValueHeadCount, norm: nil)
+        let projections = Linear.applied([queryProjection, keyProjection, valueProjection], to: x)
+        let query = heads(projections[0], headCount, norm: queryNorm).applyingRotaryEmbedding(rotary, positions: positions)
+        var key = heads(projections[1], keyValueHeadCount, norm: keyNorm).applyingRotaryEmbedding(rotary, positions: positions)
+        var value = heads(projections[2], keyValueHeadCount, norm: nil)
         var keyLength = key.shape[2]
         if let cache { (key, value, keyLength) = cache.appending(keys: key, values: value) }  // [B, kvHeads, capacity, D]
         let attended = Tensor.scaledDotProductAttention(query: query, key: key, value: value, mask: mask, scale: scale,

@@ -222,16 +222,29 @@ struct AttentionGeometry {
                     (stackedQueries + group * rows * headDimension)
                         .update(from: q + ((firstHead + group) * length + blockStart) * headDimension, count: rows * headDimension)
                 }
-                BLAS.sgemm(transposeA: false, transposeB: true, m: groups * rows, n: width, k: headDimension, alpha: scale,
-                           a: stackedQueries, lda: headDimension, b: keys + range.lowerBound * headDimension, ldb: headDimension,
-                           c: stackedScores, ldc: width, parallel: false)
+                // One query position (a decoding step): direct dot products; a packed product's packing
+                // would cost more than the products themselves.
+                let decoding = rows == 1
+                if decoding {
+                    imprint_attention_scores(stackedQueries, groups, keys + range.lowerBound * headDimension, width, headDimension,
+                                             scale, stackedScores)
+                } else {
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: groups * rows, n: width, k: headDimension, alpha: scale,
+                               a: stackedQueries, lda: headDimension, b: keys + range.lowerBound * headDimension, ldb: headDimension,
+                               c: stackedScores, ldc: width, parallel: false)
+                }
                 for stackedRow in 0..<(groups * rows) {
                     softmaxRow(stackedScores + stackedRow * width, position: queryOffset + blockStart + stackedRow % rows,
                                range: range, sequence: sequence)
                 }
-                BLAS.sgemm(transposeA: false, transposeB: false, m: groups * rows, n: valueDimension, k: width,
-                           a: stackedScores, lda: width, b: values + range.lowerBound * valueDimension, ldb: valueDimension,
-                           c: stackedOutput, ldc: valueDimension, parallel: false)
+                if decoding {
+                    imprint_attention_values(stackedScores, groups, width, values + range.lowerBound * valueDimension, valueDimension,
+                                             stackedOutput)
+                } else {
+                    BLAS.sgemm(transposeA: false, transposeB: false, m: groups * rows, n: valueDimension, k: width,
+                               a: stackedScores, lda: width, b: values + range.lowerBound * valueDimension, ldb: valueDimension,
+                               c: stackedOutput, ldc: valueDimension, parallel: false)
+                }
                 for group in 0..<groups {
                     let headIndex = firstHead + group
                     (out + (headIndex * length + blockStart) * valueDimension)

@@ -1,0 +1,28 @@
+import CImprintKernels
+
+/// Which kernels this CPU runs, for benchmarks and logs: each choice is made once, from CPUID and
+/// the environment (`IMPRINT_GEMM`, `IMPRINT_AMX`, `IMPRINT_AVX512BF16`), never from a timing.
+public enum KernelSelection {
+    /// `name: kernel` pairs, in a fixed order:
+    /// - `threads`: `Parallelism.threadCount`;
+    /// - `gemm`: large float32 products (`imprint packed AVX-512` or `OpenBLAS`);
+    /// - `small float32`: products of up to `BLAS.smallBatchRows` rows, decoding (`AVX-512` or `portable`);
+    /// - `int8`: `DecodingPrecision.int8` products (`AVX-512 VNNI`, `AVX-512 BW` or `portable`);
+    /// - `bfloat16`: mixed-precision products (`AMX`, `AVX512-BF16` or `portable`).
+    public static var summary: [(name: String, kernel: String)] {
+        let gemm = imprint_sgemm_enabled(-1) == 1 ? "imprint packed AVX-512" : "OpenBLAS"
+        let small = imprint_small_matmul_vectorized(-1) == 1 ? "AVX-512" : "portable"
+        let int8 = ["portable", "AVX-512 BW", "AVX-512 VNNI"][Int(imprint_int8_kernel(-1))]
+        let bfloat16: String
+        switch Int(imprint_bf16_fastest_kernel()) {
+        case Int(IMPRINT_BF16_AMX): bfloat16 = "AMX"
+        case Int(IMPRINT_BF16_AVX512): bfloat16 = "AVX512-BF16"
+        default: bfloat16 = "portable"
+        }
+        return [("threads", String(Parallelism.threadCount)), ("gemm", gemm), ("small float32", small), ("int8", int8),
+                ("bfloat16", bfloat16)]
+    }
+
+    /// `summary` on one line: `threads 2, gemm imprint packed AVX-512, …`.
+    public static var description: String { summary.map { "\($0.name) \($0.kernel)" }.joined(separator: ", ") }
+}
