@@ -12,38 +12,28 @@ extension QuantizedMatrix {
         precondition(matrices.allSatisfy { $0.columns == columns && $0.decodingPrecision == precision },
                      "fused products need one column count and one decoding precision")
         precondition(m <= BLAS.smallBatchRows, "fused products are for decoding (at most \(BLAS.smallBatchRows) rows), got \(m)")
-        // Row offsets of each matrix in the concatenation.
-        var starts = [0]
-        for matrix in matrices { starts.append(starts.last! + matrix.rows) }
-        let total = starts.last!
-        /// Runs `body(matrix, localRows)` for the pieces of `range` (rows of the concatenation).
-        func forEachPiece(_ range: Range<Int>, _ body: (Int, Range<Int>) -> Void) {
-            for index in matrices.indices {
-                let lower = Swift.max(range.lowerBound, starts[index]), upper = Swift.min(range.upperBound, starts[index + 1])
-                if lower < upper { body(index, (lower - starts[index])..<(upper - starts[index])) }
+        /// Runs `body(matrix, localUnits)` for the pieces of `range` (units of the concatenation: rows,
+        /// or for int8 groups of 16 rows).
+        func forEachPiece(_ range: Range<Int>, units: [Int], _ body: (Int, Range<Int>) -> Void) {
+            var start = 0
+            for (index, count) in units.enumerated() {
+                let lower = Swift.max(range.lowerBound, start), upper = Swift.min(range.upperBound, start + count)
+                if lower < upper { body(index, (lower - start)..<(upper - start)) }
+                start += count
             }
         }
         if precision == .int8 {
-            let (codes, scales, sums) = quantizeActivations(x, m: m, columns: columns)
-            codes.withUnsafeBufferPointer { c in
-                scales.withUnsafeBufferPointer { s in
-                    sums.withUnsafeBufferPointer { t in
-                        parallelFor(total, grain: 64) { range in
-                            forEachPiece(range) { index, rows in
-                                let matrix = matrices[index]
-                                matrix.blocks.withUnsafeBufferPointer { source in
-                                    imprint_int8_matmul(matrix.format.rawValue, source.baseAddress!, columns, rows.lowerBound, rows.upperBound,
-                                                        c.baseAddress!, s.baseAddress!, t.baseAddress!, m, outputs[index], matrix.rows)
-                                }
-                            }
-                        }
-                    }
-                }
+            let activations = quantizeActivations(x, m: m, columns: columns)
+            let groups = matrices.map(\.int8GroupCount)
+            parallelFor(groups.reduce(0, +), grain: 4) { range in
+                forEachPiece(range, units: groups) { index, local in matrices[index].int8Product(activations, groups: local, into: outputs[index]) }
             }
             return
         }
+        let rows = matrices.map(\.rows)
+        let total = rows.reduce(0, +)
         parallelFor(total, grain: 256) { range in
-            forEachPiece(range) { index, rows in
+            forEachPiece(range, units: rows) { index, rows in
                 let matrix = matrices[index]
                 matrix.blocks.withUnsafeBufferPointer { source in
                     imprint_quant_matmul(matrix.format.rawValue, source.baseAddress!, columns, rows.lowerBound, rows.upperBound, x, m,

@@ -36,55 +36,107 @@ extension QuantizedMatrix.Format {
     public var supportsInt8Activations: Bool { imprint_int8_supported(rawValue) == 1 }
 }
 
+/// Activations quantized to int8 blocks for `DecodingPrecision.int8` products
+/// (`QuantizedMatrix.quantizeActivations`): `m` rows of `columns` values.
+public struct Int8Activations: Sendable {
+    public let m: Int
+    public let columns: Int
+    /// `[m, columns]` codes.
+    public let codes: [Int8]
+    /// `[m, columns / 32]`: each block's float16 scale d (as float32), Q8_1's s = float16(d · Σq), and Σq.
+    public let scales: [Float], sums: [Float], totals: [Int32]
+}
+
 extension QuantizedMatrix {
     /// Runs this matrix's products in `precision` from now on; `name` names the weight in errors.
+    /// For int8 on a CPU with AVX-512 VNNI the weights are also repacked for that kernel (16 rows
+    /// interleaved; about the size of the blocks again, kept beside them).
     /// - Throws: `DecodingPrecisionError.unsupportedFormat` for int8 with a format that has no
     ///   int8 product (changing nothing).
     public func setDecodingPrecision(_ precision: DecodingPrecision, name: String = "weight") throws {
         if precision == .int8 && !format.supportsInt8Activations {
             throw DecodingPrecisionError.unsupportedFormat(format, weight: name, precision: precision)
         }
+        if precision == .int8 && int8Packed == nil && Self.vnniAvailable {
+            let count = imprint_int8_packed_bytes(format.rawValue, rows, columns)
+            int8Packed = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                blocks.withUnsafeBufferPointer { source in
+                    parallelFor(int8GroupCount, grain: 16) { groups in
+                        imprint_int8_pack(format.rawValue, source.baseAddress!, rows, columns, groups.lowerBound, groups.upperBound,
+                                          buffer.baseAddress!)
+                    }
+                }
+                initialized = count
+            }
+        }
         decodingPrecision = precision
     }
 
-    /// The activations of `m` rows of `x` quantized to int8 blocks (`imprint_int8_quantize_rows`):
-    /// codes `[m, columns]`, float16 scales and Q8_1 sums `[m, columns / 32]`.
-    public static func quantizeActivations(_ x: UnsafePointer<Float>, m: Int, columns: Int)
-        -> (codes: [Int8], scales: [Float], sums: [Float]) {
+    /// Whether this CPU has the VNNI kernel (which reads repacked weights).
+    static let vnniAvailable: Bool = {
+        let previous = imprint_int8_kernel(-1)
+        defer { _ = imprint_int8_kernel(previous) }
+        return imprint_int8_kernel(2) >= 0 && imprint_int8_kernel(-1) == 2
+    }()
+
+    /// Groups of 16 rows: the unit int8 products are split into.
+    var int8GroupCount: Int { (rows + 15) / 16 }
+
+    /// The activations of `m` rows of `x` quantized to int8 blocks (`imprint_int8_quantize_rows`).
+    public static func quantizeActivations(_ x: UnsafePointer<Float>, m: Int, columns: Int) -> Int8Activations {
         precondition(columns % 32 == 0, "int8 activations need a multiple of 32 columns, got \(columns)")
         let blockCount = columns / 32
         var codes = [Int8](repeating: 0, count: m * columns)
         var scales = [Float](repeating: 0, count: m * blockCount), sums = scales
+        var totals = [Int32](repeating: 0, count: m * blockCount)
         codes.withUnsafeMutableBufferPointer { c in
             scales.withUnsafeMutableBufferPointer { s in
                 sums.withUnsafeMutableBufferPointer { t in
-                    let (c, s, t) = (c.baseAddress!, s.baseAddress!, t.baseAddress!)
-                    parallelFor(m, grain: Swift.max(1, (1 << 14) / columns)) { rows in
-                        imprint_int8_quantize_rows(x + rows.lowerBound * columns, columns, rows.count, c + rows.lowerBound * columns,
-                                                   s + rows.lowerBound * blockCount, t + rows.lowerBound * blockCount)
+                    totals.withUnsafeMutableBufferPointer { q in
+                        let (c, s, t, q) = (c.baseAddress!, s.baseAddress!, t.baseAddress!, q.baseAddress!)
+                        parallelFor(m, grain: Swift.max(1, (1 << 14) / columns)) { rows in
+                            imprint_int8_quantize_rows(x + rows.lowerBound * columns, columns, rows.count, c + rows.lowerBound * columns,
+                                                       s + rows.lowerBound * blockCount, t + rows.lowerBound * blockCount,
+                                                       q + rows.lowerBound * blockCount)
+                        }
                     }
                 }
             }
         }
-        return (codes, scales, sums)
+        return Int8Activations(m: m, columns: columns, codes: codes, scales: scales, sums: sums, totals: totals)
+    }
+
+    /// Rows `16 · groups.lowerBound ..< min(16 · groups.upperBound, rows)` of the int8 product with
+    /// `activations`, into `out` (`[m, rows]`): from the repacked weights where the VNNI kernel runs,
+    /// else from the blocks; the same bits either way.
+    func int8Product(_ activations: Int8Activations, groups: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        activations.codes.withUnsafeBufferPointer { c in
+            activations.scales.withUnsafeBufferPointer { s in
+                activations.sums.withUnsafeBufferPointer { t in
+                    activations.totals.withUnsafeBufferPointer { q in
+                        if let int8Packed, int8Packed.withUnsafeBufferPointer({ packed in
+                            imprint_int8_matmul_packed(format.rawValue, packed.baseAddress!, columns, rows, groups.lowerBound,
+                                                       groups.upperBound, c.baseAddress!, s.baseAddress!, t.baseAddress!,
+                                                       q.baseAddress!, activations.m, out, rows) == 1
+                        }) {
+                            return
+                        }
+                        blocks.withUnsafeBufferPointer { source in
+                            imprint_int8_matmul(format.rawValue, source.baseAddress!, columns, 16 * groups.lowerBound,
+                                                Swift.min(16 * groups.upperBound, rows), c.baseAddress!, s.baseAddress!, t.baseAddress!,
+                                                activations.m, out, rows)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `out[i, n]` = the int8 product of weight row n with activation row i of `x` `[m, columns]`
     /// (`DecodingPrecision.int8`), for any `m`: prompts too, as llama.cpp quantizes them as well.
     func multiplyInt8(_ x: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(format.supportsInt8Activations, "\(format) has no int8 product")
-        let (codes, scales, sums) = Self.quantizeActivations(x, m: m, columns: columns)
-        blocks.withUnsafeBufferPointer { source in
-            codes.withUnsafeBufferPointer { c in
-                scales.withUnsafeBufferPointer { s in
-                    sums.withUnsafeBufferPointer { t in
-                        parallelFor(rows, grain: 64) { range in
-                            imprint_int8_matmul(format.rawValue, source.baseAddress!, columns, range.lowerBound, range.upperBound,
-                                                c.baseAddress!, s.baseAddress!, t.baseAddress!, m, out, rows)
-                        }
-                    }
-                }
-            }
-        }
+        let activations = Self.quantizeActivations(x, m: m, columns: columns)
+        parallelFor(int8GroupCount, grain: 4) { groups in int8Product(activations, groups: groups, into: out) }
     }
 }

@@ -34,6 +34,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// as llama.cpp's CPU backend does (`setDecodingPrecision(_:)`, QuantizedMatrix+Int8.swift).
     /// Set it before products run, not during them.
     public internal(set) var decodingPrecision: DecodingPrecision = .float32
+    /// The weights repacked for the int8 VNNI kernel (`setDecodingPrecision(.int8)` on a CPU with it).
+    var int8Packed: [UInt8]?
 
     /// Rows per float32 tile: about 4M values (16 MB), so most matrices are one tile and `sgemm`
     /// packs the activations only a few times.

@@ -79,10 +79,9 @@ final class Int8GGMLParityTests: XCTestCase {
         XCTAssertGreaterThan(differences, 0, "the fixture's row 0 is made of halves")
     }
 
-    /// Imprint's int8 products are bitwise those of ggml's `vec_dot` on the same blocks, with every
-    /// kernel this CPU has (the same int32 sums, float lanes and lane sum). IQ4_NL only within 1e-6
-    /// of the largest output: ggml's AVX2 `vec_dot_iq4_nl_q8_0` keeps even and odd blocks in two
-    /// accumulators (its tinyBLAS prompt path, which Imprint follows, does not).
+    /// Imprint's int8 products are within 1e-6 of the largest output of ggml's `vec_dot` on the same
+    /// blocks, with every kernel this CPU has (measured: a few float32 ulps; see imprint_int8.h for the
+    /// order of the float sums, the only difference).
     func testProductsAreGGMLVecDots() throws {
         let f = try fixture()
         let previous = imprint_int8_kernel(-1)
@@ -101,11 +100,10 @@ final class Int8GGMLParityTests: XCTestCase {
                 let scale = recorded.products.map { Swift.abs($0) }.max()!
                 let worst = zip(out, recorded.products).map { Swift.abs($0 - $1) }.max()!
                 print("kernel \(kernel) \(name): max |Imprint − ggml vec_dot| = \(worst) (\(worst / scale) of the largest)")
-                if format == .iq4_NL {
-                    XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "kernel \(kernel) \(name)")
-                } else {
-                    XCTAssertEqual(out.map(\.bitPattern), recorded.products.map(\.bitPattern), "kernel \(kernel) \(name)")
-                }
+                // Same quantized operands and the same exact integer dot per block; only the float
+                // order differs (ggml: eight partial lanes per block, summed at the end; Imprint: one
+                // exact block sum after another), so the outputs differ in the last bits only.
+                XCTAssertLessThanOrEqual(worst, 1e-6 * scale, "kernel \(kernel) \(name)")
             }
         }
     }

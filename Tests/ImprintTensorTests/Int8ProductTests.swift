@@ -55,7 +55,29 @@ final class Int8ProductTests: XCTestCase {
 
     func testPortableKernelMatchesReference() throws { try checkKernelAgainstReference(0) }
 
-    /// The kernels sum in the same order (ggml's), so their outputs are the same bits.
+    /// Every kernel gives the bits of `Int8Reference.orderedProduct` (the documented order), on sizes
+    /// that leave partial groups of 16 rows and of 4 activation rows.
+    func testKernelsGiveTheDocumentedOrderBitwise() throws {
+        let previous = imprint_int8_kernel(-1)
+        defer { _ = imprint_int8_kernel(previous) }
+        var generator = RandomGenerator(seed: 11)
+        for kernel: Int32 in [0, 1, 2] {
+            _ = imprint_int8_kernel(kernel)
+            guard imprint_int8_kernel(-1) == kernel else { continue }
+            for format in Self.formats {
+                for (m, rows, columns) in [(1, 37, 96), (6, 16, 32 * 7), (17, 3, 64)] {
+                    let x = (0..<(m * columns)).map { _ in Float.random(in: -3...3, using: &generator) }
+                    let blocks = Int8Reference.randomBlocks(format, rows: rows, columns: columns, generator: &generator)
+                    let expected = Int8Reference.orderedProduct(format, blocks: blocks, rows: rows, columns: columns,
+                                                                x: Int8Reference.quantize(x, columns: columns), m: m)
+                    let actual = try int8Product(format, blocks: blocks, rows: rows, columns: columns, x: x, m: m)
+                    XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "kernel \(kernel) \(format) m \(m) [\(rows), \(columns)]")
+                }
+            }
+        }
+    }
+
+    /// The kernels sum in the same order, so their outputs are the same bits.
     func testKernelsAgreeBitwise() throws {
         let previous = imprint_int8_kernel(-1)
         defer { _ = imprint_int8_kernel(previous) }

@@ -74,6 +74,33 @@ enum Int8Reference {
         return (values, magnitudes)
     }
 
+    /// The int8 product in Imprint's documented float order (imprint_int8.h): per output, the blocks'
+    /// exact integer dot products times d_w·d_x added in order with fused multiply-adds, the Q4_1 / Q5_1
+    /// minimum terms in a second chain, then the two added. Every kernel must give these bits.
+    static func orderedProduct(_ format: QuantizedMatrix.Format, blocks: [UInt8], rows: Int, columns: Int,
+                               x: (codes: [Int8], scales: [Float], sums: [Float]), m: Int) -> [Float] {
+        let blockCount = columns / 32, rowBytes = format.rowBytes(columns: columns)
+        var values = [Float](repeating: 0, count: m * rows)
+        for j in 0..<rows {
+            let decoded = (0..<blockCount).map { b in
+                decode(format, blocks[(j * rowBytes + b * format.blockBytes)..<(j * rowBytes + (b + 1) * format.blockBytes)])
+            }
+            for i in 0..<m {
+                var total: Float = 0, minimumTotal: Float = 0
+                for (b, block) in decoded.enumerated() {
+                    var dot = 0
+                    for l in 0..<32 { dot += block.codes[l] * Int(x.codes[i * columns + 32 * b + l]) }
+                    total = total.addingProduct(block.d * x.scales[i * blockCount + b], Float(dot))
+                    if format == .q4_1 || format == .q5_1 {
+                        minimumTotal = minimumTotal.addingProduct(block.m, x.sums[i * blockCount + b])
+                    }
+                }
+                values[i * rows + j] = total + minimumTotal
+            }
+        }
+        return values
+    }
+
     /// Random blocks of `format` with float16 scales in [0.001, 0.1) and minimums in (-0.1, 0.1).
     static func randomBlocks(_ format: QuantizedMatrix.Format, rows: Int, columns: Int, generator: inout some RandomNumberGenerator) -> [UInt8] {
         var bytes = (0..<(rows * format.rowBytes(columns: columns))).map { _ in UInt8.random(in: 0...255, using: &generator) }
