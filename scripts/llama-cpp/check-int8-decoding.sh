@@ -49,9 +49,10 @@ for prompt in "${prompts[@]}"; do
         | python3 -c 'import json, sys; print(" ".join(map(str, json.loads(sys.stdin.read())["tokens"])))')"
     "$imprint" logits --model "$model" --tokens "${ids// /,}" --output "$work/int8.npy" --decode int8
     "$imprint" logits --model "$model" --tokens "${ids// /,}" --output "$work/float32.npy" --decode float32
-    python3 - "$prompt" "$llama" "$ours" "$work/int8.npy" "$work/float32.npy" "$min_agree" <<'PY' || failures=$((failures + 1))
+    printf '%s\n' "$ids" | "$probe" "$model" --logits > "$work/llama-logits.txt"
+    python3 - "$prompt" "$llama" "$ours" "$work/int8.npy" "$work/float32.npy" "$min_agree" "$work/llama-logits.txt" <<'PY' || failures=$((failures + 1))
 import ast, struct, sys
-prompt, llama, ours, int8_path, float32_path, min_agree = sys.argv[1:]
+prompt, llama, ours, int8_path, float32_path, min_agree, llama_logits_path = sys.argv[1:]
 def last_row(path):
     data = open(path, "rb").read()
     length = struct.unpack("<H", data[8:10])[0]
@@ -62,9 +63,13 @@ agree = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b), mi
 int8, float32 = last_row(int8_path), last_row(float32_path)
 spread = max(float32) - min(float32)
 difference = max(abs(a - b) for a, b in zip(int8, float32))
+llama_logits = [float(x) for x in open(llama_logits_path).read().split()]
+llama_difference = max(abs(a - b) for a, b in zip(llama_logits, float32))
+int8_vs_llama = max(abs(a - b) for a, b in zip(int8, llama_logits))
 ok = agree >= int(min_agree) and difference <= 0.01 * spread
 print(f"{'ok  ' if ok else 'FAIL'} {prompt[:60]!r}: {agree}/{len(expected)} greedy tokens equal llama.cpp's; "
-      f"int8 vs float32 logits max |Δ| {difference:.3f} = {100 * difference / spread:.2f}% of their range {spread:.1f}")
+      f"logits (range {spread:.1f}) max |Δ| from float32: Imprint int8 {100 * difference / spread:.2f}%, "
+      f"llama.cpp {100 * llama_difference / spread:.2f}%; Imprint int8 vs llama.cpp {100 * int8_vs_llama / spread:.2f}%")
 sys.exit(0 if ok else 1)
 PY
 done
