@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:?float32, lora or sample}
 rounds=${2:-4}
-python=${PYTHON:-.venv-ref/bin/python}
+python="${PYTHON:-$( [ -x /work/.venv-ref/bin/python ] && echo /work/.venv-ref/bin/python || echo .venv-ref/bin/python )}"
 [ -x "$python" ] || python=python3
 model=${MODEL:-$(bash scripts/fetch-default-model.sh)}
 swift build -c release --product ModelBenchmarks >/dev/null
