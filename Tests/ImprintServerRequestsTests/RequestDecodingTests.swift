@@ -47,7 +47,7 @@ final class RequestDecodingTests: XCTestCase {
         let body = #"""
             {"reward": ["exact", "f1:0.5"], "prompts": ["When?", [{"role": "user", "content": "Where?"}]],
              "completions": ["In 872 AE", [{"role": "assistant", "content": "Par"}, {"role": "assistant", "content": "is"}]],
-             "completion_ids": [[1], [2]], "answer": ["872 AE", "Paris"], "fact_id": [3, null], "extra": [{"b": 1, "a": [true]}, 0.5]}
+             "completion_ids": [[1], [2]], "answer": ["872 AE", "Paris"], "fact_id": [null, 18446744073709551615], "extra": [{"b": 1, "a": [true]}, 0.5]}
             """#
         let request = try RewardRequest.decode(Array(body.utf8), limits: RequestLimits())
         XCTAssertEqual(request.specifications.map(\.name), ["exact", "f1"])
@@ -55,7 +55,7 @@ final class RequestDecodingTests: XCTestCase {
         XCTAssertEqual(request.batch.completions, ["In 872 AE", "Paris"])
         XCTAssertEqual(request.batch.prompts, [.text("When?"), .messages([.user("Where?")])])
         XCTAssertEqual(request.batch.samples.map(\.reference), ["872 AE", "Paris"])
-        XCTAssertEqual(request.batch.samples.map(\.groupID), ["3", ""])
+        XCTAssertEqual(request.batch.samples.map(\.groupID), ["", "18446744073709551615"], "as Python's str()")
         XCTAssertEqual(request.batch.samples.map { $0.extra }, [["extra": #"{"a":[true],"b":1}"#], ["extra": "0.5"]],
                        "completion_ids is no column")
     }
