@@ -19,6 +19,7 @@ let package = Package(
         // Network: not in the `Imprint` umbrella, so tensors and trainers build without SwiftNIO.
         .library(name: "ImprintHTTPClient", targets: ["ImprintHTTPClient"]),
         .library(name: "ImprintServer", targets: ["ImprintServer"]),
+        .library(name: "ImprintServerRequests", targets: ["ImprintServerRequests"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
@@ -68,10 +69,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // What `imprint serve` makes of a request body before any model sees it: OpenAI's request types decoded and
+        // checked against the server's limits, one function per endpoint, errors as OpenAI's error bodies. Foundation
+        // only, so the fuzzer drives exactly what the server runs without building SwiftNIO.
+        .target(name: "ImprintServerRequests", dependencies: ["ImprintCore", "ImprintRewards"]),
         // `imprint serve`: an OpenAI-compatible HTTP server (Hummingbird) over a continuous-batching decoder, plus
         // rewards as a service. Not part of the umbrella: a user who only wants tensors builds no SwiftNIO.
         .target(name: "ImprintServer", dependencies: [
-            "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards",
+            "ImprintModel", "ImprintTokenizer", "ImprintCore", "ImprintRewards", "ImprintServerRequests",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -93,7 +98,7 @@ let package = Package(
         // libFuzzer and AddressSanitizer; built normally it replays files). Never part of the library products.
         .target(name: "ImprintFuzzing", dependencies: [
             "ImprintCore", "ImprintFormats", "ImprintTokenizer", "ImprintModel", "ImprintTensor", "ImprintTraining", "ImprintSFT",
-            "ImprintGRPO", "ImprintEval",
+            "ImprintGRPO", "ImprintEval", "ImprintServerRequests",
         ]),
         .executableTarget(name: "imprint-fuzz", dependencies: ["ImprintFuzzing"], path: "Sources/ImprintFuzz"),
 
@@ -157,7 +162,8 @@ let package = Package(
                     dependencies: ["ImprintServer", "ImprintHTTPClient", "ImprintModel", "ImprintTokenizer", "ImprintCore",
                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
-        .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing"], exclude: ["Corpus"]),
+        .testTarget(name: "ImprintServerRequestsTests", dependencies: ["ImprintServerRequests", "ImprintCore", "ImprintRewards"]),
+        .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing", "ImprintServerRequests"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",
                     dependencies: ["ImprintSFT", "ImprintModel", "ImprintTokenizer", "ImprintTensor", "ImprintFormats"],
                     exclude: ["Fixtures"]),

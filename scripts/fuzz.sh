@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of untrusted input with libFuzzer + AddressSanitizer (Sources/ImprintFuzzing): GGUF,
 # safetensors, .npy, tokenizer.json, chat templates, the templates' JSON parser, JSONL datasets, PEFT adapter
-# configs and training checkpoints. Not part of the tests or CI (ImprintFuzzTests replays what campaigns found).
+# configs, training checkpoints, evaluation files and `imprint serve`'s request bodies. Not part of the tests or CI
+# (ImprintFuzzTests replays what campaigns found).
 #
 # Usage: scripts/fuzz.sh [--seconds S] [--jobs J] [TARGET...]      (default: 600 s per target, 2 at a time, all)
 # Builds .build-fuzz/release/imprint-fuzz once, seeds runs/fuzz/TARGET/corpus from the repository's test fixtures
-# and Tests/ImprintFuzzTests/Corpus/TARGET, runs each target for S seconds (1 GB RSS limit, 10 s per input), and
+# and Tests/ImprintFuzzTests/Corpus/TARGET (with scripts/fuzz-dictionaries/TARGET.dict as libFuzzer's dictionary
+# where there is one), runs each target for S seconds (1 GB RSS limit, 10 s per input), and
 # prints executions and findings per target. A finding is left in runs/fuzz/TARGET/findings; commit it under
 # Tests/ImprintFuzzTests/Corpus/TARGET once fixed, so the replay test keeps it fixed.
 set -euo pipefail
@@ -19,7 +21,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-all=(gguf safetensors npy tokenizer-json jinja json jsonl peft-config checkpoint eval-data)
+all=(gguf safetensors npy tokenizer-json jinja json jsonl peft-config checkpoint eval-data serve-request)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # SwiftPM links an executable with its own entry point (`--defsym main=imprint_fuzz_main`); libFuzzer brings
@@ -51,6 +53,7 @@ seed() {  # seed TARGET: the fixture files a campaign starts from (small ones; l
         peft-config) mapfile -t files < <(find Tests -name 'adapter_config.json') ;;
         checkpoint) mapfile -t files < <(find Tests -name 'trainer_state.json' -o -name 'optimizer.safetensors' -size -64k) ;;
         eval-data) mapfile -t files < <(find Tests/ImprintEvalTests Tests/ImprintCLITests -name '*.jsonl' -size -64k) ;;
+        serve-request) ;;  # its seeds are the corpus folder: the server tests' bodies, each behind its endpoint's digit
     esac
     files+=($(find "Tests/ImprintFuzzTests/Corpus/$1" -type f 2>/dev/null))
     local index=0
@@ -60,9 +63,10 @@ seed() {  # seed TARGET: the fixture files a campaign starts from (small ones; l
 }
 
 run() {  # run TARGET: one campaign; prints "TARGET executions findings"
-    local target="$1" log="runs/fuzz/$1/fuzz.log"
+    local target="$1" log="runs/fuzz/$1/fuzz.log" dictionary=()
+    [ -f "scripts/fuzz-dictionaries/$target.dict" ] && dictionary=(-dict="scripts/fuzz-dictionaries/$target.dict")
     IMPRINT_FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
-        "$binary" "runs/fuzz/$target/corpus" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=1024 \
+        "$binary" "runs/fuzz/$target/corpus" "${dictionary[@]}" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=1024 \
         -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="runs/fuzz/$target/findings/" \
         -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -fork=1 >"$log" 2>&1 || true
     local executions findings

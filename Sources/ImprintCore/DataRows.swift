@@ -76,6 +76,7 @@ public enum DataRows {
             switch String(cString: number.objCType) {
             case "c", "B": return number.boolValue ? "true" : "false"
             case "d", "f": return "\(number.doubleValue)"
+            case "Q": return "\(number.uint64Value)"  // above Int64.max (int64Value would wrap 2^64 - 1 to -1)
             default: return "\(number.int64Value)"
             }
         case is NSNull: return ""

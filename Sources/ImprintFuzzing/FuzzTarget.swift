@@ -5,6 +5,7 @@ import ImprintFormats
 import ImprintGRPO
 import ImprintModel
 import ImprintSFT
+import ImprintServerRequests
 import ImprintTensor
 import ImprintTokenizer
 import ImprintTraining
@@ -36,6 +37,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// An evaluation file (`EvaluationDataset`: rows, seed 000's QA pairs, seed 003's rephrasing rows,
     /// conversations), read as JSONL and as a JSON array, then sampled and filtered as `imprint eval` does.
     case evalData = "eval-data"
+    /// A request body of `imprint serve`, decoded and checked as the server does before any model sees it
+    /// (`ImprintServerRequests`, the server's default limits). The first byte picks the endpoint, modulo 3 (so the
+    /// digits `0`, `1`, `2` pick them in this order): `/v1/chat/completions`, `/v1/completions`, `/v1/rewards`; the rest
+    /// is the body.
+    case serveRequest = "serve-request"
 
     /// Runs one input; every error the readers throw is an expected outcome.
     public func run(_ data: Data) {
@@ -90,6 +96,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             for name in ["input.jsonl", "input.json"] {
                 guard let dataset = try? EvaluationDataset(path: try Scratch.write(data, name: name).path) else { continue }
                 _ = dataset.sampling(facts: 3, seed: 1).keepingPhrasings(["rephrased_3", "rephrased_6"]).prefix(5)
+            }
+        case .serveRequest:
+            guard let endpoint = data.first else { return }
+            let body = data.dropFirst()
+            let limits = RequestLimits()
+            switch endpoint % 3 {
+            case 0: _ = try ChatCompletionRequest.decode(body, limits: limits).prompt
+            case 1: _ = try CompletionRequest.decode(body, limits: limits).prompt.count
+            default: _ = try RewardRequest.decode(body, limits: limits).specifications.map(\.needsJudge)
             }
         }
     }

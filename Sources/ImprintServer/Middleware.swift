@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ImprintServerRequests
 import Logging
 
 /// Turns every error into an OpenAI error body: `APIError`s as they are, the router's own errors

@@ -2,37 +2,25 @@ import Foundation
 import Hummingbird
 import ImprintCore
 import ImprintModel
+import ImprintServerRequests
 
 extension ModelServer {
     /// `POST /v1/chat/completions`: the messages through the model's chat template, `n` completions,
     /// as one JSON response or (`stream: true`) as `chat.completion.chunk` events.
     func chatCompletions(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
-        let body = try await decode(ChatCompletionRequest.self, from: &request)
-        let settings = try settings(body.sampling)
-        guard !body.messages.isEmpty else { throw APIError.invalid("messages must hold at least one message.", param: "messages") }
-        if let format = body.responseFormat, format.type != "text" {
-            throw APIError.invalid("response_format '\(format.type)' is not supported: imprint serve does not constrain decoding; "
-                                   + "ask for JSON in the prompt instead.", param: "response_format")
-        }
-        if let tools = body.tools, !tools.isEmpty {
-            throw APIError.invalid("tools are not supported by imprint serve.", param: "tools")
-        }
-        if let top = body.topLogprobs, top > 0 {
-            throw APIError.invalid("top_logprobs = \(top) is not supported: imprint serve reports the chosen tokens' log-probabilities "
-                                   + "only (logprobs: true, top_logprobs: 0).", param: "top_logprobs")
-        }
-        let messages = body.messages.map { ChatMessage(role: $0.role, content: $0.content) }
+        let body = try ChatCompletionRequest.decode(try await self.body(of: &request).readableBytesView, limits: requestLimits)
+        let (messages, settings) = (body.messages, body.settings)
         let promptTokens: [Int]
         do {
-            promptTokens = try generator.encode(.messages(messages))
+            promptTokens = try generator.encode(body.prompt)
         } catch {
             throw APIError.invalid("The model's chat template cannot render these messages: \(error)", param: "messages")
         }
         if configuration.logPrompts { context.logger.info("chat prompt: \(messages.map { "\($0.role): \($0.content)" })") }
         let completions = try stream(promptTokens, settings, promptParam: "messages")
         let (id, created, model) = (Self.identifier("chatcmpl"), now, configuration.modelName)
-        let withLogProbabilities = body.logprobs ?? false
+        let withLogProbabilities = body.logprobs
 
         if settings.stream {
             return eventStream(request) { send in

@@ -2,24 +2,15 @@ import Foundation
 import Hummingbird
 import ImprintCore
 import ImprintModel
+import ImprintServerRequests
 
 extension ModelServer {
     /// `POST /v1/completions`: raw prompts (texts, or token ids), `n` completions each; choice
     /// `prompt · n + k` is the `k`-th completion of prompt `prompt`, as OpenAI numbers them.
     func completions(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
-        let body = try await decode(CompletionRequest.self, from: &request)
-        let settings = try settings(body.sampling)
-        guard body.prompt.count >= 1 else { throw APIError.invalid("prompt must hold at least one prompt.", param: "prompt") }
-        if body.echo == true { throw APIError.invalid("echo is not supported by imprint serve.", param: "echo") }
-        if let suffix = body.suffix, !suffix.isEmpty { throw APIError.invalid("suffix is not supported by imprint serve.", param: "suffix") }
-        if let bestOf = body.bestOf, bestOf != settings.n {
-            throw APIError.invalid("best_of is not supported by imprint serve (it must equal n when given).", param: "best_of")
-        }
-        if let top = body.logprobs, top != 0 {
-            throw APIError.invalid("logprobs = \(top) is not supported: imprint serve reports the chosen tokens' log-probabilities only "
-                                   + "(logprobs: 0).", param: "logprobs")
-        }
+        let body = try CompletionRequest.decode(try await self.body(of: &request).readableBytesView, limits: requestLimits)
+        let settings = body.settings
         let prompts: [[Int]]
         switch body.prompt {
         case .texts(let texts):
@@ -33,7 +24,7 @@ extension ModelServer {
             try stream(prompt, settings, promptParam: prompts.count == 1 ? "prompt" : "prompt[\(index)]")
         }
         let (id, created, model, n) = (Self.identifier("cmpl"), now, configuration.modelName, settings.n)
-        let withLogProbabilities = body.logprobs != nil
+        let withLogProbabilities = body.logprobs
         let promptTokenCount = prompts.map(\.count).reduce(0, +)
 
         if settings.stream {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ImprintCore
 import ImprintModel
+import ImprintServerRequests
 import Logging
 import ServiceLifecycle
 
@@ -220,6 +221,12 @@ public final class ModelServer: Service, @unchecked Sendable {
         return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 
+    /// What a request may ask: the configuration's limits, and `n` up to the decoding batch.
+    var requestLimits: RequestLimits {
+        RequestLimits(maxBodyBytes: configuration.maxBodyBytes, maxTokens: configuration.maxTokensLimit,
+                      maxCompletions: generator.decoder.configuration.maxBatchSize, maxStopStrings: configuration.maxStopStrings)
+    }
+
     /// The request body, at most `maxBodyBytes` (413 beyond).
     func body(of request: inout Request) async throws -> ByteBuffer {
         let limit = configuration.maxBodyBytes
@@ -228,16 +235,6 @@ public final class ModelServer: Service, @unchecked Sendable {
             return try await request.collectBody(upTo: limit)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.bodyTooLarge(limit: limit)
-        }
-    }
-
-    /// The request body decoded as `type`; malformed JSON and wrong types are 400s naming the field.
-    func decode<Body: Decodable>(_ type: Body.Type, from request: inout Request) async throws -> Body {
-        let buffer = try await body(of: &request)
-        do {
-            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw error.apiError
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ImprintFuzzing
+import ImprintServerRequests
 import XCTest
 
 /// Every input in `Corpus/<target>/` — hand-written malformed inputs, and every input a fuzzing campaign
@@ -22,5 +23,24 @@ final class FuzzReplayTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(replayed, 0, "the corpus is empty")
+    }
+
+    /// The `serve-request` seeds reach every endpoint, and those named `-valid-` get past every check (so a campaign
+    /// starts from requests the server would serve, not only from refusals).
+    func testServeRequestSeedsReachEveryEndpoint() throws {
+        let directory = Self.corpus.appendingPathComponent(FuzzTarget.serveRequest.rawValue)
+        var endpoints: Set<UInt8> = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.contains("-valid-") {
+            let data = try Data(contentsOf: directory.appendingPathComponent(name))
+            let endpoint = try XCTUnwrap(data.first) % 3
+            let body = data.dropFirst()
+            switch endpoint {
+            case 0: XCTAssertNoThrow(try ChatCompletionRequest.decode(body, limits: RequestLimits()), name)
+            case 1: XCTAssertNoThrow(try CompletionRequest.decode(body, limits: RequestLimits()), name)
+            default: XCTAssertNoThrow(try RewardRequest.decode(body, limits: RequestLimits()), name)
+            }
+            endpoints.insert(endpoint)
+        }
+        XCTAssertEqual(endpoints, [0, 1, 2])
     }
 }

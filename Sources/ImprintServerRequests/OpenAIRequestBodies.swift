@@ -1,19 +1,20 @@
 import Foundation
 import ImprintCore
 
-// The request bodies of OpenAI's chat completions and completions APIs, as far as a local model
-// can honour them. Fields Imprint cannot honour are refused with a 400 naming them (never ignored
-// silently when they would change the answer); fields that change nothing (`user`, ...) are ignored.
+// The request bodies of OpenAI's chat completions and completions APIs as JSON gives them, before
+// they are checked (`ChatCompletionRequest.decode`, `CompletionRequest.decode`). Fields that change
+// nothing (`user`, ...) are ignored.
 
-/// `POST /v1/chat/completions`.
-struct ChatCompletionRequest: Decodable {
+/// The body of `POST /v1/chat/completions`.
+struct ChatCompletionBody: Decodable {
     var model: String?
     var messages: [RequestMessage]
     var sampling: SamplingFields
     var logprobs: Bool?
     var topLogprobs: Int?
     var responseFormat: ResponseFormat?
-    var tools: [JSONValue]?
+    /// Only counted: tools are refused, so their schemas are never decoded.
+    var tools: [UnreadValue]?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, tools
@@ -27,13 +28,13 @@ struct ChatCompletionRequest: Decodable {
         logprobs = try container.decodeIfPresent(Bool.self, forKey: .logprobs)
         topLogprobs = try container.decodeIfPresent(Int.self, forKey: .topLogprobs)
         responseFormat = try container.decodeIfPresent(ResponseFormat.self, forKey: .responseFormat)
-        tools = try container.decodeIfPresent([JSONValue].self, forKey: .tools)
+        tools = try container.decodeIfPresent([UnreadValue].self, forKey: .tools)
         sampling = try SamplingFields(from: decoder)
     }
 }
 
-/// `POST /v1/completions`.
-struct CompletionRequest: Decodable {
+/// The body of `POST /v1/completions`.
+struct CompletionBody: Decodable {
     var model: String?
     var prompt: CompletionPrompt
     var sampling: SamplingFields
@@ -137,11 +138,11 @@ struct RequestMessage: Decodable {
 }
 
 /// The completions API's `prompt`: a string, a list of strings, a list of token ids, or a list of lists of them.
-enum CompletionPrompt: Decodable {
+public enum CompletionPrompt: Decodable, Equatable, Sendable {
     case texts([String])
     case tokens([[Int]])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             self = .texts([text])
@@ -157,7 +158,8 @@ enum CompletionPrompt: Decodable {
         }
     }
 
-    var count: Int {
+    /// How many prompts: each is completed `n` times.
+    public var count: Int {
         switch self {
         case .texts(let texts): return texts.count
         case .tokens(let lists): return lists.count
@@ -170,60 +172,7 @@ struct ResponseFormat: Decodable {
     var type: String
 }
 
-/// Any JSON value, for fields that are only checked for presence.
-enum JSONValue: Decodable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
-}
-
-extension DecodingError {
-    /// A 400 naming the field at fault, in the words OpenAI uses.
-    var apiError: APIError {
-        func path(_ context: Context, appending key: (any CodingKey)? = nil) -> String? {
-            let keys = context.codingPath + (key.map { [$0] } ?? [])
-            guard !keys.isEmpty else { return nil }
-            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
-                .replacingOccurrences(of: ".[", with: "[")
-        }
-        switch self {
-        case let .keyNotFound(key, context):
-            let field = path(context, appending: key) ?? key.stringValue
-            return .invalid("Missing required parameter: '\(field)'.", param: field)
-        case let .typeMismatch(type, context), let .valueNotFound(type, context):
-            let field = path(context)
-            return .invalid("Invalid type for '\(field ?? "body")': expected \(Self.jsonName(of: type)).", param: field)
-        case let .dataCorrupted(context):
-            guard let field = path(context) else {
-                return .invalid("We could not parse the JSON body of your request: it is not a valid JSON object. "
-                                + "(HINT: send JSON with 'Content-Type: application/json'.)")
-            }
-            return .invalid("Invalid value for '\(field)': \(context.debugDescription).", param: field)
-        @unknown default:
-            return .invalid("We could not parse the JSON body of your request.")
-        }
-    }
-
-    private static func jsonName(of type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is Bool.Type: return "a boolean"
-        case is Int.Type, is Int64.Type: return "an integer"
-        case is Double.Type: return "a number"
-        default:
-            let name = "\(type)"
-            if name.hasPrefix("Array") { return "an array" }
-            if name.hasPrefix("Dictionary") { return "an object" }
-            return "another type (\(name))"
-        }
-    }
+/// A JSON value that is only counted, never read: whatever it holds, decoding it takes no time and no stack.
+struct UnreadValue: Decodable {
+    init(from decoder: any Decoder) {}
 }
