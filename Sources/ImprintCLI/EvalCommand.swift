@@ -60,6 +60,7 @@ struct EvalRunCommand: AsyncParsableCommand {
     @Option(help: "Top-k sampling (0: off).") var topK = 0
     @Option(help: "Seed of sampling and of --facts.") var seed: UInt64 = 0
     @Option(help: "Questions per call to the model.") var batchSize = 16
+    @Option(help: decodeOptionHelp) var decode: DecodingPrecision = .float32
     @Option(help: "Bootstrap replicates of the intervals over facts.") var bootstrapReplicates = 2000
 
     @Option(help: "The run's name in reports and comparisons (default: the output folder's name); runs sharing one are seeds of a configuration.")
@@ -157,7 +158,8 @@ struct EvalRunCommand: AsyncParsableCommand {
             let curves = try metrics.map(LearningCurves.init(path:))
             let modelPath = model ?? ModelOptions(model: nil, adapter: nil).modelPath
             let generator = try await makeGenerator(pathOrURL: modelPath, adapter: adapter, modelName: modelName,
-                                                    apiKeyEnvironmentVariable: GeneratorSource(pathOrURL: modelPath).isServer ? apiKeyEnv : nil)
+                                                    apiKeyEnvironmentVariable: GeneratorSource(pathOrURL: modelPath).isServer ? apiKeyEnv : nil,
+                                                    decoding: decode)
             let progress: (Evaluator.Progress) -> Void = { event in
                 guard !quiet, case .answered(let done, let total) = event else { return }
                 FileHandle.standardError.write(Data("imprint eval: \(done)/\(total) answered\n".utf8))

@@ -42,20 +42,25 @@ enum GeneratorSource: Equatable {
 ///   - modelName: the model name sent to a server; nil asks the server (`GET /v1/models`) and takes the first.
 ///   - apiKeyEnvironmentVariable: the environment variable holding a server's API key (never printed).
 ///   - maxConcurrentRequests: a server's requests in flight at once.
+///   - decoding: a local model's products with block-quantized weights (`--decode`; a server decodes its own way).
 /// - Throws: `ValidationError` for a server option given with a local model (or an adapter with a server); the
 ///   loaders' errors; `OpenAICompatibleConfigurationError`, `OpenAICompatibleServerError` for a server.
 func makeGenerator(pathOrURL: String, adapter: String? = nil, modelName: String? = nil, apiKeyEnvironmentVariable: String? = nil,
-                   maxConcurrentRequests: Int = 16) async throws -> any TextGenerator {
+                   maxConcurrentRequests: Int = 16, decoding: DecodingPrecision = .float32) async throws -> any TextGenerator {
     switch GeneratorSource(pathOrURL: pathOrURL) {
     case .local(let path):
         guard modelName == nil && apiKeyEnvironmentVariable == nil else {
             throw ValidationError("\(path) is a local model: a model name and an API key are for a server URL (http://...)")
         }
         let options = ModelOptions(model: path, adapter: adapter)
-        let model = try options.loadModel(keepQuantized: true)
+        let model = try options.loadModel(keepQuantized: true, decoding: decoding)
         let identity = "local:\(options.modelPath)" + (adapter.map { "+adapter:\($0)" } ?? "")
+            + (decoding == .float32 ? "" : "+decode:\(decoding.rawValue)")
         return LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: options.modelPath), identity: identity)
     case .server(let baseURL):
+        guard decoding == .float32 else {
+            throw ValidationError("--decode applies to a local model; \(pathOrURL) is a server (it decodes its own way)")
+        }
         guard adapter == nil else {
             throw ValidationError("--adapter applies to a local model; \(pathOrURL) is a server (serve the adapter there)")
         }

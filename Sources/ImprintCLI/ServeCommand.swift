@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most completions decoded together (requests beyond wait for room).")
     var maxBatch = 16
 
+    @Option(name: .long, help: decodeOptionHelp)
+    var decode: DecodingPrecision = .float32
+
     @Option(help: "The largest max_tokens a request may ask for, and the default when it asks for none.")
     var maxTokensLimit = 4096
 
@@ -65,9 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "imprint.serve")
         let path = modelOptions.modelPath
-        let model = try modelOptions.loadModel(keepQuantized: true)
+        let model = try modelOptions.loadModel(keepQuantized: true, decoding: decode)
         let tokenizer = try PretrainedTokenizer.load(modelPath: path)
         let identity = "local:\(path)" + (modelOptions.adapter.map { "+adapter:\($0)" } ?? "")
+            + (decode == .float32 ? "" : "+decode:\(decode.rawValue)")
         let decoder = BatchedDecoder(model: model, configuration: .init(maxBatchSize: maxBatch))
         let generator = BatchedTextGenerator(decoder: decoder, tokenizer: tokenizer, identity: identity)
         let name = modelName ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
