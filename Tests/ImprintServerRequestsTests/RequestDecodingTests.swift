@@ -137,21 +137,26 @@ final class RequestDecodingTests: XCTestCase {
             XCTAssertLessThan(Date().timeIntervalSince(start), 5)
         }
         let tools = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
-        var outcome: APIError?
+        let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             do {
                 _ = try ChatCompletionRequest.decode(Array("{\(user), \"tools\": \(tools)}".utf8), limits: RequestLimits())
             } catch {
-                outcome = error as? APIError
+                outcome.error = error as? APIError
             }
             done.signal()
         }
         thread.stackSize = 512 << 10
         thread.start()
         done.wait()
-        XCTAssertEqual(outcome?.param, "tools")
+        XCTAssertEqual(outcome.error?.param, "tools")
     }
+}
+
+/// The small-stack thread's error, written before it signals and read after the wait.
+private final class Outcome: @unchecked Sendable {
+    var error: APIError?
 }
 
 private func check(_ error: Error, _ status: Int, _ param: String?, _ message: String, _ body: String,
