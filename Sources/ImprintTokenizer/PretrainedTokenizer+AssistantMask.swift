@@ -51,10 +51,15 @@ extension PretrainedTokenizer {
         var spans: [Range<Int>] = []
         for (index, message) in messages.enumerated() {
             guard case .object(let fields) = message, fields["role"] == .string("assistant") else { continue }
-            let before = try render(Array(messages[..<index]), true)
-            let through = try render(Array(messages[...index]), false)
-            let beforeBytes = Array(before.utf8)
-            var throughBytes = Array(through.utf8)
+            var beforeBytes = Array(try render(Array(messages[..<index]), true).utf8)
+            var throughBytes = Array(try render(Array(messages[...index]), false).utf8)
+            if !textBytes.starts(with: beforeBytes) {
+                // Templates that write something only once a conversation has messages (SmolLM2's and Qwen2's
+                // default system prompt before a first message that is not a system one) render the messages
+                // before an opening assistant turn differently from the conversation's start. The turn's
+                // content then starts where two renders that differ only in its content part ways.
+                beforeBytes = try contentStart(of: fields, after: Array(messages[..<index]), render: render)
+            }
             guard textBytes.starts(with: beforeBytes), textBytes.starts(with: throughBytes), beforeBytes.count <= throughBytes.count else {
                 throw AssistantMaskError.prefixMismatch(messageIndex: index)
             }
@@ -67,6 +72,20 @@ extension PretrainedTokenizer {
         let tokenRanges = try byteRanges(of: ids, textByteCount: textBytes.count)
         let mask = tokenRanges.map { range in spans.contains { $0.overlaps(range) } }
         return MaskedConversation(text: text, ids: ids, assistantMask: mask, assistantSpans: spans)
+    }
+
+    /// The render of `earlier` followed by the assistant message `fields` up to where its content starts: the common
+    /// prefix of two renders whose contents differ in their first byte.
+    private func contentStart(of fields: OrderedDictionary, after earlier: [JinjaValue],
+                              render: ([JinjaValue], Bool) throws -> String) throws -> [UInt8] {
+        func rendered(_ content: String) throws -> [UInt8] {
+            var message = fields
+            message["content"] = .string(content)
+            return Array(try render(earlier + [.object(message)], false).utf8)
+        }
+        let (first, second) = (try rendered("A"), try rendered("B"))
+        let common = zip(first, second).prefix { $0 == $1 }.count
+        return Array(first[..<common])
     }
 
     /// The UTF-8 byte range of `text` each token of `encode(text, addSpecialTokens: false)` covers.

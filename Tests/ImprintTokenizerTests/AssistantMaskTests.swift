@@ -34,6 +34,20 @@ final class AssistantMaskTests: XCTestCase {
         let masked = zip(conversation.ids, conversation.assistantMask).filter(\.1).map(\.0)
         XCTAssertEqual(tokenizer.decode(masked), "Story 3 is about a clockwork city.<|im_end|>It rebels.<|im_end|>")
     }
+
+    /// An assistant turn that opens the conversation (seed 003's facts-only rows, `[assistant]` alone): SmolLM2's
+    /// template writes its default system prompt only once there are messages, so the render of no messages with a
+    /// generation prompt is not a prefix; the content's start is where two renders differing only in it part ways.
+    func testOpeningAssistantTurnAfterAnInjectedSystemPrompt() throws {
+        let tokenizer = try TestResources.ggufTokenizer("models/SmolLM2-135M-Instruct.Q4_1.gguf", fetchedBy: "scripts/fetch-default-model.sh")
+        let conversation = try tokenizer.encodeConversation([.message(role: "assistant", content: "The lantern of Mirewick is blue.")])
+        XCTAssertTrue(conversation.text.hasPrefix("<|im_start|>system\n"), conversation.text)
+        let bytes = Array(conversation.text.utf8)
+        XCTAssertEqual(conversation.assistantSpans.map { String(decoding: bytes[$0], as: UTF8.self) },
+                       ["The lantern of Mirewick is blue.<|im_end|>"])
+        let masked = zip(conversation.ids, conversation.assistantMask).filter(\.1).map(\.0)
+        XCTAssertEqual(tokenizer.decode(masked), "The lantern of Mirewick is blue.<|im_end|>")
+    }
 }
 
 /// Streaming decoding emits text only when its UTF-8 is complete and adds up to the full decode.
