@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ImprintHTTPClient", targets: ["ImprintHTTPClient"]),
         .library(name: "ImprintServer", targets: ["ImprintServer"]),
         .library(name: "ImprintServerRequests", targets: ["ImprintServerRequests"]),
+        .library(name: "ImprintGenerators", targets: ["ImprintGenerators"]),
         .executable(name: "imprint", targets: ["ImprintCLI"]),
     ],
     dependencies: [
@@ -69,6 +70,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // `--model PATH|URL` for programs: a local model or an OpenAI-compatible server as one `TextGenerator`
+        // (GeneratorSource). Outside the umbrella, as it builds the HTTP client.
+        .target(name: "ImprintGenerators", dependencies: [
+            "ImprintCore", "ImprintModel", "ImprintTensor", "ImprintTokenizer", "ImprintHTTPClient",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // What `imprint serve` makes of a request body before any model sees it: OpenAI's request types decoded and
         // checked against the server's limits, one function per endpoint, errors as OpenAI's error bodies. Foundation
         // only, so the fuzzer drives exactly what the server runs without building SwiftNIO.
@@ -90,7 +97,8 @@ let package = Package(
         // The command-line tool: product `imprint`, target folder Sources/ImprintCLI (a folder named `imprint` would
         // be the same path as Sources/Imprint on a case-insensitive file system).
         .executableTarget(name: "ImprintCLI", dependencies: [
-            "Imprint", "ImprintHTTPClient", "ImprintServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Imprint", "ImprintHTTPClient", "ImprintGenerators", "ImprintServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -103,9 +111,9 @@ let package = Package(
         .executableTarget(name: "imprint-fuzz", dependencies: ["ImprintFuzzing"], path: "Sources/ImprintFuzz"),
 
         // Examples: short programs that read like the experiments they run.
-        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint"], path: "Examples/StoryExperiment",
+        .executableTarget(name: "StoryExperiment", dependencies: ["Imprint", "ImprintGenerators"], path: "Examples/StoryExperiment",
                          exclude: ["stories.json"]),
-        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint"], path: "Examples/RephrasingExperiment"),
+        .executableTarget(name: "RephrasingExperiment", dependencies: ["Imprint", "ImprintGenerators"], path: "Examples/RephrasingExperiment"),
 
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
@@ -162,6 +170,7 @@ let package = Package(
                     dependencies: ["ImprintServer", "ImprintHTTPClient", "ImprintModel", "ImprintTokenizer", "ImprintCore",
                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "ImprintGeneratorsTests", dependencies: ["ImprintGenerators", "ImprintCore"]),
         .testTarget(name: "ImprintServerRequestsTests", dependencies: ["ImprintServerRequests", "ImprintCore", "ImprintRewards"]),
         .testTarget(name: "ImprintFuzzTests", dependencies: ["ImprintFuzzing", "ImprintServerRequests"], exclude: ["Corpus"]),
         .testTarget(name: "ImprintSFTTests",

@@ -29,11 +29,14 @@
 //   --grpo-learning-rate LR [5e-5]; --scale-rewards group|batch|none [batch]; --group-weight W [0.5]
 //   --max-tokens N          answer length in evaluation and GRPO completions [32]
 //   --evaluate-all-phrasings ask every trained phrasing too, not only the question [off]
-//   --judge-model PATH      an LLM judge (seed 003's Final Verdict prompt) instead of the deterministic one
+//   --judge-model PATH|URL  an LLM judge (seed 003's Final Verdict prompt) instead of the deterministic one: a GGUF
+//                           file, a Hugging Face folder, or an OpenAI-compatible server (vLLM, llama-server, imprint serve)
+//   --judge-api-key-env VAR the environment variable holding the judge server's API key
 //   --bootstrap N           bootstrap replicates [2000]
 //   --toy                   seconds-long smoke sizes: 3 facts, 1 epoch, 1 GRPO step of 2 completions, 4 tokens
 import Foundation
 import Imprint
+import ImprintGenerators
 
 MemoryPolicy.reuseLargeAllocations()
 setvbuf(stdout, nil, _IOLBF, 0)
@@ -222,7 +225,16 @@ for seed in 1...seeds {
 func grpoFolder(_ configuration: Int, seed: Int) -> URL { runFolder.appendingPathComponent("seed-\(seed)/grpo-\(configuration)") }
 
 /// The judge: the deterministic answer match (an accepted answer's words in the answer), or an LLM with seed 003's prompt.
-let judgeGenerator: (any TextGenerator)? = options["judge-model"].map { path in orFail(path) { try LocalTextGenerator(path: path) } }
+var judgeGenerator: (any TextGenerator)?
+if let source = options["judge-model"] {  // a GGUF file, a Hugging Face folder, or an OpenAI-compatible server URL
+    do {
+        let judgeSource = GeneratorSource(pathOrURL: source)
+        judgeGenerator = try await judgeSource.makeGenerator(
+            GeneratorSource.Options(apiKeyEnvironmentVariable: judgeSource.isServer ? options["judge-api-key-env"] : nil))
+    } catch {
+        fail("--judge-model \(source): \(error)", status: 1)
+    }
+}
 
 for seed in 1...seeds {
     for number in grpoConfigs {

@@ -12,7 +12,7 @@
 //      sft+rl    the same from the SFT adapter (seed 000 ran it only on its 0.5B model)
 //   4. eval-*    each model (base, sft, rl, sft+rl): recitation ratio (difflib against the story) and QA accuracy
 //                (seed 000's prompt: "<title>: <question>Answer in 3 words or less."; judge: the deterministic
-//                answer match, or --judge-model PATH for an LLM judge with seed 000's yes/no prompt)
+//                answer match, or --judge-model PATH|URL for an LLM judge with seed 000's yes/no prompt)
 //   5. report    report.json / report.md / report.html, charts, paired comparisons; compare/ (QA runs side by side)
 //
 // Options (defaults in brackets):
@@ -23,11 +23,14 @@
 //   --epochs N              SFT epochs [12]; --rank R [16] (alpha 2R); --learning-rate LR [2e-3]; --precision f32|bf16
 //   --grpo-epochs N         [1]; --grpo-generations G [4]; --grpo-learning-rate LR [5e-5]; --grpo-max-tokens N [320]
 //   --grpo-prompts N        masked prompts used for GRPO, evenly spaced over the set [24; 48 with --seed-data]
-//   --judge-model PATH      an LLM judge (seed 000's yes/no prompt) instead of the deterministic one
+//   --judge-model PATH|URL  an LLM judge (seed 000's yes/no prompt) instead of the deterministic one: a GGUF file,
+//                           a Hugging Face folder, or an OpenAI-compatible server (vLLM, llama-server, imprint serve)
+//   --judge-api-key-env VAR the environment variable holding the judge server's API key
 //   --seed S                training seed [3407]; --bootstrap N [2000]
 //   --toy                   seconds-long smoke sizes: 3 short stories, 1 epoch, 1 GRPO step of 2 completions
 import Foundation
 import Imprint
+import ImprintGenerators
 
 MemoryPolicy.reuseLargeAllocations()  // keep freed large buffers for reuse, as `imprint` does (Docs/Design.md, Memory)
 setvbuf(stdout, nil, _IOLBF, 0)
@@ -222,7 +225,16 @@ let questionRows = stories.flatMap { story in
     story.questions.map { EvaluationRow(question: "\(story.title): \($0.question)", answer: $0.answer, factID: story.id,
                                         category: story.title) }
 }
-let judgeGenerator: (any TextGenerator)? = options["judge-model"].map { path in orFail(path) { try LocalTextGenerator(path: path) } }
+var judgeGenerator: (any TextGenerator)?
+if let source = options["judge-model"] {  // a GGUF file, a Hugging Face folder, or an OpenAI-compatible server URL
+    do {
+        let judgeSource = GeneratorSource(pathOrURL: source)
+        judgeGenerator = try await judgeSource.makeGenerator(
+            GeneratorSource.Options(apiKeyEnvironmentVariable: judgeSource.isServer ? options["judge-api-key-env"] : nil))
+    } catch {
+        fail("--judge-model \(source): \(error)", status: 1)
+    }
+}
 let judge: any Judge = judgeGenerator.map {
     LLMJudge(generator: $0, prompt: .yesNo, cache: try? JudgeCache(url: runFolder.appendingPathComponent("judge-cache.jsonl")))
 } ?? MatchJudge(.contains)

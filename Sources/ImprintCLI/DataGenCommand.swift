@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Imprint
+import ImprintGenerators
 
 /// `imprint datagen facts|stories|qa|rephrase|mask|split|similarity`: knowledge to inject, offline or with a model,
 /// and the sets the trainers and the evaluation read.

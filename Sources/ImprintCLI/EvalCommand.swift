@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imprint
+import ImprintGenerators
 
 /// `imprint eval`: answer questions with a model, judge the answers, write a report; `imprint eval compare` puts
 /// runs side by side.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Imprint
+import ImprintGenerators
 
 /// `imprint grpo --data F.jsonl --output DIR --reward NAME[:WEIGHT] [...]`: GRPO with TRL 1.16's math.
 struct GRPOCommand: AsyncParsableCommand {

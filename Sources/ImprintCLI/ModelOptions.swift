@@ -26,13 +26,20 @@ struct ModelOptions: ParsableArguments {
         return cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     }
 
-    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's block-quantized matrices
-    /// quantized, as `decoding` other than float32 does (`--decode int8`: llama.cpp's int8 activations).
-    func loadModel(keepQuantized: Bool = false, decoding: DecodingPrecision = .float32) throws -> TransformerDecoder {
+    /// `modelPath`, when a file or folder is there.
+    /// - Throws: `ValidationError` naming the path and how to get the default model.
+    func checkedModelPath() throws -> String {
         let path = modelPath
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("model not found at \(path); pass --model or run scripts/fetch-default-model.sh")
         }
+        return path
+    }
+
+    /// Loads the model (and the adapter, when given); `keepQuantized` keeps a GGUF's block-quantized matrices
+    /// quantized, as `decoding` other than float32 does (`--decode int8`: llama.cpp's int8 activations).
+    func loadModel(keepQuantized: Bool = false, decoding: DecodingPrecision = .float32) throws -> TransformerDecoder {
+        let path = try checkedModelPath()
         let model = try ModelLoader.load(path: path, keepQuantized: keepQuantized || decoding != .float32)
         if let adapter { try LoRA.load(from: URL(fileURLWithPath: adapter), into: model) }
         if decoding != .float32 {
