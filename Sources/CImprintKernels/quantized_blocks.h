@@ -12,6 +12,11 @@
 
 #define IMPRINT_INLINE static inline __attribute__((always_inline))
 
+/// How far ahead of the weights being decoded the block kernels (float32 and int8) request memory. A
+/// decoding step streams every weight byte once; the hardware prefetcher alone keeps too few cache lines
+/// in flight (measured on AMD EPYC: single-sequence decoding 71 → 104-118 tokens/s with 4 KB).
+#define IMPRINT_PREFETCH_DISTANCE 4096
+
 IMPRINT_INLINE float half_to_float(uint16_t h) {
     if (((h >> 10) & 0x1f) != 0 && ((h >> 10) & 0x1f) != 31) {  // normal numbers, the common case
         uint32_t bits = ((uint32_t)(h & 0x8000) << 16) | ((((h >> 10) & 0x1f) - 15 + 127) << 23) | ((uint32_t)(h & 0x3ff) << 13);

@@ -161,6 +161,8 @@ static int best_kernel(void) { return 0; }
 
 static int selected_kernel = -1;  // -1: not yet decided
 
+int imprint_int8_vnni_available(void) { return best_kernel() == 2; }
+
 int imprint_int8_kernel(int kernel) {
     if (selected_kernel < 0) selected_kernel = best_kernel();
     int previous = selected_kernel;
@@ -257,17 +259,8 @@ VNNI_TARGET static inline __attribute__((always_inline)) void packed_tile(
     const uint8_t *base = packed + group * block_count * stride;
     for (size_t b = 0; b < block_count; b++) {
         const uint8_t *block = base + b * stride;
-        _mm_prefetch((const char *)block + 4096, _MM_HINT_T0);
-        _mm_prefetch((const char *)block + 4096 + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)block + 4096 + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)block + 4096 + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)block + 4096 + 256, _MM_HINT_T0);
-        if (!nibbles) {
-            _mm_prefetch((const char *)block + 4096 + 320, _MM_HINT_T0);
-            _mm_prefetch((const char *)block + 4096 + 384, _MM_HINT_T0);
-            _mm_prefetch((const char *)block + 4096 + 448, _MM_HINT_T0);
-            _mm_prefetch((const char *)block + 4096 + 512, _MM_HINT_T0);
-        }
+        for (size_t offset = 0; offset < stride; offset += 64)
+            _mm_prefetch((const char *)block + IMPRINT_PREFETCH_DISTANCE + offset, _MM_HINT_T0);
         __m512i weights[8];
         if (nibbles) {
 #pragma clang loop unroll(full)

@@ -1,4 +1,5 @@
 import Foundation
+import ImprintCore
 
 /// A tensor to write to a safetensors file.
 public struct SafetensorsTensor: Sendable {
@@ -113,28 +114,9 @@ public enum SafetensorsWriter {
         return Data(header)
     }
 
-    /// A JSON string literal as serde_json writes it (non-ASCII kept as UTF-8).
-    static func jsonString(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    result += String(format: "\\u%04x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string literal as serde_json writes it (non-ASCII kept as UTF-8, control characters as `\u00xx`),
+    /// which is how Python's `json.dumps(ensure_ascii=False)` writes it too (`JSONStringLiteral`).
+    static func jsonString(_ string: String) -> String { JSONStringLiteral.make(string) }
 
     private static func append(_ tensor: SafetensorsTensor, to writer: inout AtomicFileWriter) throws {
         // Convert in slices so that a large tensor never needs a second full-size buffer.

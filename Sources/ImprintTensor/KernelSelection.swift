@@ -7,12 +7,13 @@ public enum KernelSelection {
     /// - `threads`: `Parallelism.threadCount`;
     /// - `gemm`: large float32 products (`imprint packed AVX-512` or `OpenBLAS`);
     /// - `small float32`: products of up to `BLAS.smallBatchRows` rows, decoding (`AVX-512` or `portable`);
-    /// - `int8`: `DecodingPrecision.int8` products (`AVX-512 VNNI`, `AVX-512 BW` or `portable`);
+    /// - `int8`: `DecodingPrecision.int8` products (`AVX-512 VNNI` on repacked weights, else the portable loop,
+    ///   compiled for AVX-512 where the CPU has it);
     /// - `bfloat16`: mixed-precision products (`AMX`, `AVX512-BF16` or `portable`).
     public static var summary: [(name: String, kernel: String)] {
         let gemm = imprint_sgemm_enabled(-1) == 1 ? "imprint packed AVX-512" : "OpenBLAS"
         let small = imprint_small_matmul_vectorized(-1) == 1 ? "AVX-512" : "portable"
-        let int8 = ["portable", "AVX-512 BW", "AVX-512 VNNI"][Int(imprint_int8_kernel(-1))]
+        let int8 = ["portable", "portable loop compiled for AVX-512", "AVX-512 VNNI"][Int(imprint_int8_kernel(-1))]
         let bfloat16: String
         switch Int(imprint_bf16_fastest_kernel()) {
         case Int(IMPRINT_BF16_AMX): bfloat16 = "AMX"

@@ -75,11 +75,7 @@ extension QuantizedMatrix {
     }
 
     /// Whether this CPU has the VNNI kernel (which reads repacked weights).
-    static let vnniAvailable: Bool = {
-        let previous = imprint_int8_kernel(-1)
-        defer { _ = imprint_int8_kernel(previous) }
-        return imprint_int8_kernel(2) >= 0 && imprint_int8_kernel(-1) == 2
-    }()
+    static let vnniAvailable = imprint_int8_vnni_available() == 1
 
     /// Groups of 16 rows: the unit int8 products are split into.
     var int8GroupCount: Int { (rows + 15) / 16 }

@@ -42,6 +42,9 @@ void imprint_int8_matmul(int format, const uint8_t *blocks, size_t columns, size
 /// before the call. Every kernel gives the same bits.
 int imprint_int8_kernel(int kernel);
 
+/// 1 when this CPU has the VNNI kernel (whatever kernel is selected now).
+int imprint_int8_vnni_available(void);
+
 /// Bytes of `rows` × `columns` weights of `format` repacked for the VNNI kernel (groups of 16 rows,
 /// the last padded): 0 for a format without an int8 product.
 size_t imprint_int8_packed_bytes(int format, size_t rows, size_t columns);
