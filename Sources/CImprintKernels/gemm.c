@@ -18,6 +18,7 @@
 // (m or n not a multiple of the tile) use zero-padded panels and masked or skipped stores.
 #include "imprint_gemm.h"
 #include "imprint_pool.h"
+#include "imprint_quantized.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,10 @@ typedef struct {
     float *packed_b;  // ceil(nc / NR) panels of kc x NR
     float *packed_a;  // all of op(A)'s k block, item after item, when C has several column blocks; else NULL
     long items;       // row blocks of C
+    long column_groups;  // compute tasks per row block: each takes a share of the B panels (1 unless rows are few)
+    // op(B) = Wᵀ for a block-quantized W (`b` unused) when `b_blocks` is set: n rows of k columns in `b_format`.
+    const unsigned char *b_blocks;
+    int b_format;
 } gemm_job;
 
 /// A thread's buffer for its packed rows of op(A), and the calling thread's for op(B)'s block
@@ -76,7 +81,7 @@ typedef struct {
     float *data;
     size_t floats;
 } thread_buffer;
-static _Thread_local thread_buffer buffer_a, buffer_b, buffer_shared_a;
+static _Thread_local thread_buffer buffer_a, buffer_b, buffer_shared_a, buffer_decoded;
 
 /// The buffer, at least `floats` long (64-byte aligned), or NULL when memory is short.
 static float *reserve(thread_buffer *buffer, size_t floats) {
@@ -135,22 +140,34 @@ AVX512 static void pack_b_panel(const gemm_job *job, long panel) {
             _mm512_store_ps(target + p * NR + 16, _mm512_maskz_loadu_ps(high, source + 16));
         }
     } else {  // op(B)[p][j] = b[j * ldb + p]: transpose 16 x 16 blocks through registers
+        // Rows j0.. of B (columns of op(B)) from `source`, `ldb` apart, starting at k offset `k0`: B itself, or
+        // for quantized weights the panel's rows decoded into a buffer of the thread's.
+        const float *source = job->b + j0 * job->ldb;
+        long ldb = job->ldb, k0 = pc;
+        if (job->b_blocks != NULL) {
+            float *decoded = reserve(&buffer_decoded, (size_t)NR * KC_MAX);
+            if (decoded == NULL) abort();
+            for (long r = 0; r < columns; r++)
+                imprint_quant_decode_range(job->b_format, job->b_blocks, (size_t)job->k, (size_t)(j0 + r), (size_t)pc, (size_t)kc,
+                                           decoded + r * kc);
+            source = decoded, ldb = kc, k0 = 0;
+        }
         long j = 0;
         for (; j + 16 <= columns; j += 16) {
-            const float *rows = job->b + (j0 + j) * job->ldb + pc;
+            const float *rows = source + j * ldb + k0;
             long p = 0;
             for (; p + 16 <= kc; p += 16) {
                 __m512 r[16];
-                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(rows + i * job->ldb + p);
+                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(rows + i * ldb + p);
                 transpose16(r);
                 // r[q] now holds column p + q of the 16 rows.
                 for (int q = 0; q < 16; q++) _mm512_store_ps(target + (p + q) * NR + j, r[q]);
             }
             for (; p < kc; p++)
-                for (long i = 0; i < 16; i++) target[p * NR + j + i] = rows[i * job->ldb + p];
+                for (long i = 0; i < 16; i++) target[p * NR + j + i] = rows[i * ldb + p];
         }
         for (long p = 0; p < kc; p++) {
-            for (long jj = j; jj < columns; jj++) target[p * NR + jj] = job->b[(j0 + jj) * job->ldb + pc + p];
+            for (long jj = j; jj < columns; jj++) target[p * NR + jj] = source[jj * ldb + k0 + p];
             for (long jj = columns > j ? columns : j; jj < NR; jj++) target[p * NR + jj] = 0;
         }
     }
@@ -238,8 +255,11 @@ static void pack_a_task(void *context, long item) {
     pack_a(job, item * ITEM_ROWS, item_rows(job, item), job->packed_a + item * ITEM_ROWS * job->kc);
 }
 
-static void compute_task(void *context, long item) {
+/// Task `task`: row block `task / column_groups` of C against its share of the B panels. Every C element
+/// gets the same sums in the same order whatever the split, so the split never changes a bit.
+static void compute_task(void *context, long task) {
     const gemm_job *job = context;
+    long item = task / job->column_groups, group = task % job->column_groups;
     long i0 = item * ITEM_ROWS, rows = item_rows(job, item);
     float *pa;
     if (job->packed_a != NULL) {
@@ -251,9 +271,10 @@ static void compute_task(void *context, long item) {
         pack_a(job, i0, rows, pa);
     }
     long panels = (job->nc + NR - 1) / NR;
+    long first = panels * group / job->column_groups, last = panels * (group + 1) / job->column_groups;
     for (long r0 = 0; r0 < rows; r0 += MR) {
         long tile_rows = rows - r0 < MR ? rows - r0 : MR;
-        for (long q = 0; q < panels; q++) {
+        for (long q = first; q < last; q++) {
             long j0 = job->jc + q * NR;
             long columns = job->jc + job->nc - j0;
             if (columns > NR) columns = NR;
@@ -263,25 +284,20 @@ static void compute_task(void *context, long item) {
     }
 }
 
-int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
-                  const float *b, long ldb, float beta, float *c, long ldc, long threads) {
-    if (!available()) return 0;
-    if (m <= 0 || n <= 0) return 1;
-    if (k <= 0 || alpha == 0) {  // C = beta · C
-        for (long i = 0; i < m; i++)
-            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
-        return 1;
-    }
-    gemm_job job = {.transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n, .k = k, .alpha = alpha,
-                    .a = a, .b = b, .lda = lda, .ldb = ldb, .c = c, .ldc = ldc};
+/// Runs a product whose operands and sizes are set in `job` (the loops described at the top of this file).
+static int run(gemm_job job, float beta, long threads) {
+    long m = job.m, n = job.n, k = job.k;
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
     long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 3 x 192, not 256 + 256 + 64
     job.items = (m + ITEM_ROWS - 1) / ITEM_ROWS;
+    // Fewer row blocks than threads (a few dozen rows: batched decoding): each row block is split
+    // over the B panels too, four tasks per thread, with op(A) packed once for all of them.
+    job.column_groups = threads > 1 && job.items < threads ? (4 * threads + job.items - 1) / job.items : 1;
     job.packed_b = reserve(&buffer_b, (size_t)KC_MAX * NC_MAX);
     if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX) == NULL) return 0;
-    if (n > NC_MAX) {
-        // Several column blocks (the vocabulary projection): pack each k block of op(A) once, not
-        // once per column block.
+    if (n > NC_MAX || job.column_groups > 1) {
+        // Several column blocks (the vocabulary projection) or row blocks split over columns: pack
+        // each k block of op(A) once, not once per column block or task.
         job.packed_a = reserve(&buffer_shared_a, (size_t)job.items * ITEM_ROWS * kc_even);
         if (job.packed_a == NULL) return 0;
     }
@@ -295,10 +311,33 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
             job.nc = n - jc < NC_MAX ? n - jc : NC_MAX;
             long panels = (job.nc + NR - 1) / NR;
             imprint_pool_run((panels + 3) / 4, threads, pack_b_task, &job);
-            imprint_pool_run(job.items, threads, compute_task, &job);
+            imprint_pool_run(job.items * job.column_groups, threads, compute_task, &job);
         }
     }
     return 1;
+}
+
+int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                  const float *b, long ldb, float beta, float *c, long ldc, long threads) {
+    if (!available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0 || alpha == 0) {  // C = beta · C
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return 1;
+    }
+    gemm_job job = {.transpose_a = transpose_a, .transpose_b = transpose_b, .m = m, .n = n, .k = k, .alpha = alpha,
+                    .a = a, .b = b, .lda = lda, .ldb = ldb, .c = c, .ldc = ldc};
+    return run(job, beta, threads);
+}
+
+int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
+                              float *c, long ldc, long threads) {
+    if (!available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    gemm_job job = {.transpose_a = 0, .transpose_b = 1, .m = m, .n = n, .k = k, .alpha = 1, .a = a, .b = NULL, .lda = lda,
+                    .ldb = k, .c = c, .ldc = ldc, .b_blocks = blocks, .b_format = format};
+    return run(job, 0, threads);
 }
 
 #else
@@ -312,6 +351,12 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
 
 int imprint_sgemm_enabled(int enabled) {
     (void)enabled;
+    return 0;
+}
+
+int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
+                              float *c, long ldc, long threads) {
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc, (void)threads;
     return 0;
 }
 

@@ -78,6 +78,25 @@ void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t col
     decode_blocks(format, blocks + row_start * row_bytes, row_count * (columns / imprint_quant_block_values(format)), out);
 }
 
+IMPRINT_CLONES
+void imprint_quant_decode_range(int format, const uint8_t *blocks, size_t columns, size_t row, size_t first, size_t count,
+                                float *out) {
+    size_t values = imprint_quant_block_values(format), bytes = imprint_quant_block_bytes(format);
+    const uint8_t *start = blocks + row * row_bytes_of(format, columns);
+    size_t first_block = first / values, end_block = (first + count + values - 1) / values;
+    if (first % values == 0 && count % values == 0) {
+        decode_blocks(format, start + first_block * bytes, end_block - first_block, out);
+        return;
+    }
+    float block[256];  // the largest block (K-quants)
+    for (size_t b = first_block; b < end_block; b++) {
+        decode_blocks(format, start + b * bytes, 1, block);
+        size_t from = b * values < first ? first - b * values : 0;
+        size_t to = (b + 1) * values > first + count ? first + count - b * values : values;
+        for (size_t i = from; i < to; i++) out[b * values + i - first] = block[i];
+    }
+}
+
 // Whether the portable product splits off a per-block offset (Q4_0's −8·d, Q4_1's minimum m),
 // which multiplies the block's sum of x; other formats decode their exact values.
 static inline int has_offsets(int format) { return format == IMPRINT_Q4_0 || format == IMPRINT_Q4_1; }

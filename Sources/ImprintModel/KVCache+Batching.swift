@@ -23,6 +23,19 @@ extension KVCache {
                 sources: rows.enumerated().map { (self, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
     }
 
+    /// Moves each row's filled positions (one run a row, as a right-padded prefill leaves them) to the end, so the
+    /// rows are right-aligned again, and drops what is padding in every row.
+    func rightAlign() {
+        let length = self.length
+        let runs = (0..<batchSize).map { row -> (from: Int, count: Int) in
+            let first = (0..<length).first { isFilled(row: row, position: $0) } ?? length
+            let end = (first..<length).first { !isFilled(row: row, position: $0) } ?? length
+            return (first, end - first)
+        }
+        let width = runs.map(\.count).max() ?? 0
+        rebuild(length: width, sources: runs.enumerated().map { (self, row: $0, from: $1.from, count: $1.count, into: $0, at: width - $1.count) })
+    }
+
     /// Appends the rows of `other` after this cache's rows, right-aligned: the shorter of the two
     /// gets padding on the left.
     func appendRows(of other: KVCache) {

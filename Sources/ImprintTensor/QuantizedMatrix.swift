@@ -104,6 +104,15 @@ public final class QuantizedMatrix: @unchecked Sendable {
             }
             return
         }
+        // The packed kernel decodes the blocks straight into its panels (same values, same sums as on a
+        // dequantized copy); without it, tiles of float32 rows go to BLAS.
+        _ = BLAS.singleThreaded
+        _ = BLAS.gemmChoiceApplied
+        let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
+        let packed = blocks.withUnsafeBufferPointer { source in
+            imprint_sgemm_quantized_b(m, rows, columns, x, columns, format.rawValue, source.baseAddress!, out, rows, threads)
+        }
+        guard packed == 0 else { return }
         forEachTile { start, count, tile in
             BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: count, k: columns, a: x, lda: columns,
                        b: tile, ldb: columns, c: out + start, ldc: rows)

@@ -1,9 +1,10 @@
 import Foundation
 import ImprintCore
-import ImprintModel
 import ImprintTokenizer
 import XCTest
 @testable import ImprintEval
+@testable import ImprintModel
+import ImprintTensor
 
 /// A question gets the same greedy answer alone or in any batch, bit for bit (its log-probabilities too), through
 /// `LocalTextGenerator`, so re-evaluating a subset reproduces its rows.
@@ -46,6 +47,26 @@ final class BatchInvarianceTests: XCTestCase {
                                            tokenizer: try Self.characterTokenizer())
         XCTAssertTrue(generator.batchInvariant)
         try await assertBatchInvariant(generator, prompts: questions.map { .text($0) })
+    }
+
+    /// Prompts that share a long beginning (a system prompt) have it prefilled once for the batch and only their own
+    /// remainders prefilled together (`Generator.prefill`); each still gets what it gets alone (prefilled whole).
+    func testSharedPrefixPrefilledOnceGivesTheSameCompletions() async throws {
+        let system = "Archivist, briefly: "  // the tiny model's context is 128 characters
+        let quantized = LocalTextGenerator(model: try ModelLoader.load(path: EvalFixtures.tinyQuantizedModel, keepQuantized: true),
+                                           tokenizer: try Self.characterTokenizer())
+        let prompts = questions.prefix(14).map { GenerationPrompt.text(system + $0) }
+        XCTAssertGreaterThan(Generator.sharedPrefixLength(try prompts.map { try quantized.encode($0) }), BLAS.smallBatchRows)
+        try await assertBatchInvariant(quantized, prompts: prompts)
+    }
+
+    /// The dense model's chat prompts share their template's 65-token system prompt: prefilled once in a batch.
+    func testChatTemplateSystemPromptIsShared() throws {
+        let generator = try LocalTextGenerator(path: EvalFixtures.tinyModel)
+        let prompts = try questions.map { try generator.encode(.messages([.user($0)])) }
+        XCTAssertEqual(Generator.sharedPrefixLength(prompts), 65)
+        XCTAssertEqual(Generator.sharedPrefixLength([[1, 2, 3], [1, 2, 3, 4]]), 2, "every prompt keeps a token of its own")
+        XCTAssertEqual(Generator.sharedPrefixLength([[1, 2, 3], [2, 2, 3]]), 0)
     }
 
     /// The evaluator's answers for a subset of the questions are the rows of the full evaluation.

@@ -117,6 +117,33 @@ final class SmallBatchProductTests: XCTestCase {
         }
     }
 
+    /// More rows than `BLAS.smallBatchRows` go to the packed kernel, which decodes the blocks straight into its panels:
+    /// bit for bit the packed product on the dequantized matrix, for every format, k blocks that split quantization
+    /// blocks (k = 288: two k blocks of 144 values) and row counts below and above the kernel's row block (96).
+    func testPackedProductOnBlocksEqualsPackedProductOnDequantizedWeights() throws {
+        var generator = RandomGenerator(seed: 7)
+        for format in QuantizedMatrix.Format.allCases {
+            let widths = format.blockValues == 32 ? [96, 288, 576, 1536] : [256, 768, 1280]
+            for (n, k) in zip([40, 33, 70, 9], widths) {
+                let matrix = randomBlocks(format, rows: n, columns: k, generator: &generator)
+                let w = matrix.dequantized().storage
+                for m in [17, 40, 130] {
+                    let x = Tensor.randomNormal([m, k], generator: &generator).storage
+                    var expected = [Float](repeating: .nan, count: m * n), actual = expected
+                    for threads in [1, 2] {
+                        let packed = matrix.blocks.withUnsafeBufferPointer { blocks in
+                            imprint_sgemm_quantized_b(m, n, k, x, k, format.rawValue, blocks.baseAddress!, &actual, n, threads)
+                        }
+                        guard packed != 0, imprint_sgemm(0, 1, m, n, k, 1, x, k, w, k, 0, &expected, n, threads) != 0 else {
+                            throw XCTSkip("the packed AVX-512 kernel does not run on this CPU")
+                        }
+                        XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "\(format) m \(m) n \(n) k \(k) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Every format's blocks decode to one value per weight, the same in the portable and AVX-512
     /// products: a product with one-hot rows of x picks single weights out of the matrix.
     func testOneHotProductsPickTheDequantizedWeights() {

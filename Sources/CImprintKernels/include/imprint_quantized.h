@@ -30,6 +30,11 @@ size_t imprint_quant_block_values(int format);
 void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t columns, size_t row_start,
                                    size_t row_count, float *out);
 
+/// Values [first, first + count) of row `row` of a block-quantized matrix of `columns` columns, as
+/// imprint_quant_dequantize_rows gives them (any range; whole blocks are decoded straight into `out`).
+void imprint_quant_decode_range(int format, const uint8_t *blocks, size_t columns, size_t row, size_t first,
+                                size_t count, float *out);
+
 /// y[i * ldy + n] = Σ_k x[i * columns + k] · W[n][k] for n in [row_start, row_end), i < m:
 /// the product x · Wᵀ restricted to some output columns, reading each weight row once.
 void imprint_quant_matmul(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,

@@ -81,38 +81,39 @@ public final class Generator {
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
         guard batchInvariant else {
-            return generateBatch(prompts: prompts, firstRow: 0, parameters: parameters, completionsPerPrompt: completionsPerPrompt,
-                                 stopTokenIds: stops, decode: decode, onToken: onToken)
+            return generateBatch(prompts: prompts, rows: Array(0..<(prompts.count * completionsPerPrompt)), parameters: parameters,
+                                 completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode, onToken: onToken,
+                                 invariantPrefill: false)
         }
-        // Groups of prompts whose rows decode with the streaming kernel, each prefilled with the packed one.
+        // Groups of prompts whose rows decode with the streaming kernel, each prefilled with the packed one. Prompts
+        // are grouped by length (ties in call order) so a group pads little; grouping changes no completion.
         let groupSize = Swift.max(1, BLAS.smallBatchRows / completionsPerPrompt)
-        var results: [GeneratedSequence] = []
-        for start in stride(from: 0, to: prompts.count, by: groupSize) {
-            let group = Array(prompts[start..<Swift.min(start + groupSize, prompts.count)])
-            let minimumLength = (BLAS.smallBatchRows + group.count) / group.count  // > smallBatchRows positions in all
-            for var sequence in generateBatch(prompts: group, firstRow: start * completionsPerPrompt, parameters: parameters,
-                                              completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
-                                              onToken: onToken, minimumPrefillLength: minimumLength) {
-                sequence.promptIndex += start
-                results.append(sequence)
+        let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
+        var results = [GeneratedSequence?](repeating: nil, count: prompts.count * completionsPerPrompt)
+        for start in stride(from: 0, to: order.count, by: groupSize) {
+            let members = Array(order[start..<Swift.min(start + groupSize, order.count)])
+            let rows = members.flatMap { prompt in (0..<completionsPerPrompt).map { prompt * completionsPerPrompt + $0 } }
+            let minimumLength = (BLAS.smallBatchRows + members.count) / members.count  // > smallBatchRows positions in all
+            for (row, var sequence) in generateBatch(prompts: members.map { prompts[$0] }, rows: rows, parameters: parameters,
+                                                     completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
+                                                     onToken: onToken, minimumPrefillLength: minimumLength).enumerated() {
+                sequence.promptIndex = members[sequence.promptIndex]
+                results[rows[row]] = sequence
             }
         }
-        return results
+        return results.map { $0! }
     }
 
-    /// `prompts` as one batch; row `r` of it is row `firstRow + r` of the call (its sampler's seed, `onToken`'s index).
-    private func generateBatch(prompts: [[Int]], firstRow: Int, parameters: SamplingParameters, completionsPerPrompt: Int,
+    /// `prompts` as one batch; its row `r` is row `rows[r]` of the call (its sampler's seed, `onToken`'s index).
+    private func generateBatch(prompts: [[Int]], rows rowIndices: [Int], parameters: SamplingParameters, completionsPerPrompt: Int,
                                stopTokenIds stops: Set<Int>, decode: (([Int]) -> String)?, onToken: ((Int, Int) -> Void)?,
-                               minimumPrefillLength: Int = 0) -> [GeneratedSequence] {
+                               minimumPrefillLength: Int = 0, invariantPrefill: Bool = true) -> [GeneratedSequence] {
         let contextLength = model.configuration.maxPositionEmbeddings
         let vocabularySize = model.configuration.vocabularySize
         return withoutGradients {
-            let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
-            // Prefill, left-padded: only the last position's logits are needed.
-            let batch = TokenBatch(leftPadding: prompts, minimumLength: minimumPrefillLength)
-            let width = batch.length
-            let hidden = model.hiddenStates(batch, cache: cache)
-            var logits = model.logits(fromHiddenStates: hidden.sliced(axis: 1, (width - 1)..<width))  // [P, 1, V]
+            // Prefill: only the last position's logits are needed.
+            let (cache, lastHidden) = prefill(prompts, minimumLength: minimumPrefillLength, invariant: invariantPrefill)
+            var logits = model.logits(fromHiddenStates: lastHidden)  // [P, 1, V]
 
             // Fan out: row r continues prompt r / n.
             let rowCount = prompts.count * completionsPerPrompt
@@ -122,7 +123,7 @@ public final class Generator {
                 logits = logits.indexSelect(rows)
             }
             var samplers = (0..<rowCount).map { row in
-                TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(firstRow + row) &* 0x9E37_79B9_7F4A_7C15)
+                TokenSampler(parameters: parameters, seed: (parameters.seed ?? 0) &+ UInt64(rowIndices[row]) &* 0x9E37_79B9_7F4A_7C15)
             }
             var results = (0..<rowCount).map {
                 GeneratedSequence(promptIndex: $0 / completionsPerPrompt, tokens: [], logProbabilities: [], end: .length)
@@ -152,7 +153,7 @@ public final class Generator {
                     let (token, logProbability) = sampled[cacheRow]
                     results[row].tokens.append(token)
                     results[row].logProbabilities.append(logProbability)
-                    onToken?(firstRow + row, token)
+                    onToken?(rowIndices[row], token)
                     if stops.contains(token) {
                         results[row].end = .endOfSequence
                         finished.insert(cacheRow)
@@ -177,6 +178,58 @@ public final class Generator {
             }
             return results
         }
+    }
+
+    /// Prefills `prompts` into a new cache (rows right-aligned, padding on the left) and returns it with each prompt's
+    /// last hidden state, `[P, 1, hidden]`.
+    ///
+    /// Prompts that begin alike (a chat template's system prompt, few-shot examples) have their common prefix prefilled
+    /// once, fanned out to every row, and only their remainders prefilled together (right-padded, then moved right):
+    /// vLLM's prefix caching within one call. The states are those of prefilling each prompt whole, bit for bit, when
+    /// both passes use the packed product (more than `BLAS.smallBatchRows` positions each, which `invariant` asks for)
+    /// and no prompt is longer than one k block of the attention's products (256 keys), where a query's sums do not
+    /// depend on where its prompt was split. Without `invariant`, any prefix of more than `smallBatchRows` tokens is shared.
+    func prefill(_ prompts: [[Int]], minimumLength: Int, invariant: Bool) -> (cache: KVCache, lastHidden: Tensor) {
+        let shared = Self.sharedPrefixLength(prompts)
+        let longest = prompts.map(\.count).max() ?? 0
+        guard prompts.count > 1, shared > BLAS.smallBatchRows, !invariant || longest <= 256 else {
+            let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
+            let batch = TokenBatch(leftPadding: prompts, minimumLength: minimumLength)
+            let hidden = model.hiddenStates(batch, cache: cache)
+            return (cache, hidden.sliced(axis: 1, (batch.length - 1)..<batch.length))
+        }
+        let cache = KVCache(layerCount: model.layers.count, batchSize: 1)
+        _ = model.hiddenStates(TokenBatch(Array(prompts[0][..<shared])), cache: cache)
+        cache.selectRows([Int](repeating: 0, count: prompts.count))
+        let remainders = prompts.map { $0[shared...] }
+        let packedLength = invariant ? (BLAS.smallBatchRows + prompts.count) / prompts.count : 1
+        let width = Swift.max(remainders.map(\.count).max()!, packedLength)
+        var ids: [Int] = [], mask: [Bool] = [], positions: [Int] = []
+        for remainder in remainders {
+            let padding = width - remainder.count
+            ids += remainder + [Int](repeating: remainder.last!, count: padding)
+            mask += [Bool](repeating: true, count: remainder.count) + [Bool](repeating: false, count: padding)
+            positions += Array(shared..<(shared + width))
+        }
+        let hidden = model.hiddenStates(TokenBatch(ids: ids, batchSize: prompts.count, length: width, positions: positions,
+                                                   attentionMask: mask), cache: cache)  // [P, width, hidden]
+        cache.rightAlign()
+        let dimension = hidden.shape[2]
+        let last = hidden.reshaped([prompts.count * width, dimension])
+            .indexSelect(remainders.enumerated().map { $0 * width + $1.count - 1 })
+        return (cache, last.reshaped([prompts.count, 1, dimension]))
+    }
+
+    /// The length of the prefix all `prompts` share, leaving every prompt at least one token of its own.
+    static func sharedPrefixLength(_ prompts: [[Int]]) -> Int {
+        guard let first = prompts.first else { return 0 }
+        var length = prompts.map { $0.count - 1 }.min() ?? 0
+        for prompt in prompts.dropFirst() {
+            var common = 0
+            while common < length && prompt[common] == first[common] { common += 1 }
+            length = common
+        }
+        return Swift.max(0, length)
     }
 
     /// Checks what `generate` checks before decoding (shared with `BatchedDecoder`).

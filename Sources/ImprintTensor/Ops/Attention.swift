@@ -223,8 +223,9 @@ struct AttentionGeometry {
                         .update(from: q + ((firstHead + group) * length + blockStart) * headDimension, count: rows * headDimension)
                 }
                 // One query position (a decoding step): direct dot products; a packed product's packing
-                // would cost more than the products themselves.
-                let decoding = rows == 1
+                // would cost more than the products themselves. A prefill's last block of one row stays on the
+                // packed products, so a prompt's states do not depend on where its blocks of 64 end.
+                let decoding = length == 1
                 if decoding {
                     imprint_attention_scores(stackedQueries, groups, keys + range.lowerBound * headDimension, width, headDimension,
                                              scale, stackedScores)
@@ -262,26 +263,28 @@ struct AttentionGeometry {
     /// Masks, then normalizes one row of scores over `range` in place (all-masked rows become zeros).
     ///
     /// The causal and window rules leave one interval of visible keys, so only padding needs a
-    /// per-key test.
+    /// per-key test. The maximum and the sum run over that interval alone, so a query's weights do not
+    /// depend on how many keys its block of queries spans (a prompt prefilled whole or after a shared prefix).
     private func softmaxRow(_ row: UnsafeMutablePointer<Float>, position: Int, range: Range<Int>, sequence: Int) {
         let width = range.count
         var first = range.lowerBound, end = range.upperBound
         if mask.causal { end = Swift.min(end, position + 1) }
         if let window = mask.slidingWindow { first = Swift.max(first, position - window + 1) }
-        let visible = (first - range.lowerBound)..<Swift.max(first - range.lowerBound, end - range.lowerBound)
-        for column in 0..<Swift.min(visible.lowerBound, width) { row[column] = -.infinity }
-        for column in Swift.max(visible.upperBound, 0)..<width { row[column] = -.infinity }
+        let visible = Swift.min(first - range.lowerBound, width)..<Swift.min(Swift.max(first - range.lowerBound, end - range.lowerBound), width)
+        for column in 0..<visible.lowerBound { row[column] = 0 }
+        for column in visible.upperBound..<width { row[column] = 0 }
         if let padding = mask.keyPadding {
             let base = sequence * keyCount + range.lowerBound
             for column in visible where !padding[base + column] { row[column] = -.infinity }
         }
-        let peak = VectorMath.maximum(row, count: width)
+        let scores = row + visible.lowerBound
+        let peak = visible.isEmpty ? -.infinity : VectorMath.maximum(scores, count: visible.count)
         if peak == -.infinity {
             row.initialize(repeating: 0, count: width)
             return
         }
-        let total = VectorMath.expShifted(row, row, count: width, shift: peak)
-        VectorMath.scale(row, count: width, by: 1 / total)
+        let total = VectorMath.expShifted(scores, scores, count: visible.count, shift: peak)
+        VectorMath.scale(scores, count: visible.count, by: 1 / total)
     }
 
     /// The backward pass, with the query heads of a key/value head stacked as in `forward`.
