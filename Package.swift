@@ -118,7 +118,7 @@ let package = Package(
         // Benchmarks: opt-in, never part of the tests (see Benchmarks/README.md).
         .executableTarget(name: "ImprintBenchmarks", dependencies: ["ImprintTensor", "COpenBLAS", "CImprintKernels"],
                           path: "Benchmarks/ImprintBenchmarks"),
-        .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor", "ImprintCore"],
+        .executableTarget(name: "ModelBenchmarks", dependencies: ["ImprintModel", "ImprintTensor", "ImprintCore", "CImprintKernels"],
                           path: "Benchmarks/ModelBenchmarks"),
         .executableTarget(name: "RewardsBenchmark", dependencies: ["ImprintRewards"],
                           path: "Benchmarks/RewardsBenchmark"),
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "ImprintTensorTests", dependencies: ["ImprintTensor", "CImprintKernels"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintFormatsTests", dependencies: ["ImprintFormats", "ImprintCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor"],
+        .testTarget(name: "ImprintModelTests", dependencies: ["ImprintModel", "ImprintFormats", "ImprintTensor", "CImprintKernels"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ImprintRewardsTests", dependencies: ["ImprintRewards"], exclude: ["Fixtures"]),
         // The `imprint` binary run as a shell runs it (stdin, stdout, exit status); `swift build --build-tests` builds

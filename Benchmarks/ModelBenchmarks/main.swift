@@ -7,6 +7,7 @@
 // Output: one JSON object per line.
 import Dispatch
 import Foundation
+import CImprintKernels
 import ImprintCore
 import ImprintModel
 import ImprintTensor
@@ -56,6 +57,9 @@ let quantized = CommandLine.arguments.contains("--quantized")
 let bfloat16 = CommandLine.arguments.contains("--bf16")
 // --decode int8: products with the GGUF's blocks on int8-quantized activations, as llama.cpp computes them.
 let decoding = DecodingPrecision(rawValue: argument("--decode", default: "float32"))!
+// --int8-kernel N: run int8 products on kernel N (0 portable, 1 portable compiled for AVX-512, 2 VNNI) or the best below
+// it, to measure what a CPU without VNNI gets.
+if let kernel = Int(argument("--int8-kernel", default: "")) { _ = imprint_int8_kernel(Int32(kernel)) }
 if only.contains("kernels") {
     var line: [String: Any] = ["workload": "kernels"]
     for (name, kernel) in KernelSelection.summary { line[name] = kernel }

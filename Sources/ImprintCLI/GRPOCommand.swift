@@ -165,6 +165,7 @@ struct GRPOCommand: AsyncParsableCommand {
             let rewards = try reward.map { try RewardSpecification($0).reward(judge: judge, batchSize: configuration.batchSize * configuration.gradientAccumulationSteps) }
             let trainer = try GRPOTrainer(model: decoder, tokenizer: tokenizer, dataset: GRPODataset(path: data), rewards: rewards,
                                           configuration: configuration, outputDirectory: URL(fileURLWithPath: output))
+            reportPrecisionFallback(of: decoder)
             let printer = GRPOProgressPrinter(plain: plain)
             // Ctrl-C or SIGTERM cancels the training task, which stops after the current step with a checkpoint.
             let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)

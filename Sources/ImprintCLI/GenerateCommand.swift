@@ -122,7 +122,10 @@ struct GenerateCommand: ParsableCommand {
         }
         guard !prompts.isEmpty else { return }
         let model = try modelOptions.loadModel(keepQuantized: true, decoding: decode)
-        if bf16 { model.useBFloat16FrozenWeights() }
+        if bf16 {
+            model.useBFloat16FrozenWeights()
+            reportPrecisionFallback(of: model)
+        }
         let generator = LocalTextGenerator(model: model, tokenizer: try PretrainedTokenizer.load(modelPath: modelOptions.modelPath),
                                            identity: "local:\(modelOptions.modelPath)")
         let encoder = JSONEncoder()

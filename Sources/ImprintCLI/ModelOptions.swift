@@ -49,6 +49,7 @@ struct ModelOptions: ParsableArguments {
                 throw ValidationError("--decode \(decoding.rawValue): \(path): \(error)")
             }
         }
+        reportPrecisionFallback(of: model)
         return model
     }
 }
@@ -67,4 +68,10 @@ var standardError = FileHandle.standardError
 
 extension FileHandle: @retroactive TextOutputStream {
     public func write(_ string: String) { write(Data(string.utf8)) }
+}
+
+/// Says on stderr, once for the model, which opt-in precision it kept float32 instead of (this CPU would run it slower).
+func reportPrecisionFallback(of model: TransformerDecoder) {
+    guard let fallback = model.precisionFallback else { return }
+    FileHandle.standardError.write(Data("imprint: \(fallback)\n".utf8))
 }

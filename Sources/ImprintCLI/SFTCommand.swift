@@ -103,6 +103,7 @@ struct SFTCommand: AsyncParsableCommand {
             let trainer = try SFTTrainer(model: decoder, tokenizer: tokenizer, dataset: SFTDataset(path: data),
                                          evaluationDataset: try evalData.map(SFTDataset.init(path:)),
                                          configuration: configuration(), outputDirectory: URL(fileURLWithPath: output))
+            reportPrecisionFallback(of: decoder)
             let printer = SFTProgressPrinter(plain: plain)
             let evaluation = try qaEvaluation.periodicEvaluation(model: decoder, tokenizer: tokenizer)
             try await trainer.train(resume: resume, evaluation: evaluation) { printer.show($0) }

@@ -112,6 +112,10 @@ public final class TransformerDecoder: Module {
     /// The output projection; `nil` when tied to `embedding`.
     public let outputProjection: Linear?
     let rotaryByLayerType: [ModelConfiguration.LayerType: RotaryEmbedding]
+    /// The opt-in precision this model was asked for and kept float32 instead, because this CPU would run it slower
+    /// (`useBFloat16FrozenWeights`, `useDecodingPrecision`), and why: for the host to say once. Nil when every
+    /// precision asked for runs as asked.
+    public internal(set) var precisionFallback: String?
 
     /// - Parameter quantized: frozen quantized weights by checkpoint key (`model.embed_tokens.weight`,
     ///   `model.layers.N.self_attn.q_proj.weight`, `lm_head.weight`); every other weight is a float32
@@ -145,8 +149,16 @@ public final class TransformerDecoder: Module {
     /// and the loss stay float32, as under `torch.autocast(dtype=torch.bfloat16)` with a bfloat16
     /// base model. Call it after freezing (e.g. after `LoRA.attach`); the rounding is permanent.
     /// Returns the number of weight matrices now held in bfloat16.
+    ///
+    /// An opt-in precision is never slower than float32: on a CPU whose bfloat16 products would be
+    /// (`KernelSelection.bfloat16SlowerThanFloat32`), nothing converts, 0 is returned and `precisionFallback` says
+    /// why, unless `evenWhereSlower` (for checking the arithmetic on any CPU).
     @discardableResult
-    public func useBFloat16FrozenWeights() -> Int {
+    public func useBFloat16FrozenWeights(evenWhereSlower: Bool = false) -> Int {
+        if !evenWhereSlower, let reason = KernelSelection.bfloat16SlowerThanFloat32 {
+            precisionFallback = "bfloat16 frozen weights: \(reason); the weights stay float32"
+            return 0
+        }
         var converted = 0
         for case let linear as Linear in namedModules().map(\.module) where linear.useBFloat16Products() { converted += 1 }
         if outputProjection == nil, embedding.useBFloat16Projection() { converted += 1 }

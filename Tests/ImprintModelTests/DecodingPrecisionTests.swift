@@ -1,3 +1,4 @@
+import CImprintKernels
 import Foundation
 import ImprintTensor
 import XCTest
@@ -14,7 +15,7 @@ final class DecodingPrecisionTests: XCTestCase {
         let ids = try Reference("llama/reference.safetensors").ints("input_ids")
         let batch = TokenBatch(ids: Array(ids.prefix(7)), batchSize: 1, length: 7)
         let exact = withoutGradients { model(batch) }.storage
-        let count = try model.useDecodingPrecision(.int8)
+        let count = try model.useDecodingPrecision(.int8, evenWhereSlower: true)
         XCTAssertEqual(count, model.quantizedProductWeights.count)
         XCTAssertEqual(count, 14 + (model.outputProjection == nil ? 1 : 0))
         XCTAssertTrue(model.quantizedProductWeights.allSatisfy { $0.matrix.decodingPrecision == .int8 })
@@ -32,6 +33,25 @@ final class DecodingPrecisionTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(stepped, prompt), 1e-5)
         try model.useDecodingPrecision(.float32)
         XCTAssertEqual(withoutGradients { model(batch) }.storage, exact)
+    }
+
+    /// An opt-in precision never runs slower than float32: where int8 products would (no VNNI kernel, simulated here
+    /// by selecting the AVX-512 loop), `.int8` keeps float32 and says why; `evenWhereSlower` still gets int8.
+    func testInt8FallsBackToFloat32WhereItWouldBeSlower() throws {
+        let path = modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf").path
+        let previous = imprint_int8_kernel(1)
+        defer { _ = imprint_int8_kernel(previous) }
+        XCTAssertNotNil(KernelSelection.int8SlowerThanFloat32)
+        let model = try ModelLoader.load(path: path, keepQuantized: true)
+        XCTAssertNil(model.precisionFallback)
+        XCTAssertEqual(try model.useDecodingPrecision(.int8), 0)
+        XCTAssertTrue(model.quantizedProductWeights.allSatisfy { $0.matrix.decodingPrecision == .float32 })
+        XCTAssertTrue(model.precisionFallback?.contains("int8") ?? false, model.precisionFallback ?? "no fallback reported")
+        let forced = try ModelLoader.load(path: path, keepQuantized: true)
+        XCTAssertEqual(try forced.useDecodingPrecision(.int8, evenWhereSlower: true), forced.quantizedProductWeights.count)
+        XCTAssertNil(forced.precisionFallback)
+        _ = imprint_int8_kernel(previous)
+        if imprint_int8_vnni_available() == 1 { XCTAssertNil(KernelSelection.int8SlowerThanFloat32) }
     }
 
     func testFormatsWithoutInt8ProductsAndFloatModelsAreRefused() throws {

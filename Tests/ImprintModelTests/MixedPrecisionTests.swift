@@ -8,10 +8,10 @@ import XCTest
 final class MixedPrecisionTests: XCTestCase {
     func testOnlyFrozenWeightsConvert() throws {
         let model = try loadFixtureModel("llama")
-        XCTAssertEqual(model.useBFloat16FrozenWeights(), 0, "trainable weights must stay float32")
+        XCTAssertEqual(model.useBFloat16FrozenWeights(evenWhereSlower: true), 0, "trainable weights must stay float32")
         model.freeze()
         let linears = model.namedModules().compactMap { $0.module as? Linear }
-        let converted = model.useBFloat16FrozenWeights()
+        let converted = model.useBFloat16FrozenWeights(evenWhereSlower: true)
         XCTAssertEqual(converted, linears.count + (model.outputProjection == nil ? 1 : 0))
         XCTAssertTrue(linears.allSatisfy { $0.bfloat16Weight != nil && $0.denseWeight == nil })
         XCTAssertFalse(model.namedParameters().contains { $0.key.hasSuffix("_proj.weight") }, "converted weights are no longer parameters")
@@ -21,7 +21,7 @@ final class MixedPrecisionTests: XCTestCase {
         for name in ["llama", "qwen2", "gemma3"] {
             let reference = try loadFixtureModel(name), mixed = try loadFixtureModel(name)
             mixed.freeze()
-            XCTAssertGreaterThan(mixed.useBFloat16FrozenWeights(), 0)
+            XCTAssertGreaterThan(mixed.useBFloat16FrozenWeights(evenWhereSlower: true), 0)
             let batch = try fixtureBatch(name)
             let expected = withoutGradients { reference(batch) }.storage
             let actual = withoutGradients { mixed(batch) }.storage
@@ -39,7 +39,7 @@ final class MixedPrecisionTests: XCTestCase {
         for bfloat16 in [false, true] {
             let model = try loadFixtureModel("qwen2")
             let adapter = try LoRA.attach(to: model, configuration: LoRAConfiguration(rank: 4, alpha: 8, targetModules: .allLinear), seed: 5)
-            if bfloat16 { XCTAssertGreaterThan(model.useBFloat16FrozenWeights(), 0) }
+            if bfloat16 { XCTAssertGreaterThan(model.useBFloat16FrozenWeights(evenWhereSlower: true), 0) }
             let optimizer = AdamW(parameters: adapter.parameters, learningRate: 1e-2)
             let batch = try fixtureBatch("qwen2")
             var trajectory: [Float] = []
@@ -62,7 +62,7 @@ final class MixedPrecisionTests: XCTestCase {
         let layer = model.layers[0].attention.queryProjection
         let original = layer.weight.storage
         model.freeze()
-        model.useBFloat16FrozenWeights()
+        model.useBFloat16FrozenWeights(evenWhereSlower: true)
         let restored = layer.weight.storage  // converts back to a frozen float32 parameter
         XCTAssertNil(layer.bfloat16Weight)
         XCTAssertTrue(restored.allSatisfy { $0.bitPattern & 0xFFFF == 0 }, "bfloat16 values have 16 zero low bits")
