@@ -199,18 +199,34 @@ enum LowRank {
     /// with A `[r, k]` and B `[n, r]` in their own layout (`imprint_dense_matmul`).
     static func decodingUpdate(_ x: UnsafePointer<Float>, m: Int, k: Int, down: [Float], up: [Float], r: Int, n: Int,
                                alpha: Float, reduced: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        decodingReduction(x, m: m, k: k, down: down, r: r, alpha: alpha, into: reduced)
+        up.withUnsafeBufferPointer { b in
+            parallelFor(n, grain: 256) { rows in
+                addDecodingUpdate(UnsafePointer(reduced), m: m, up: b.baseAddress!, r: r, n: n, rows: rows, into: out, ldo: n)
+            }
+        }
+    }
+
+    /// `reduced [m, r] = alpha · x [m, k] · Aᵀ` for A `[r, k]` (a decoding step's first half of a LoRA update).
+    static func decodingReduction(_ x: UnsafePointer<Float>, m: Int, k: Int, down: [Float], r: Int, alpha: Float,
+                                  into reduced: UnsafeMutablePointer<Float>) {
         down.withUnsafeBufferPointer { a in imprint_dense_matmul(a.baseAddress!, k, 0, r, x, m, reduced, r) }
         for index in 0..<(m * r) { reduced[index] *= alpha }
-        let update = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+    }
+
+    /// `out[i, c] += Σ_j reduced[i, j] · B[c, j]` for the output columns `c` in `rows` (B `[n, r]`, `out` `ldo` floats a
+    /// row). Each value is computed with B's rows in aligned groups of four, as the kernel groups them from a multiple
+    /// of four, so it does not depend on how the columns are split between threads or products (fused or alone).
+    static func addDecodingUpdate(_ reduced: UnsafePointer<Float>, m: Int, up: UnsafePointer<Float>, r: Int, n: Int,
+                                  rows: Range<Int>, into out: UnsafeMutablePointer<Float>, ldo: Int) {
+        guard !rows.isEmpty else { return }
+        let first = rows.lowerBound & ~3, end = Swift.min(n, (rows.upperBound + 3) & ~3), width = end - first
+        let update = UnsafeMutablePointer<Float>.allocate(capacity: m * width)
         defer { update.deallocate() }
-        up.withUnsafeBufferPointer { b in
-            parallelFor(n, grain: 256) { columns in
-                imprint_dense_matmul(b.baseAddress!, r, columns.lowerBound, columns.upperBound, reduced, m, update, n)
-                for row in 0..<m {
-                    let target = out + row * n, source = update + row * n
-                    for column in columns { target[column] += source[column] }
-                }
-            }
+        imprint_dense_matmul(up, r, first, end, reduced, m, update - first, width)
+        for row in 0..<m {
+            let target = out + row * ldo, source = update + row * width - first
+            for column in rows { target[column] += source[column] }
         }
     }
 

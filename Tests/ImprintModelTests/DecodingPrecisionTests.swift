@@ -71,3 +71,31 @@ final class DecodingPrecisionTests: XCTestCase {
         }
     }
 }
+
+/// LoRA layers decode in the fused products too (q/k/v, gate/up: `Linear.applied`), each update added in the same
+/// pass, with the values each layer gives alone; layers whose A and B take gradients keep their recorded path.
+final class FusedLoRADecodingTests: XCTestCase {
+    func testLoRALayersFuseWithTheValuesEachGivesAlone() throws {
+        let model = try ModelLoader.load(path: modelFixtures.appendingPathComponent("llama/llama-q8_0.gguf").path, keepQuantized: true)
+        let adapter = try LoRA.attach(to: model, configuration: LoRAConfiguration(rank: 4, alpha: 8, targetModules: ["q_proj", "v_proj", "gate_proj"]),
+                                      seed: 3)
+        var generator = RandomGenerator(seed: 4)
+        for layer in adapter.layers {  // B starts at zero: give it values, so the update shows
+            layer.update.up.withUnsafeMutableValues { values in
+                for index in values.indices { values[index] = Float.random(in: -0.5...0.5, using: &generator) }
+            }
+        }
+        let block = model.layers[0]
+        let width = model.configuration.hiddenSize
+        for rows in [1, 5] {
+            let x = Tensor(shape: [rows, width], storage: (0..<(rows * width)).map { _ in Float.random(in: -1...1, using: &generator) })
+            let attention = [block.attention.queryProjection, block.attention.keyProjection, block.attention.valueProjection]
+            let feedForward = [block.feedForward.gateProjection, block.feedForward.upProjection]
+            for layers in [attention, feedForward] {
+                let fused = withoutGradients { Linear.applied(layers, to: x) }
+                let alone = withoutGradients { layers.map { $0(x) } }
+                XCTAssertEqual(fused.map { $0.storage.map(\.bitPattern) }, alone.map { $0.storage.map(\.bitPattern) }, "\(rows) rows")
+            }
+        }
+    }
+}

@@ -100,12 +100,27 @@ public final class Linear: Module {
     }
 
     /// Each layer applied to the same `x`, as one fused product where the layers allow it (q/k/v and
-    /// gate/up during decoding): frozen block-quantized weights of one column count and precision, no
-    /// LoRA update to apply, and an `x` of at most `BLAS.smallBatchRows` rows that needs no gradient
-    /// (`Tensor.fusedLinear`). Otherwise each layer runs on its own. The values are the same either way.
+    /// gate/up during decoding): frozen block-quantized weights of one column count and precision, LoRA
+    /// updates without training dropout (added in the same pass), and an `x` of at most
+    /// `BLAS.smallBatchRows` rows that needs no gradient (`Tensor.fusedLinear`). Otherwise each layer runs
+    /// on its own. The values are the same either way.
     static func applied(_ layers: [Linear], to x: Tensor) -> [Tensor] {
-        let weights = layers.compactMap { $0.lora?.updateToApply == nil ? $0.quantizedWeight : nil }
-        guard weights.count == layers.count, let products = Tensor.fusedLinear(x, quantized: weights) else {
+        let weights = layers.compactMap(\.quantizedWeight)
+        var updates: [LowRankDecodingUpdate?] = []
+        for layer in layers {
+            guard let update = layer.lora?.updateToApply else {
+                updates.append(nil)
+                continue
+            }
+            // Training dropout, or A and B taking gradients, need the update's own (recorded) path.
+            if (layer.isTraining && update.dropout > 0) || (GradientMode.isEnabled && (update.down.requiresGrad || update.up.requiresGrad)) {
+                return layers.map { $0(x) }
+            }
+            updates.append(LowRankDecodingUpdate(down: update.down.storage, up: update.up.storage, rank: update.down.shape[0],
+                                                 scale: update.scale))
+        }
+        guard weights.count == layers.count,
+              let products = Tensor.fusedLinear(x, quantized: weights, updates: updates.contains { $0 != nil } ? updates : []) else {
             return layers.map { $0(x) }
         }
         return zip(layers, products).map { layer, product in layer.bias.map { product + $0 } ?? product }
