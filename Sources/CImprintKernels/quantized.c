@@ -389,7 +389,11 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
     float *minimums = scales + block_count;
     gather_halves(row, block_bytes, block_count, scales);
     if (format == IMPRINT_Q4_1) gather_halves(row + 2, block_bytes, block_count, minimums);
-    __m128i nibble = _mm_set1_epi8(0x0f);
+    // Q4_0 and Q4_1: the 16 values a block's codes can take, computed as each weight's value is (d · (q − 8);
+    // d · q, then + m), then one permute per 16 weights picks them (vpermps reads the low 4 bits of each index,
+    // so the low nibbles need no mask).
+    const __m512 levels = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512 centered = _mm512_sub_ps(levels, _mm512_set1_ps(8));
     for (size_t b = 0; b < block_count; b++) {
         const uint8_t *block = row + b * block_bytes;
         float *o = out + b * 32;
@@ -402,17 +406,12 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
             continue;
         }
         __m128i codes = _mm_loadu_si128((const __m128i *)(block + (format == IMPRINT_Q4_0 ? 2 : 4)));
-        __m512i low = _mm512_cvtepu8_epi32(_mm_and_si128(codes, nibble));
-        __m512i high = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(codes, 4), nibble));
-        if (format == IMPRINT_Q4_0) {
-            __m512i eight = _mm512_set1_epi32(8);
-            _mm512_storeu_ps(o, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(low, eight))));
-            _mm512_storeu_ps(o + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(high, eight))));
-            continue;
-        }
-        __m512 minimum = _mm512_set1_ps(minimums[b]);
-        _mm512_storeu_ps(o, _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(low)), minimum));
-        _mm512_storeu_ps(o + 16, _mm512_add_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(high)), minimum));
+        __m512i low = _mm512_cvtepu8_epi32(codes);
+        __m512i high = _mm512_srli_epi32(low, 4);
+        __m512 table = format == IMPRINT_Q4_0 ? _mm512_mul_ps(d, centered)
+                                              : _mm512_add_ps(_mm512_mul_ps(d, levels), _mm512_set1_ps(minimums[b]));
+        _mm512_storeu_ps(o, _mm512_permutexvar_ps(low, table));
+        _mm512_storeu_ps(o + 16, _mm512_permutexvar_ps(high, table));
     }
 }
 
