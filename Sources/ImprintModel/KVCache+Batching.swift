@@ -23,6 +23,17 @@ extension KVCache {
                 sources: rows.enumerated().map { (self, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
     }
 
+    /// A new cache of `rows` of this one (in that order), without the leading positions that are padding in all of
+    /// them; this cache is unchanged.
+    func copyingRows(_ rows: [Int]) -> KVCache {
+        let length = self.length
+        let leading = rows.map { row in (0..<length).first { isFilled(row: row, position: $0) } ?? length }.min() ?? 0
+        let copy = KVCache(layerCount: layers.count, batchSize: 0)
+        copy.rebuild(length: length - leading,
+                     sources: rows.enumerated().map { (self, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
+        return copy
+    }
+
     /// Moves each row's filled positions (one run a row, as a right-padded prefill leaves them) to the end, so the
     /// rows are right-aligned again, and drops what is padding in every row.
     func rightAlign() {

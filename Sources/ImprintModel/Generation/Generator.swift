@@ -85,34 +85,45 @@ public final class Generator {
                                  completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode, onToken: onToken,
                                  invariantPrefill: false)
         }
-        // Groups of prompts whose rows decode with the streaming kernel, each prefilled with the packed one. Prompts
-        // are grouped by length (ties in call order) so a group pads little; grouping changes no completion.
+        // Groups of prompts whose rows decode with the streaming kernel, prefilled with the packed one, four groups at a
+        // time (a packed product gives a row the same values for any row count, and each pass decodes the weights
+        // once). Prompts are grouped by length (ties in call order) so a group pads little; grouping changes no completion.
         let groupSize = Swift.max(1, BLAS.smallBatchRows / completionsPerPrompt)
         let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
         var results = [GeneratedSequence?](repeating: nil, count: prompts.count * completionsPerPrompt)
-        for start in stride(from: 0, to: order.count, by: groupSize) {
-            let members = Array(order[start..<Swift.min(start + groupSize, order.count)])
-            let rows = members.flatMap { prompt in (0..<completionsPerPrompt).map { prompt * completionsPerPrompt + $0 } }
-            let minimumLength = (BLAS.smallBatchRows + members.count) / members.count  // > smallBatchRows positions in all
-            for (row, var sequence) in generateBatch(prompts: members.map { prompts[$0] }, rows: rows, parameters: parameters,
-                                                     completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
-                                                     onToken: onToken, minimumPrefillLength: minimumLength).enumerated() {
-                sequence.promptIndex = members[sequence.promptIndex]
-                results[rows[row]] = sequence
+        for blockStart in stride(from: 0, to: order.count, by: 4 * groupSize) {
+            let block = Array(order[blockStart..<Swift.min(blockStart + 4 * groupSize, order.count)])
+            let minimumLength = (BLAS.smallBatchRows + block.count) / block.count  // > smallBatchRows positions in all
+            let (blockCache, blockHidden) = withoutGradients {
+                prefill(block.map { prompts[$0] }, minimumLength: minimumLength, invariant: true)
+            }
+            for groupStart in stride(from: 0, to: block.count, by: groupSize) {
+                let local = Array(groupStart..<Swift.min(groupStart + groupSize, block.count))
+                let members = local.map { block[$0] }
+                let prefilled = local.count == block.count ? (blockCache, blockHidden)
+                    : (blockCache.copyingRows(local), blockHidden.indexSelect(local))
+                let rows = members.flatMap { prompt in (0..<completionsPerPrompt).map { prompt * completionsPerPrompt + $0 } }
+                for (row, var sequence) in generateBatch(prompts: members.map { prompts[$0] }, rows: rows, parameters: parameters,
+                                                         completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
+                                                         onToken: onToken, prefilled: prefilled).enumerated() {
+                    sequence.promptIndex = members[sequence.promptIndex]
+                    results[rows[row]] = sequence
+                }
             }
         }
         return results.map { $0! }
     }
 
     /// `prompts` as one batch; its row `r` is row `rows[r]` of the call (its sampler's seed, `onToken`'s index).
+    /// `prefilled`: the prompts' cache and last hidden states (`prefill`), when the caller prefilled them.
     private func generateBatch(prompts: [[Int]], rows rowIndices: [Int], parameters: SamplingParameters, completionsPerPrompt: Int,
                                stopTokenIds stops: Set<Int>, decode: (([Int]) -> String)?, onToken: ((Int, Int) -> Void)?,
-                               minimumPrefillLength: Int = 0, invariantPrefill: Bool = true) -> [GeneratedSequence] {
+                               invariantPrefill: Bool = true, prefilled: (cache: KVCache, lastHidden: Tensor)? = nil) -> [GeneratedSequence] {
         let contextLength = model.configuration.maxPositionEmbeddings
         let vocabularySize = model.configuration.vocabularySize
         return withoutGradients {
             // Prefill: only the last position's logits are needed.
-            let (cache, lastHidden) = prefill(prompts, minimumLength: minimumPrefillLength, invariant: invariantPrefill)
+            let (cache, lastHidden) = prefilled ?? prefill(prompts, minimumLength: 0, invariant: invariantPrefill)
             var logits = model.logits(fromHiddenStates: lastHidden)  // [P, 1, V]
 
             // Fan out: row r continues prompt r / n.
