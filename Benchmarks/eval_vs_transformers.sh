@@ -8,7 +8,7 @@
 #
 # Usage: Benchmarks/eval_vs_transformers.sh [--facts N] [--batch-size N] [--decode float32|int8] [MODEL]
 #   --facts N       facts to draw (default 300: 600 answers; use e.g. 8 to check that the script works)
-#   --batch-size N  Imprint's questions per call (default 64, imprint eval's; transformers always uses 16)
+#   --batch-size N  Imprint's questions per call (default 128, imprint eval's; transformers always uses 16)
 #   --decode P      Imprint's products with the GGUF's blocks (default float32, the goal's configuration; int8:
 #                   llama.cpp's int8 activations, for comparison)
 # Environment: PYTHON (default /work/.venv-ref/bin/python, else python3) with torch, transformers, gguf;
@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 facts=300
-batch=64
+batch=128
 decode=float32
 while [ $# -gt 0 ]; do
     case "$1" in

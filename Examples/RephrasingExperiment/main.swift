@@ -21,7 +21,8 @@
 //   --output DIR            the run folder [runs/rephrasing]
 //   --model PATH            GGUF file or HF directory [$IMPRINT_DEFAULT_MODEL or the cached SmolLM2-135M-Instruct]
 //   --data FILE             seed-003-shaped facts instead of the offline generator
-//   --facts N               facts [40]; --difficulty easy|standard|hard [standard]; --data-seed S [3]
+//   --facts N               facts [40]; --difficulty easy|standard|hard [hard: on standard facts one repeated question
+//                           generalized almost as well as five phrasings]; --data-seed S [3]
 //   --seeds N               training seeds per variant [1]
 //   --variants LIST         SFT variants [five-phrasings,question-x5,question-once,question-once-equal-steps,fact-x5,fact-once]
 //   --epochs N              SFT epochs [5]; --rank R [16] (alpha 2R); --learning-rate LR [2e-3]; --full (no LoRA)
@@ -143,7 +144,7 @@ await stage("data") { folder, _ in
         facts = Array(read.facts.filter { fact in split.train.allSatisfy { fact.phrasing($0) != nil } }.prefix(factCount))
     } else {
         let difficulty: FactDifficulty
-        switch options["difficulty"] ?? "standard" {
+        switch options["difficulty"] ?? "hard" {
         case "easy": difficulty = .easy
         case "hard": difficulty = .hard
         case "standard": difficulty = .standard
@@ -341,7 +342,7 @@ await stage("report") { folder, _ in
         settings: [
             "model": URL(fileURLWithPath: modelPath).lastPathComponent,
             "data": options["data"].map { URL(fileURLWithPath: $0).lastPathComponent }
-                ?? "NovelFactGenerator(\(options["difficulty"] ?? "standard"))",
+                ?? "NovelFactGenerator(\(options["difficulty"] ?? "hard"))",
             "facts": "\(facts.count)", "seeds": "\(seeds)", "held-out phrasings": split.heldOut.map(\.name).joined(separator: ", "),
             "sft": "\(options["full"] != nil ? "full fine-tuning" : "LoRA rank \(rank)"), \(epochs) epochs",
             "grpo": "from \(grpoFrom.rawValue), \(generations) completions, scale_rewards \(scaleRewards.rawValue), "

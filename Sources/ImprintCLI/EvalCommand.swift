@@ -60,7 +60,7 @@ struct EvalRunCommand: AsyncParsableCommand {
     @Option(help: "Nucleus sampling, in (0, 1].") var topP = 1.0
     @Option(help: "Top-k sampling (0: off).") var topK = 0
     @Option(help: "Seed of sampling and of --facts.") var seed: UInt64 = 0
-    @Option(help: "Questions per call to the model (the answers do not depend on it).") var batchSize = 64
+    @Option(help: "Questions per call to the model (the answers do not depend on it).") var batchSize = 128
     @Option(help: decodeOptionHelp) var decode: DecodingPrecision = .float32
     @Option(help: "Bootstrap replicates of the intervals over facts.") var bootstrapReplicates = 2000
 

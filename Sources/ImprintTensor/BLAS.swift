@@ -46,7 +46,7 @@ public enum BLAS {
     }
 
     /// Row counts of `x` up to which `x · Wᵀ` streams `W` instead of calling `sgemm`.
-    public static let smallBatchRows = 16
+    public static let smallBatchRows = 32
 
     /// Products below this many multiply-adds run on one core.
     @usableFromInline static let parallelThreshold = 1 << 20
