@@ -132,7 +132,13 @@ AVX512 static void pack_b_panel(const gemm_job *job, long panel) {
     long columns = job->jc + job->nc - j0;
     if (columns > NR) columns = NR;
     float *target = job->packed_b + panel * kc * NR;
-    if (!job->transpose_b) {  // op(B)[p][j] = b[p * ldb + j]: rows of the panel are contiguous
+    if (!job->transpose_b && job->b_blocks != NULL) {  // op(B) = W: row pc + p of W, columns j0.., decoded in place
+        for (long p = 0; p < kc; p++) {
+            float *row = target + p * NR;
+            imprint_quant_decode_range(job->b_format, job->b_blocks, (size_t)job->n, (size_t)(pc + p), (size_t)j0, (size_t)columns, row);
+            for (long j = columns; j < NR; j++) row[j] = 0;
+        }
+    } else if (!job->transpose_b) {  // op(B)[p][j] = b[p * ldb + j]: rows of the panel are contiguous
         __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
         for (long p = 0; p < kc; p++) {
             const float *source = job->b + (pc + p) * job->ldb + j0;
@@ -340,6 +346,20 @@ int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, 
     return run(job, 0, threads);
 }
 
+int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
+                                    float *c, long ldc, long threads) {
+    if (!available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = 0;
+        return 1;
+    }
+    gemm_job job = {.transpose_a = 0, .transpose_b = 0, .m = m, .n = n, .k = k, .alpha = 1, .a = a, .b = NULL, .lda = lda,
+                    .ldb = n, .c = c, .ldc = ldc, .b_blocks = blocks, .b_format = format};
+    return run(job, 0, threads);
+}
+
 #else
 
 int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
@@ -356,6 +376,12 @@ int imprint_sgemm_enabled(int enabled) {
 
 int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
                               float *c, long ldc, long threads) {
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc, (void)threads;
+    return 0;
+}
+
+int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
+                                    float *c, long ldc, long threads) {
     (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc, (void)threads;
     return 0;
 }

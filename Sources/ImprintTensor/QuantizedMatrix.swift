@@ -121,6 +121,13 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// `out[i, k] = Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
     func multiplyTransposed(_ gradient: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
+        _ = BLAS.singleThreaded
+        _ = BLAS.gemmChoiceApplied
+        let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
+        let packed = blocks.withUnsafeBufferPointer { source in
+            imprint_sgemm_quantized_b_plain(m, columns, rows, gradient, rows, format.rawValue, source.baseAddress!, out, columns, threads)
+        }
+        guard packed == 0 else { return }
         forEachTile { start, count, tile in
             BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: columns, k: count, a: gradient + start, lda: rows,
                        b: tile, ldb: columns, beta: start == 0 ? 0 : 1, c: out, ldc: columns)

@@ -138,6 +138,16 @@ final class SmallBatchProductTests: XCTestCase {
                             throw XCTSkip("the packed AVX-512 kernel does not run on this CPU")
                         }
                         XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "\(format) m \(m) n \(n) k \(k) threads \(threads)")
+                        // The input gradient's product, g [m, n] · W [n, k].
+                        let g = Tensor.randomNormal([m, n], generator: &generator).storage
+                        var expectedGradient = [Float](repeating: .nan, count: m * k), actualGradient = expectedGradient
+                        _ = imprint_sgemm(0, 0, m, k, n, 1, g, n, w, k, 0, &expectedGradient, k, threads)
+                        let plain = matrix.blocks.withUnsafeBufferPointer { blocks in
+                            imprint_sgemm_quantized_b_plain(m, k, n, g, n, format.rawValue, blocks.baseAddress!, &actualGradient, k, threads)
+                        }
+                        XCTAssertEqual(plain, 1)
+                        XCTAssertEqual(actualGradient.map(\.bitPattern), expectedGradient.map(\.bitPattern),
+                                       "gradient \(format) m \(m) n \(n) k \(k) threads \(threads)")
                     }
                 }
             }

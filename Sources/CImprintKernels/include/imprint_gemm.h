@@ -27,6 +27,11 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
 int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
                               float *c, long ldc, long threads);
 
+/// C = A · W (beta 0) for a block-quantized W of k rows and n columns: the input gradient of x · Wᵀ, bit for bit what
+/// imprint_sgemm computes on W dequantized, the blocks decoded straight into the packed panels. A is m x k.
+int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
+                                    float *c, long ldc, long threads);
+
 /// Whether imprint_sgemm runs (1) or declines (0): 1 or 0 sets it (where the CPU allows), -1 only
 /// asks. Returns the setting before the call.
 int imprint_sgemm_enabled(int enabled);
