@@ -104,15 +104,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
             }
             return
         }
-        // The packed kernel decodes the blocks straight into its panels (same values, same sums as on a
-        // dequantized copy); without it, tiles of float32 rows go to BLAS.
-        _ = BLAS.singleThreaded
-        _ = BLAS.gemmChoiceApplied
-        let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
-        let packed = blocks.withUnsafeBufferPointer { source in
-            imprint_sgemm_quantized_b(m, rows, columns, x, columns, format.rawValue, source.baseAddress!, out, rows, threads)
-        }
-        guard packed == 0 else { return }
+        guard !packedProduct(x, m: m, transposed: false, into: out) else { return }
         forEachTile { start, count, tile in
             BLAS.sgemm(transposeA: false, transposeB: true, m: m, n: count, k: columns, a: x, lda: columns,
                        b: tile, ldb: columns, c: out + start, ldc: rows)
@@ -121,17 +113,25 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// `out[i, k] = Σ_n g[i, n] · W[n, k]`: the input gradient of `x · Wᵀ`, `g` `[m, rows]`, `out` `[m, columns]`.
     func multiplyTransposed(_ gradient: UnsafePointer<Float>, m: Int, into out: UnsafeMutablePointer<Float>) {
-        _ = BLAS.singleThreaded
-        _ = BLAS.gemmChoiceApplied
-        let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
-        let packed = blocks.withUnsafeBufferPointer { source in
-            imprint_sgemm_quantized_b_plain(m, columns, rows, gradient, rows, format.rawValue, source.baseAddress!, out, columns, threads)
-        }
-        guard packed == 0 else { return }
+        guard !packedProduct(gradient, m: m, transposed: true, into: out) else { return }
         forEachTile { start, count, tile in
             BLAS.sgemm(transposeA: false, transposeB: false, m: m, n: columns, k: count, a: gradient + start, lda: rows,
                        b: tile, ldb: columns, beta: start == 0 ? 0 : 1, c: out, ldc: columns)
         }
+    }
+
+    /// `x · Wᵀ` (or `g · W` when `transposed`) on the packed kernel, which decodes the blocks straight into its panels:
+    /// the values and sums of the packed product on a dequantized copy. False where that kernel does not run (no
+    /// AVX-512, or `IMPRINT_GEMM=openblas`); the caller then hands float32 tiles to BLAS.
+    private func packedProduct(_ a: UnsafePointer<Float>, m: Int, transposed: Bool, into out: UnsafeMutablePointer<Float>) -> Bool {
+        _ = BLAS.singleThreaded
+        _ = BLAS.gemmChoiceApplied
+        let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
+        return blocks.withUnsafeBufferPointer { source in
+            transposed
+                ? imprint_sgemm_quantized_b_plain(m, columns, rows, a, rows, format.rawValue, source.baseAddress!, out, columns, threads)
+                : imprint_sgemm_quantized_b(m, rows, columns, a, columns, format.rawValue, source.baseAddress!, out, rows, threads)
+        } != 0
     }
 
     /// Dequantizes `tileRows` rows at a time into one reused float32 tile and hands each to `body`
