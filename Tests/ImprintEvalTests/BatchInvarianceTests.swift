@@ -52,12 +52,14 @@ final class BatchInvarianceTests: XCTestCase {
     /// Prompts that share a long beginning (a system prompt) have it prefilled once for the batch and only their own
     /// remainders prefilled together (`Generator.prefill`); each still gets what it gets alone (prefilled whole).
     func testSharedPrefixPrefilledOnceGivesTheSameCompletions() async throws {
-        let system = "You are the archivist; answer briefly: "  // more than BLAS.smallBatchRows characters
         let quantized = LocalTextGenerator(model: try ModelLoader.load(path: EvalFixtures.tinyQuantizedModel, keepQuantized: true),
                                            tokenizer: try Self.characterTokenizer())
-        let prompts = questions.prefix(14).map { GenerationPrompt.text(String((system + $0).prefix(120))) }  // context: 128
-        XCTAssertGreaterThan(Generator.sharedPrefixLength(try prompts.map { try quantized.encode($0) }), BLAS.smallBatchRows)
-        try await assertBatchInvariant(quantized, prompts: prompts)
+        // A prefix longer than BLAS.smallBatchRows, and a shorter one (prefilled as identical rows, so it packs too).
+        for system in ["You are the archivist; answer briefly: ", "Archivist, briefly: "] {
+            let prompts = questions.prefix(14).map { GenerationPrompt.text(String((system + $0).prefix(120))) }  // context: 128
+            XCTAssertGreaterThan(Generator.sharedPrefixLength(try prompts.map { try quantized.encode($0) }), 8)
+            try await assertBatchInvariant(quantized, prompts: prompts)
+        }
     }
 
     /// The dense model's chat prompts share their template's 65-token system prompt: prefilled once in a batch.

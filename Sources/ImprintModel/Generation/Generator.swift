@@ -199,18 +199,21 @@ public final class Generator {
     /// vLLM's prefix caching within one call. The states are those of prefilling each prompt whole, bit for bit, when
     /// both passes use the packed product (more than `BLAS.smallBatchRows` positions each, which `invariant` asks for)
     /// and no prompt is longer than one k block of the attention's products (256 keys), where a query's sums do not
-    /// depend on where its prompt was split. Without `invariant`, any prefix of more than `smallBatchRows` tokens is shared.
+    /// depend on where its prompt was split. Prefixes of at least 8 tokens are shared.
     func prefill(_ prompts: [[Int]], minimumLength: Int, invariant: Bool) -> (cache: KVCache, lastHidden: Tensor) {
         let shared = Self.sharedPrefixLength(prompts)
         let longest = prompts.map(\.count).max() ?? 0
-        guard prompts.count > 1, shared > BLAS.smallBatchRows, !invariant || longest <= 256 else {
+        guard prompts.count > 1, shared >= 8, !invariant || longest <= 256 else {
             let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
             let batch = TokenBatch(leftPadding: prompts, minimumLength: minimumLength)
             let hidden = model.hiddenStates(batch, cache: cache)
             return (cache, hidden.sliced(axis: 1, (batch.length - 1)..<batch.length))
         }
-        let cache = KVCache(layerCount: model.layers.count, batchSize: 1)
-        _ = model.hiddenStates(TokenBatch(Array(prompts[0][..<shared])), cache: cache)
+        // The prefix's pass must use the packed products too: a prefix of up to `smallBatchRows` tokens is prefilled
+        // as that many identical rows (a packed product gives each row the same values), and row 0 is kept.
+        let copies = invariant ? (BLAS.smallBatchRows + shared) / shared : 1
+        let cache = KVCache(layerCount: model.layers.count, batchSize: copies)
+        _ = model.hiddenStates(TokenBatch(rows: [[Int]](repeating: Array(prompts[0][..<shared]), count: copies)), cache: cache)
         cache.selectRows([Int](repeating: 0, count: prompts.count))
         let remainders = prompts.map { $0[shared...] }
         let packedLength = invariant ? (BLAS.smallBatchRows + prompts.count) / prompts.count : 1
