@@ -70,7 +70,8 @@ typedef struct {
     float *packed_a;  // all of op(A)'s k block, item after item, when C has several column blocks; else NULL
     long items;       // row blocks of C
     long column_groups;  // compute tasks per row block: each takes a share of the B panels (1 unless rows are few)
-    // op(B) = Wᵀ for a block-quantized W (`b` unused) when `b_blocks` is set: n rows of k columns in `b_format`.
+    // op(B) from a block-quantized W in `b_format` (`b` unused) when `b_blocks` is set: Wᵀ (W n x k) when transpose_b,
+    // else W (k x n).
     const unsigned char *b_blocks;
     int b_format;
 } gemm_job;
@@ -337,17 +338,8 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
     return run(job, beta, threads);
 }
 
-int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                              float *c, long ldc, long threads) {
-    if (!available()) return 0;
-    if (m <= 0 || n <= 0) return 1;
-    gemm_job job = {.transpose_a = 0, .transpose_b = 1, .m = m, .n = n, .k = k, .alpha = 1, .a = a, .b = NULL, .lda = lda,
-                    .ldb = k, .c = c, .ldc = ldc, .b_blocks = blocks, .b_format = format};
-    return run(job, 0, threads);
-}
-
-int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                                    float *c, long ldc, long threads) {
+int imprint_sgemm_quantized(int transpose_w, long m, long n, long k, const float *a, long lda, int format,
+                            const unsigned char *blocks, float *c, long ldc, long threads) {
     if (!available()) return 0;
     if (m <= 0 || n <= 0) return 1;
     if (k <= 0) {
@@ -355,8 +347,8 @@ int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long
             for (long j = 0; j < n; j++) c[i * ldc + j] = 0;
         return 1;
     }
-    gemm_job job = {.transpose_a = 0, .transpose_b = 0, .m = m, .n = n, .k = k, .alpha = 1, .a = a, .b = NULL, .lda = lda,
-                    .ldb = n, .c = c, .ldc = ldc, .b_blocks = blocks, .b_format = format};
+    gemm_job job = {.transpose_a = 0, .transpose_b = transpose_w, .m = m, .n = n, .k = k, .alpha = 1, .a = a, .b = NULL,
+                    .lda = lda, .ldb = transpose_w ? k : n, .c = c, .ldc = ldc, .b_blocks = blocks, .b_format = format};
     return run(job, 0, threads);
 }
 
@@ -374,15 +366,10 @@ int imprint_sgemm_enabled(int enabled) {
     return 0;
 }
 
-int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                              float *c, long ldc, long threads) {
-    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc, (void)threads;
-    return 0;
-}
-
-int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                                    float *c, long ldc, long threads) {
-    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc, (void)threads;
+int imprint_sgemm_quantized(int transpose_w, long m, long n, long k, const float *a, long lda, int format,
+                            const unsigned char *blocks, float *c, long ldc, long threads) {
+    (void)transpose_w, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)format, (void)blocks, (void)c, (void)ldc;
+    (void)threads;
     return 0;
 }
 

@@ -14,24 +14,31 @@ extension KVCache {
         keyPadding.isEmpty || keyPadding[row * length + position]
     }
 
+    /// The first filled position of `row` (`length` when it holds no token).
+    func firstFilled(row: Int) -> Int {
+        (0..<length).first { isFilled(row: row, position: $0) } ?? length
+    }
+
     /// Keeps `rows` (in that order, as `selectRows`) and drops the leading positions that are
     /// padding in every kept row, so the cache is as long as its longest kept row.
     func keepRows(_ rows: [Int]) {
-        let length = self.length
-        let leading = rows.map { row in (0..<length).first { isFilled(row: row, position: $0) } ?? length }.min() ?? 0
-        rebuild(length: length - leading,
-                sources: rows.enumerated().map { (self, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
+        rebuild(from: self, rows: rows)
     }
 
-    /// A new cache of `rows` of this one (in that order), without the leading positions that are padding in all of
-    /// them; this cache is unchanged.
+    /// A new cache of `rows` of this one (in that order), trimmed as `keepRows` trims; this cache is unchanged.
     func copyingRows(_ rows: [Int]) -> KVCache {
-        let length = self.length
-        let leading = rows.map { row in (0..<length).first { isFilled(row: row, position: $0) } ?? length }.min() ?? 0
         let copy = KVCache(layerCount: layers.count, batchSize: 0)
-        copy.rebuild(length: length - leading,
-                     sources: rows.enumerated().map { (self, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
+        copy.rebuild(from: self, rows: rows)
         return copy
+    }
+
+    /// Replaces this cache's contents with `rows` of `source`, without the leading positions that are padding in
+    /// all of them.
+    private func rebuild(from source: KVCache, rows: [Int]) {
+        let length = source.length
+        let leading = rows.map { source.firstFilled(row: $0) }.min() ?? 0
+        rebuild(length: length - leading,
+                sources: rows.enumerated().map { (source, row: $1, from: leading, count: length - leading, into: $0, at: 0) })
     }
 
     /// Moves each row's filled positions (one run a row, as a right-padded prefill leaves them) to the end, so the
@@ -39,7 +46,7 @@ extension KVCache {
     func rightAlign() {
         let length = self.length
         let runs = (0..<batchSize).map { row -> (from: Int, count: Int) in
-            let first = (0..<length).first { isFilled(row: row, position: $0) } ?? length
+            let first = firstFilled(row: row)
             let end = (first..<length).first { !isFilled(row: row, position: $0) } ?? length
             return (first, end - first)
         }

@@ -127,10 +127,10 @@ public final class QuantizedMatrix: @unchecked Sendable {
         _ = BLAS.singleThreaded
         _ = BLAS.gemmChoiceApplied
         let threads = m * rows * columns >= BLAS.parallelThreshold ? parallelWorkerCount : 1
+        // x · Wᵀ: [m, columns] → [m, rows]; g · W: [m, rows] → [m, columns].
+        let (n, k) = transposed ? (columns, rows) : (rows, columns)
         return blocks.withUnsafeBufferPointer { source in
-            transposed
-                ? imprint_sgemm_quantized_b_plain(m, columns, rows, a, rows, format.rawValue, source.baseAddress!, out, columns, threads)
-                : imprint_sgemm_quantized_b(m, rows, columns, a, columns, format.rawValue, source.baseAddress!, out, rows, threads)
+            imprint_sgemm_quantized(transposed ? 0 : 1, m, n, k, a, k, format.rawValue, source.baseAddress!, out, n, threads)
         } != 0
     }
 

@@ -132,7 +132,7 @@ final class SmallBatchProductTests: XCTestCase {
                     var expected = [Float](repeating: .nan, count: m * n), actual = expected
                     for threads in [1, 2] {
                         let packed = matrix.blocks.withUnsafeBufferPointer { blocks in
-                            imprint_sgemm_quantized_b(m, n, k, x, k, format.rawValue, blocks.baseAddress!, &actual, n, threads)
+                            imprint_sgemm_quantized(1, m, n, k, x, k, format.rawValue, blocks.baseAddress!, &actual, n, threads)
                         }
                         guard packed != 0, imprint_sgemm(0, 1, m, n, k, 1, x, k, w, k, 0, &expected, n, threads) != 0 else {
                             throw XCTSkip("the packed AVX-512 kernel does not run on this CPU")
@@ -143,7 +143,7 @@ final class SmallBatchProductTests: XCTestCase {
                         var expectedGradient = [Float](repeating: .nan, count: m * k), actualGradient = expectedGradient
                         _ = imprint_sgemm(0, 0, m, k, n, 1, g, n, w, k, 0, &expectedGradient, k, threads)
                         let plain = matrix.blocks.withUnsafeBufferPointer { blocks in
-                            imprint_sgemm_quantized_b_plain(m, k, n, g, n, format.rawValue, blocks.baseAddress!, &actualGradient, k, threads)
+                            imprint_sgemm_quantized(0, m, k, n, g, n, format.rawValue, blocks.baseAddress!, &actualGradient, k, threads)
                         }
                         XCTAssertEqual(plain, 1)
                         XCTAssertEqual(actualGradient.map(\.bitPattern), expectedGradient.map(\.bitPattern),

@@ -20,17 +20,13 @@ int imprint_sgemm(int transpose_a, int transpose_b, long m, long n, long k, floa
                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                   long threads);
 
-/// C = A · Wᵀ (beta 0) for a block-quantized W of n rows and k columns (imprint_quantized.h's formats):
-/// what imprint_sgemm computes on W dequantized, bit for bit, with each block decoded straight into the
-/// packed panels instead of into a float32 copy of W first. A is m x k (`lda` floats a row), C m x n.
-/// Returns 1, or 0 without touching C where imprint_sgemm would decline.
-int imprint_sgemm_quantized_b(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                              float *c, long ldc, long threads);
-
-/// C = A · W (beta 0) for a block-quantized W of k rows and n columns: the input gradient of x · Wᵀ, bit for bit what
-/// imprint_sgemm computes on W dequantized, the blocks decoded straight into the packed panels. A is m x k.
-int imprint_sgemm_quantized_b_plain(long m, long n, long k, const float *a, long lda, int format, const unsigned char *blocks,
-                                    float *c, long ldc, long threads);
+/// C = A · Wᵀ (`transpose_w`, W of n rows and k columns: a layer's product) or C = A · W (W of k rows and n columns: its
+/// input gradient), beta 0, for a block-quantized W (imprint_quantized.h's formats): what imprint_sgemm computes on W
+/// dequantized, bit for bit, with each block decoded straight into the packed panels instead of into a float32 copy
+/// of W first. A is m x k (`lda` floats a row), C m x n. Returns 1, or 0 without touching C where imprint_sgemm would
+/// decline.
+int imprint_sgemm_quantized(int transpose_w, long m, long n, long k, const float *a, long lda, int format,
+                            const unsigned char *blocks, float *c, long ldc, long threads);
 
 /// Whether imprint_sgemm runs (1) or declines (0): 1 or 0 sets it (where the CPU allows), -1 only
 /// asks. Returns the setting before the call.

@@ -76,14 +76,13 @@ public final class Generator {
         precondition(completionsPerPrompt >= 1, "completionsPerPrompt must be at least 1")
         precondition(parameters.stop.isEmpty || decode != nil, "stop strings need a decode function")
         try Self.validate(prompts: prompts, parameters: parameters, model: model)
-        let contextLength = model.configuration.maxPositionEmbeddings
-        let vocabularySize = model.configuration.vocabularySize
         guard !prompts.isEmpty else { return [] }
         let stops = stopTokenIds ?? Set(model.configuration.eosTokenIds)
         guard batchInvariant else {
+            let prefilled = withoutGradients { prefill(prompts, minimumLength: 0, invariant: false) }
             return generateBatch(prompts: prompts, rows: Array(0..<(prompts.count * completionsPerPrompt)), parameters: parameters,
                                  completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode, onToken: onToken,
-                                 invariantPrefill: false)
+                                 prefilled: prefilled)
         }
         // Groups of prompts whose rows decode with the streaming kernel, prefilled with the packed one, four groups at a
         // time (a packed product gives a row the same values for any row count, and each pass decodes the weights
@@ -114,17 +113,17 @@ public final class Generator {
         return results.map { $0! }
     }
 
-    /// `prompts` as one batch; its row `r` is row `rows[r]` of the call (its sampler's seed, `onToken`'s index).
-    /// `prefilled`: the prompts' cache and last hidden states (`prefill`), when the caller prefilled them.
+    /// `prompts` as one batch, prefilled (`prefill`: their cache and last hidden states); its row `r` is row `rows[r]`
+    /// of the call (its sampler's seed, `onToken`'s index).
     private func generateBatch(prompts: [[Int]], rows rowIndices: [Int], parameters: SamplingParameters, completionsPerPrompt: Int,
                                stopTokenIds stops: Set<Int>, decode: (([Int]) -> String)?, onToken: ((Int, Int) -> Void)?,
-                               invariantPrefill: Bool = true, prefilled: (cache: KVCache, lastHidden: Tensor)? = nil) -> [GeneratedSequence] {
+                               prefilled: (cache: KVCache, lastHidden: Tensor)) -> [GeneratedSequence] {
         let contextLength = model.configuration.maxPositionEmbeddings
         let vocabularySize = model.configuration.vocabularySize
         return withoutGradients {
-            // Prefill: only the last position's logits are needed.
-            let (cache, lastHidden) = prefilled ?? prefill(prompts, minimumLength: 0, invariant: invariantPrefill)
-            var logits = model.logits(fromHiddenStates: lastHidden)  // [P, 1, V]
+            // Only the prompts' last positions' logits are needed.
+            let cache = prefilled.cache
+            var logits = model.logits(fromHiddenStates: prefilled.lastHidden)  // [P, 1, V]
 
             // Fan out: row r continues prompt r / n.
             let rowCount = prompts.count * completionsPerPrompt

@@ -106,6 +106,7 @@ public final class Linear: Module {
     /// on its own. The values are the same either way.
     static func applied(_ layers: [Linear], to x: Tensor) -> [Tensor] {
         let weights = layers.compactMap(\.quantizedWeight)
+        guard weights.count == layers.count else { return layers.map { $0(x) } }
         var updates: [LowRankDecodingUpdate?] = []
         for layer in layers {
             guard let update = layer.lora?.updateToApply else {
@@ -119,8 +120,7 @@ public final class Linear: Module {
             updates.append(LowRankDecodingUpdate(down: update.down.storage, up: update.up.storage, rank: update.down.shape[0],
                                                  scale: update.scale))
         }
-        guard weights.count == layers.count,
-              let products = Tensor.fusedLinear(x, quantized: weights, updates: updates.contains { $0 != nil } ? updates : []) else {
+        guard let products = Tensor.fusedLinear(x, quantized: weights, updates: updates.contains { $0 != nil } ? updates : []) else {
             return layers.map { $0(x) }
         }
         return zip(layers, products).map { layer, product in layer.bias.map { product + $0 } ?? product }
