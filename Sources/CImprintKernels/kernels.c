@@ -143,8 +143,11 @@ void imprint_softmax_backward_row(const float *p, float *g, size_t count) {
 }
 
 // Sixteen float lanes per dot product, summed in a fixed order: the same bits for a row whatever
-// the batch (decoding's attention, one query position at a time).
-static inline float dot_lanes(const float *a, const float *b, long n) {
+// the batch (decoding's attention, one query position at a time). Products and sums are separate
+// operations (no fused multiply-add), so every clone of the callers computes the same bits; always
+// inlined, so each clone vectorizes it for its instruction set.
+static inline __attribute__((always_inline)) float dot_lanes(const float *a, const float *b, long n) {
+#pragma clang fp contract(off)
     float lanes[16] = {0};
     long t = 0;
     for (; t + 16 <= n; t += 16)
@@ -156,9 +159,42 @@ static inline float dot_lanes(const float *a, const float *b, long n) {
     return total;
 }
 
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+/// `dot_lanes` with its 16 lanes in two ymm registers (lanes 0-7, 8-15) and the same reduction
+/// tree, so the same bits: the compiler's own vectorization of it ran two lanes at a time.
+__attribute__((target("avx2"))) static void attention_scores_avx2(const float *queries, long rows, const float *keys,
+                                                                 long width, long dimension, float scale, float *scores) {
+    long whole = dimension & ~15L;
+    for (long r = 0; r < rows; r++) {
+        const float *a = queries + r * dimension;
+        for (long j = 0; j < width; j++) {
+            const float *b = keys + j * dimension;
+            __m256 low = _mm256_setzero_ps(), high = _mm256_setzero_ps();
+            for (long t = 0; t < whole; t += 16) {
+                low = _mm256_add_ps(low, _mm256_mul_ps(_mm256_loadu_ps(a + t), _mm256_loadu_ps(b + t)));
+                high = _mm256_add_ps(high, _mm256_mul_ps(_mm256_loadu_ps(a + t + 8), _mm256_loadu_ps(b + t + 8)));
+            }
+            __m256 eight = _mm256_add_ps(low, high);  // lanes[l] += lanes[l + 8]
+            __m128 four = _mm_add_ps(_mm256_castps256_ps128(eight), _mm256_extractf128_ps(eight, 1));  // + lanes[l + 4]
+            __m128 two = _mm_add_ps(four, _mm_movehl_ps(four, four));  // + lanes[l + 2]
+            float total = _mm_cvtss_f32(_mm_add_ss(two, _mm_movehdup_ps(two)));  // + lanes[l + 1]
+            for (long t = whole; t < dimension; t++) total += a[t] * b[t];
+            scores[r * width + j] = scale * total;
+        }
+    }
+}
+#endif
+
 IMPRINT_CLONES
 void imprint_attention_scores(const float *queries, long rows, const float *keys, long width, long dimension, float scale,
                               float *scores) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (__builtin_cpu_supports("avx2")) {
+        attention_scores_avx2(queries, rows, keys, width, dimension, scale, scores);
+        return;
+    }
+#endif
     for (long r = 0; r < rows; r++)
         for (long j = 0; j < width; j++) scores[r * width + j] = scale * dot_lanes(queries + r * dimension, keys + j * dimension, dimension);
 }
@@ -168,11 +204,24 @@ void imprint_attention_values(const float *probabilities, long rows, long width,
                               float *out) {
     for (long r = 0; r < rows; r++) {
         float *o = out + r * dimension;
-        for (long t = 0; t < dimension; t++) o[t] = 0.0f;
+        long t0 = 0;
+        // 64 outputs at a time in a local array (registers): each output's sum runs over the keys in the same
+        // order as the plain loop below, which keeps `o` in memory (it may alias the inputs).
+        for (; t0 + 64 <= dimension; t0 += 64) {
+            float sums[64] = {0};
+            for (long j = 0; j < width; j++) {
+                float p = probabilities[r * width + j];
+                const float *v = values + j * dimension + t0;
+                for (int t = 0; t < 64; t++) sums[t] += p * v[t];
+            }
+            for (int t = 0; t < 64; t++) o[t0 + t] = sums[t];
+        }
+        if (t0 == dimension) continue;
+        for (long t = t0; t < dimension; t++) o[t] = 0.0f;
         for (long j = 0; j < width; j++) {
             float p = probabilities[r * width + j];
             const float *v = values + j * dimension;
-            for (long t = 0; t < dimension; t++) o[t] += p * v[t];
+            for (long t = t0; t < dimension; t++) o[t] += p * v[t];
         }
     }
 }

@@ -357,28 +357,12 @@ AVX512 static inline __attribute__((always_inline)) void prefetch_ahead(const ui
     for (size_t offset = 0; offset < bytes; offset += 64) _mm_prefetch((const char *)start + IMPRINT_PREFETCH_DISTANCE + offset, _MM_HINT_T0);
 }
 
-/// Converts `count` float16 values read `stride` bytes apart (a block field) to float32, 16 at a
-/// time: one gather of the 32-bit words that start with them (inside the block: a field sits at
-/// byte 0 or 2 of a block of at least 18 bytes), truncated to 16 bits, then one vcvtph2ps (exact,
-/// as half_to_float).
-AVX512 static inline __attribute__((always_inline)) void gather_halves(const uint8_t *first, size_t stride, size_t count,
-                                                                       float *out) {
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int)stride));
-    for (size_t start = 0; start < count; start += 16) {
-        size_t n = count - start < 16 ? count - start : 16;
-        __mmask16 mask = (__mmask16)((1u << n) - 1u);
-        __m512i words = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), mask, offsets, first + start * stride, 1);
-        _mm512_mask_storeu_ps(out + start, mask, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(words)));
-    }
-}
-
 /// One weight row as float32, exactly as `decode_blocks` computes it (a product, then for Q4_1 a
-/// separate sum: no fused multiply-add, so the values match the float32 model's). `scales` holds
-/// room for two floats per 32 weights. Q8_0, Q4_0 and Q4_1 have their own vector code here; the
-/// other formats' decoders are vectorized by the compiler for AVX-512.
+/// separate sum: no fused multiply-add, so the values match the float32 model's). Q8_0, Q4_0 and
+/// Q4_1 have their own vector code here; the other formats' decoders are vectorized by the compiler
+/// for AVX-512.
 AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const int format, const uint8_t *row,
-                                                                           size_t columns, float *scales, float *out) {
+                                                                           size_t columns, float *out) {
     if (format != IMPRINT_Q8_0 && format != IMPRINT_Q4_0 && format != IMPRINT_Q4_1) {
         prefetch_ahead(row, row_bytes_of(format, columns));
         decode_blocks(format, row, columns / imprint_quant_block_values(format), out);
@@ -386,19 +370,21 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
     }
     size_t block_count = columns / 32;
     size_t block_bytes = imprint_quant_block_bytes(format);
-    float *minimums = scales + block_count;
-    gather_halves(row, block_bytes, block_count, scales);
-    if (format == IMPRINT_Q4_1) gather_halves(row + 2, block_bytes, block_count, minimums);
     // Q4_0 and Q4_1: the 16 values a block's codes can take, computed as each weight's value is (d · (q − 8);
     // d · q, then + m), then one permute per 16 weights picks them (vpermps reads the low 4 bits of each index,
-    // so the low nibbles need no mask).
+    // so the low nibbles need no mask). A block's d (and Q4_1's m, the next two bytes) are converted with one
+    // vcvtph2ps of the block's first four bytes (exact, as half_to_float): per-block loads beat gathering a
+    // row's scales up front (gathers are slow on AMD Zen 4: 97 -> 104 GFLOP/s at 32 rows).
     const __m512 levels = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512 centered = _mm512_sub_ps(levels, _mm512_set1_ps(8));
     for (size_t b = 0; b < block_count; b++) {
         const uint8_t *block = row + b * block_bytes;
         float *o = out + b * 32;
         _mm_prefetch((const char *)block + IMPRINT_PREFETCH_DISTANCE, _MM_HINT_T0);
-        __m512 d = _mm512_set1_ps(scales[b]);
+        uint32_t word;
+        memcpy(&word, block, 4);
+        __m128 scale_and_minimum = _mm_cvtph_ps(_mm_cvtsi32_si128((int)word));
+        __m512 d = _mm512_broadcastss_ps(scale_and_minimum);
         if (format == IMPRINT_Q8_0) {
             __m128i low = _mm_loadu_si128((const __m128i *)(block + 2)), high = _mm_loadu_si128((const __m128i *)(block + 18));
             _mm512_storeu_ps(o, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(low))));
@@ -408,8 +394,9 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
         __m128i codes = _mm_loadu_si128((const __m128i *)(block + (format == IMPRINT_Q4_0 ? 2 : 4)));
         __m512i low = _mm512_cvtepu8_epi32(codes);
         __m512i high = _mm512_srli_epi32(low, 4);
-        __m512 table = format == IMPRINT_Q4_0 ? _mm512_mul_ps(d, centered)
-                                              : _mm512_add_ps(_mm512_mul_ps(d, levels), _mm512_set1_ps(minimums[b]));
+        __m512 table = format == IMPRINT_Q4_0
+            ? _mm512_mul_ps(d, centered)
+            : _mm512_add_ps(_mm512_mul_ps(d, levels), _mm512_broadcastss_ps(_mm_movehdup_ps(scale_and_minimum)));
         _mm512_storeu_ps(o, _mm512_permutexvar_ps(low, table));
         _mm512_storeu_ps(o + 16, _mm512_permutexvar_ps(high, table));
     }
@@ -418,21 +405,20 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
 AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(const int format, const uint8_t *blocks,
                                                                              size_t columns, size_t row_start, size_t row_end,
                                                                              const float *x, size_t m, float *y, size_t ldy,
-                                                                             float *panel, float *scales) {
+                                                                             float *panel) {
     size_t row_bytes = row_bytes_of(format, columns);
     for (size_t n = row_start; n < row_end; n += 4) {
         size_t count = row_end - n < 4 ? row_end - n : 4;
-        for (size_t j = 0; j < count; j++) decode_row_avx512(format, blocks + (n + j) * row_bytes, columns, scales, panel + j * columns);
+        for (size_t j = 0; j < count; j++) decode_row_avx512(format, blocks + (n + j) * row_bytes, columns, panel + j * columns);
         panel_product(x, m, columns, panel, columns, count, y + n, ldy);
     }
 }
 
 AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                                        const float *x, size_t m, float *y, size_t ldy) {
-    float *panel = (float *)aligned_alloc(64, (sizeof(float) * (4 * columns + 2 * (columns / 32) + 16) + 63) & ~(size_t)63);
-    float *scales = panel + 4 * columns;
+    float *panel = (float *)aligned_alloc(64, (sizeof(float) * 4 * columns + 63) & ~(size_t)63);
 #define FORMAT_CASE(name) \
-    case name: quant_matmul_format(name, blocks, columns, row_start, row_end, x, m, y, ldy, panel, scales); break
+    case name: quant_matmul_format(name, blocks, columns, row_start, row_end, x, m, y, ldy, panel); break
     switch (format) {
     FORMAT_CASE(IMPRINT_Q8_0);
     FORMAT_CASE(IMPRINT_Q4_0);

@@ -59,7 +59,7 @@ extension QuantizedMatrix {
         }
         let rows = matrices.map(\.rows)
         let total = rows.reduce(0, +)
-        parallelFor(total, grain: 256) { range in
+        parallelForPieces(total, alignment: 16, minimum: 64, target: 512) { range in
             forEachPiece(range, units: rows) { index, rows in
                 let matrix = matrices[index]
                 matrix.blocks.withUnsafeBufferPointer { source in
@@ -100,21 +100,29 @@ extension Tensor {
         guard m >= 1, m <= BLAS.smallBatchRows,
               weights.allSatisfy({ $0.columns == inputs && $0.decodingPrecision == weights[0].decodingPrecision }) else { return nil }
         let leading = Array(x.shape.dropLast())
-        // One buffer for all products, then each output's values copied out (m · Σ outᵢ floats: little).
-        let total = weights.reduce(0) { $0 + $1.rows } * m
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: total)
-        defer { buffer.deallocate() }
-        var pointers: [UnsafeMutablePointer<Float>] = [], offset = 0
-        for weight in weights {
-            pointers.append(buffer + offset)
-            offset += weight.rows * m
+        // Each product writes straight into its output's storage.
+        let storages = withUninitializedArrays(weights.map { $0.rows * m }) { pointers in
+            x.storage.withUnsafeBufferPointer { source in
+                QuantizedMatrix.multiply(weights, source.baseAddress!, m: m, into: pointers, updates: updates)
+            }
         }
-        x.storage.withUnsafeBufferPointer { source in
-            QuantizedMatrix.multiply(weights, source.baseAddress!, m: m, into: pointers, updates: updates)
-        }
-        let outputs = zip(weights, pointers).map { weight, pointer in
-            Tensor(shape: leading + [weight.rows], storage: Array(UnsafeBufferPointer(start: pointer, count: weight.rows * m)))
-        }
+        let outputs = zip(weights, storages).map { weight, storage in Tensor(shape: leading + [weight.rows], storage: storage) }
         return outputs
     }
+}
+
+/// New arrays of `counts[i]` floats each, all written by one call of `body` with their buffers (every
+/// element must be written).
+func withUninitializedArrays(_ counts: [Int], _ body: ([UnsafeMutablePointer<Float>]) -> Void) -> [[Float]] {
+    var arrays: [[Float]] = []
+    func allocate(_ index: Int, _ pointers: [UnsafeMutablePointer<Float>]) {
+        guard index < counts.count else { return body(pointers) }
+        let array = [Float](unsafeUninitializedCapacity: Swift.max(counts[index], 1)) { buffer, initialized in
+            allocate(index + 1, pointers + [buffer.baseAddress!])
+            initialized = counts[index]
+        }
+        arrays.insert(array, at: 0)
+    }
+    allocate(0, [])
+    return arrays
 }

@@ -54,6 +54,30 @@ public func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) 
     }
 }
 
+/// Runs `body` over consecutive chunks of `0..<count`: at least `piecesPerThread` per thread, and
+/// more for a long loop (chunks of about `target` items), each at least `minimum` items and starting
+/// at a multiple of `alignment`. Threads take the next chunk as they become free, so a thread that
+/// starts late (a worker waking) or runs slower does less, rather than the others waiting for its
+/// half. For loops whose items are independent (the rows of a decoding product): the boundaries
+/// change which thread computes an item, never its value.
+@inlinable
+public func parallelForPieces(_ count: Int, alignment: Int, minimum: Int, target: Int, piecesPerThread: Int = 8,
+                              _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    let units = (count + alignment - 1) / alignment
+    let threads = parallelWorkerCount
+    let pieces = threads == 1 ? 1 : min(units, count / max(minimum, 1), max(piecesPerThread * threads, count / max(target, 1)))
+    if pieces <= 1 {
+        body(0..<count)
+        return
+    }
+    runOnWorkers(pieces) { piece in
+        let start = min(count, units * piece / pieces * alignment)
+        let end = min(count, units * (piece + 1) / pieces * alignment)
+        if start < end { body(start..<end) }
+    }
+}
+
 /// Runs `body(index)` for every index in `0..<count`, spreading indices over the cores.
 @inlinable
 public func parallelForEach(_ count: Int, _ body: (Int) -> Void) {

@@ -98,7 +98,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
         if decodingPrecision == .int8 { return multiplyInt8(x, m: m, into: out) }
         if m <= BLAS.smallBatchRows {
             blocks.withUnsafeBufferPointer { source in
-                parallelFor(rows, grain: 256) { range in
+                parallelForPieces(rows, alignment: 16, minimum: 64, target: 512) { range in
                     imprint_quant_matmul(format.rawValue, source.baseAddress!, columns, range.lowerBound, range.upperBound, x, m, out, rows)
                 }
             }

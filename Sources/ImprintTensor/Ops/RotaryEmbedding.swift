@@ -36,7 +36,18 @@ public struct RotaryEmbedding: Sendable, Hashable {
     public var dimension: Int { inverseFrequencies.count * 2 }
 
     /// cos and sin of `position * frequency`, each `[positions.count, dimension / 2]`, in float32 as `transformers`.
+    ///
+    /// Every layer of a forward pass rotates its queries and keys at the same positions: the last
+    /// few results are kept (`RotaryAngleMemo`), so a decoding step computes its angles once, not
+    /// twice per layer.
     public func angles(_ positions: [Int]) -> (cos: [Float], sin: [Float]) {
+        if let known = RotaryAngleMemo.shared.angles(of: self, positions) { return known }
+        let computed = computeAngles(positions)
+        RotaryAngleMemo.shared.keep(computed, of: self, positions)
+        return computed
+    }
+
+    private func computeAngles(_ positions: [Int]) -> (cos: [Float], sin: [Float]) {
         let half = inverseFrequencies.count
         var cosines = [Float](repeating: 0, count: positions.count * half)
         var sines = cosines
@@ -48,6 +59,29 @@ public struct RotaryEmbedding: Sendable, Hashable {
             }
         }
         return (cosines, sines)
+    }
+}
+
+/// The angles of the last few (rotary embedding, positions) pairs asked for, shared by all threads.
+final class RotaryAngleMemo: @unchecked Sendable {
+    static let shared = RotaryAngleMemo()
+    private static let capacity = 4  // Gemma 3's two embeddings, for a pass and the next
+    private let lock = NSLock()
+    private var entries: [(rotary: RotaryEmbedding, positions: [Int], cos: [Float], sin: [Float])] = []
+
+    func angles(of rotary: RotaryEmbedding, _ positions: [Int]) -> (cos: [Float], sin: [Float])? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry = entries.first(where: { $0.positions == positions && $0.rotary == rotary }) else { return nil }
+        return (entry.cos, entry.sin)
+    }
+
+    func keep(_ angles: (cos: [Float], sin: [Float]), of rotary: RotaryEmbedding, _ positions: [Int]) {
+        guard positions.count <= 4096 else { return }  // a long prefill's angles are computed once per layer anyway
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count == Self.capacity { entries.removeFirst() }
+        entries.append((rotary, positions, angles.cos, angles.sin))
     }
 }
 

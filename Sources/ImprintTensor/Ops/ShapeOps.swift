@@ -22,6 +22,10 @@ extension Tensor {
         precondition(axes.count == rank && Set(axes).count == rank, "permutation \(axes) does not fit shape \(shape)")
         if axes == Array(0..<rank) { return self }
         let outputShape = axes.map { shape[$0] }
+        // Moving only axes of size 1 (a decoding step's [B, 1, H, D] -> [B, H, 1, D]) keeps every element where it
+        // is: a reshape, no copy.
+        let moved = axes.filter { shape[$0] != 1 }
+        if moved == moved.sorted() { return reshaped(outputShape) }
         var inputStrides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { inputStrides[axis] = inputStrides[axis + 1] * shape[axis + 1] }
         let strides = axes.map { inputStrides[$0] }

@@ -12,7 +12,7 @@ extension Tensor {
         let output = gate.storage.withUnsafeBufferPointer { g in
             up.storage.withUnsafeBufferPointer { u in
                 Tensor.uninitialized(gate.shape) { out in
-                    parallelFor(out.count, grain: 1 << 15) { range in
+                    parallelFor(out.count, grain: 1 << 12) { range in
                         imprint_swiglu(g.baseAddress! + range.lowerBound, u.baseAddress! + range.lowerBound,
                                        out.baseAddress! + range.lowerBound, range.count)
                     }
