@@ -225,3 +225,9 @@ void imprint_attention_values(const float *probabilities, long rows, long width,
         }
     }
 }
+
+static _Thread_local long gradient_disabled_depth;
+
+long imprint_gradient_disabled_depth(void) { return gradient_disabled_depth; }
+
+void imprint_set_gradient_disabled_depth(long depth) { gradient_disabled_depth = depth; }

@@ -417,6 +417,12 @@ AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(con
 AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                                        const float *x, size_t m, float *y, size_t ldy) {
     float *panel = (float *)aligned_alloc(64, (sizeof(float) * 4 * columns + 63) & ~(size_t)63);
+    // The decoders request the bytes IMPRINT_PREFETCH_DISTANCE ahead of the block they decode: request the
+    // first ones here, or a call over a few dozen rows (a piece of a decoding product) starts on cold misses.
+    size_t bytes = (row_end - row_start) * row_bytes_of(format, columns);
+    const uint8_t *first = blocks + row_start * row_bytes_of(format, columns);
+    for (size_t offset = 0; offset < bytes && offset < IMPRINT_PREFETCH_DISTANCE; offset += 64)
+        _mm_prefetch((const char *)first + offset, _MM_HINT_T0);
 #define FORMAT_CASE(name) \
     case name: quant_matmul_format(name, blocks, columns, row_start, row_end, x, m, y, ldy, panel); break
     switch (format) {

@@ -1,15 +1,14 @@
-import Foundation
+import CImprintKernels
 
 /// Whether operations record the autodiff graph. On by default; `withoutGradients` turns it off.
 public enum GradientMode {
-    private static let key = "ImprintTensor.GradientMode.disabledDepth"
-
     /// True when operations record the graph on the current thread.
     public static var isEnabled: Bool { disabledDepth == 0 }
 
+    /// Open `withoutGradients` scopes on the current thread (a C thread-local: read by every operation).
     static var disabledDepth: Int {
-        get { Thread.current.threadDictionary[key] as? Int ?? 0 }
-        set { Thread.current.threadDictionary[key] = newValue }
+        get { imprint_gradient_disabled_depth() }
+        set { imprint_set_gradient_disabled_depth(newValue) }
     }
 }
 

@@ -51,6 +51,12 @@ void imprint_attention_scores(const float *queries, long rows, const float *keys
 void imprint_attention_values(const float *probabilities, long rows, long width, const float *values, long dimension,
                               float *out);
 
+/// The calling thread's count of open `withoutGradients` scopes (ImprintTensor's GradientMode), kept
+/// in a C thread-local: every operation reads it, and Foundation's thread dictionary cost a string hash
+/// and a cast per read.
+long imprint_gradient_disabled_depth(void);
+void imprint_set_gradient_disabled_depth(long depth);
+
 #ifdef __cplusplus
 }
 #endif

@@ -92,7 +92,7 @@ extension Tensor {
             b.storage.withUnsafeBufferPointer { right in
                 Tensor.uninitialized(a.shape) { result in
                     let l = left.baseAddress!, r = right.baseAddress!, out = result.baseAddress!
-                    parallelFor(result.count, grain: 1 << 12) { range in
+                    parallelForPieces(result.count, alignment: 16, minimum: 1 << 12, target: 1 << 16) { range in
                         if multiply {
                             for index in range { out[index] = l[index] * r[index] }
                         } else {

@@ -22,7 +22,8 @@ extension Tensor {
                 return storage.withUnsafeBufferPointer { source in
                     Tensor.uninitialized(shape) { result in
                         let input = source.baseAddress!, out = result.baseAddress!
-                        parallelFor(rows, grain: Swift.max(1, 2048 / Swift.max(width, 1))) { range in
+                        parallelForPieces(rows, alignment: 1, minimum: Swift.max(1, 2048 / Swift.max(width, 1)),
+                                          target: Swift.max(1, (1 << 16) / Swift.max(width, 1))) { range in
                             for row in range {
                                 let x = input + row * width, y = out + row * width
                                 var squares: Float = 0
