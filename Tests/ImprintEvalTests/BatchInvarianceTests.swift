@@ -62,6 +62,20 @@ final class BatchInvarianceTests: XCTestCase {
         }
     }
 
+    /// More prompts than one decoding group (`BLAS.smallBatchRows`) of different lengths: the call's shared prefix is
+    /// prefilled once and each group's remainders in a pass of their own; each prompt still gets what it gets alone.
+    func testGroupsPrefilledApartAfterOneSharedPrefix() async throws {
+        let quantized = LocalTextGenerator(model: try ModelLoader.load(path: EvalFixtures.tinyQuantizedModel, keepQuantized: true),
+                                           tokenizer: try Self.characterTokenizer())
+        let count = BLAS.smallBatchRows + 9
+        let prompts = (0..<count).map { index in
+            GenerationPrompt.text(String(("Archivist, briefly: " + questions[index % questions.count]
+                + String(repeating: "?", count: index % 5)).prefix(120)))
+        }
+        XCTAssertGreaterThan(Set(try prompts.map { try quantized.encode($0).count }).count, 5, "the prompts differ in length")
+        try await assertBatchInvariant(quantized, prompts: prompts)
+    }
+
     /// The dense model's chat prompts share their template's 65-token system prompt: prefilled once in a batch.
     func testChatTemplateSystemPromptIsShared() throws {
         let generator = try LocalTextGenerator(path: EvalFixtures.tinyModel)

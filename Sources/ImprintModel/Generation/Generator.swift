@@ -84,30 +84,28 @@ public final class Generator {
                                  completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode, onToken: onToken,
                                  prefilled: prefilled)
         }
-        // Groups of prompts whose rows decode with the streaming kernel, prefilled with the packed one, four groups at a
-        // time (a packed product gives a row the same values for any row count, and each pass decodes the weights
-        // once). Prompts are grouped by length (ties in call order) so a group pads little; grouping changes no completion.
+        // Groups of prompts whose rows decode with the streaming kernel, prefilled with the packed one (a packed product
+        // gives a row the same values for any row count). Prompts are grouped by length (ties in call order) so a group
+        // pads little; grouping changes no completion. The prompts' common prefix is prefilled once per call and each
+        // group's remainders in a pass of their own, padded only to the group's longest (one pass over four groups padded
+        // every remainder to the longest of the four: 600 evaluation questions asked 128 at a time prefilled 76% padding,
+        // in groups of 32 19%).
         let groupSize = Swift.max(1, BLAS.smallBatchRows / completionsPerPrompt)
         let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
         var results = [GeneratedSequence?](repeating: nil, count: prompts.count * completionsPerPrompt)
-        for blockStart in stride(from: 0, to: order.count, by: 4 * groupSize) {
-            let block = Array(order[blockStart..<Swift.min(blockStart + 4 * groupSize, order.count)])
-            let minimumLength = (BLAS.smallBatchRows + block.count) / block.count  // > smallBatchRows positions in all
-            let (blockCache, blockHidden) = withoutGradients {
-                prefill(block.map { prompts[$0] }, minimumLength: minimumLength, invariant: true)
+        let prefix = withoutGradients { sharedPrefix(prompts, invariant: true) }
+        for groupStart in stride(from: 0, to: order.count, by: groupSize) {
+            let members = Array(order[groupStart..<Swift.min(groupStart + groupSize, order.count)])
+            let minimumLength = (BLAS.smallBatchRows + members.count) / members.count  // > smallBatchRows positions in all
+            let prefilled = withoutGradients {
+                prefill(members.map { prompts[$0] }, minimumLength: minimumLength, invariant: true, prefix: prefix)
             }
-            for groupStart in stride(from: 0, to: block.count, by: groupSize) {
-                let local = Array(groupStart..<Swift.min(groupStart + groupSize, block.count))
-                let members = local.map { block[$0] }
-                let prefilled = local.count == block.count ? (blockCache, blockHidden)
-                    : (blockCache.copyingRows(local), blockHidden.indexSelect(local))
-                let rows = members.flatMap { prompt in (0..<completionsPerPrompt).map { prompt * completionsPerPrompt + $0 } }
-                for (row, var sequence) in generateBatch(prompts: members.map { prompts[$0] }, rows: rows, parameters: parameters,
-                                                         completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
-                                                         onToken: onToken, prefilled: prefilled).enumerated() {
-                    sequence.promptIndex = members[sequence.promptIndex]
-                    results[rows[row]] = sequence
-                }
+            let rows = members.flatMap { prompt in (0..<completionsPerPrompt).map { prompt * completionsPerPrompt + $0 } }
+            for (row, var sequence) in generateBatch(prompts: members.map { prompts[$0] }, rows: rows, parameters: parameters,
+                                                     completionsPerPrompt: completionsPerPrompt, stopTokenIds: stops, decode: decode,
+                                                     onToken: onToken, prefilled: prefilled).enumerated() {
+                sequence.promptIndex = members[sequence.promptIndex]
+                results[rows[row]] = sequence
             }
         }
         return results.map { $0! }
@@ -199,21 +197,18 @@ public final class Generator {
     /// both passes use the packed product (more than `BLAS.smallBatchRows` positions each, which `invariant` asks for)
     /// and no prompt is longer than one k block of the attention's products (256 keys), where a query's sums do not
     /// depend on where its prompt was split. Prefixes of at least 8 tokens are shared.
-    func prefill(_ prompts: [[Int]], minimumLength: Int, invariant: Bool) -> (cache: KVCache, lastHidden: Tensor) {
-        let shared = Self.sharedPrefixLength(prompts)
-        let longest = prompts.map(\.count).max() ?? 0
-        guard prompts.count > 1, shared >= 8, !invariant || longest <= 256 else {
+    func prefill(_ prompts: [[Int]], minimumLength: Int, invariant: Bool,
+                 prefix given: SharedPrefix? = nil) -> (cache: KVCache, lastHidden: Tensor) {
+        guard let prefix = given ?? sharedPrefix(prompts, invariant: invariant) else {
             let cache = KVCache(layerCount: model.layers.count, batchSize: prompts.count)
             let batch = TokenBatch(leftPadding: prompts, minimumLength: minimumLength)
             let hidden = model.hiddenStates(batch, cache: cache)
             return (cache, hidden.sliced(axis: 1, (batch.length - 1)..<batch.length))
         }
-        // The prefix's pass must use the packed products too: a prefix of up to `smallBatchRows` tokens is prefilled
-        // as that many identical rows (a packed product gives each row the same values), and row 0 is kept.
-        let copies = invariant ? (BLAS.smallBatchRows + shared) / shared : 1
-        let cache = KVCache(layerCount: model.layers.count, batchSize: copies)
-        _ = model.hiddenStates(TokenBatch(rows: [[Int]](repeating: Array(prompts[0][..<shared]), count: copies)), cache: cache)
-        cache.selectRows([Int](repeating: 0, count: prompts.count))
+        let shared = prefix.length
+        precondition(prompts.allSatisfy { $0.count > shared && Array($0[..<shared]) == prefix.tokens },
+                     "every prompt must continue the shared prefix")
+        let cache = prefix.cache.copyingRows([Int](repeating: 0, count: prompts.count))
         let remainders = prompts.map { $0[shared...] }
         let packedLength = invariant ? (BLAS.smallBatchRows + prompts.count) / prompts.count : 1
         let width = Swift.max(remainders.map(\.count).max()!, packedLength)
@@ -231,6 +226,29 @@ public final class Generator {
         let last = hidden.reshaped([prompts.count * width, dimension])
             .indexSelect(remainders.enumerated().map { $0 * width + $1.count - 1 })
         return (cache, last.reshaped([prompts.count, 1, dimension]))
+    }
+
+    /// A prefix that several prompts share, prefilled once: its tokens and its cache (one row).
+    struct SharedPrefix {
+        var tokens: [Int]
+        var cache: KVCache
+        var length: Int { tokens.count }
+    }
+
+    /// The common prefix of `prompts` prefilled, or nil where `prefill` fills each prompt whole: one prompt, a prefix
+    /// under 8 tokens, or (`invariant`) a prompt longer than 256 tokens.
+    func sharedPrefix(_ prompts: [[Int]], invariant: Bool) -> SharedPrefix? {
+        let shared = Self.sharedPrefixLength(prompts)
+        let longest = prompts.map(\.count).max() ?? 0
+        guard prompts.count > 1, shared >= 8, !invariant || longest <= 256 else { return nil }
+        // The prefix's pass must use the packed products too: a prefix of up to `smallBatchRows` tokens is prefilled
+        // as that many identical rows (a packed product gives each row the same values), and row 0 is kept.
+        let tokens = Array(prompts[0][..<shared])
+        let copies = invariant ? (BLAS.smallBatchRows + shared) / shared : 1
+        let cache = KVCache(layerCount: model.layers.count, batchSize: copies)
+        _ = model.hiddenStates(TokenBatch(rows: [[Int]](repeating: tokens, count: copies)), cache: cache)
+        cache.selectRows([0])
+        return SharedPrefix(tokens: tokens, cache: cache)
     }
 
     /// The length of the prefix all `prompts` share, leaving every prompt at least one token of its own.
