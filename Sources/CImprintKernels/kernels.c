@@ -161,6 +161,33 @@ static inline __attribute__((always_inline)) float dot_lanes(const float *a, con
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
+#include "avx512_sums.h"
+
+/// `dot_lanes` for 16 keys at a time: each key's 16 lanes in one zmm register (products and sums
+/// separate, as `dot_lanes`), the 16 reductions shared (`sum16`, the same tree), so the same bits.
+/// Keys past the last 16 go through `dot_lanes`. `dimension` is a multiple of 16.
+__attribute__((target("avx512f"))) static void attention_scores_avx512(const float *queries, long rows, const float *keys,
+                                                                      long width, long dimension, float scale, float *scores) {
+    // sum16 puts key 4r + c in lane 4c + r: this permutation puts key j in lane j.
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m512 scales = _mm512_set1_ps(scale);
+    for (long r = 0; r < rows; r++) {
+        const float *a = queries + r * dimension;
+        long j = 0;
+        for (; j + 16 <= width; j += 16) {
+            __m512 sums[16];
+            for (int key = 0; key < 16; key++) sums[key] = _mm512_setzero_ps();
+            for (long t = 0; t < dimension; t += 16) {
+                __m512 query = _mm512_loadu_ps(a + t);
+                for (int key = 0; key < 16; key++)
+                    sums[key] = _mm512_add_ps(sums[key], _mm512_mul_ps(query, _mm512_loadu_ps(keys + (j + key) * dimension + t)));
+            }
+            _mm512_storeu_ps(scores + r * width + j, _mm512_mul_ps(scales, _mm512_permutexvar_ps(order, sum16(sums))));
+        }
+        for (; j < width; j++) scores[r * width + j] = scale * dot_lanes(a, keys + j * dimension, dimension);
+    }
+}
+
 /// `dot_lanes` with its 16 lanes in two ymm registers (lanes 0-7, 8-15) and the same reduction
 /// tree, so the same bits: the compiler's own vectorization of it ran two lanes at a time.
 __attribute__((target("avx2"))) static void attention_scores_avx2(const float *queries, long rows, const float *keys,
@@ -190,6 +217,10 @@ IMPRINT_CLONES
 void imprint_attention_scores(const float *queries, long rows, const float *keys, long width, long dimension, float scale,
                               float *scores) {
 #if defined(__x86_64__) && defined(__clang__)
+    if (dimension % 16 == 0 && __builtin_cpu_supports("avx512f")) {
+        attention_scores_avx512(queries, rows, keys, width, dimension, scale, scores);
+        return;
+    }
     if (__builtin_cpu_supports("avx2")) {
         attention_scores_avx2(queries, rows, keys, width, dimension, scale, scores);
         return;

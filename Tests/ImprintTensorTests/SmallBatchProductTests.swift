@@ -179,6 +179,41 @@ final class SmallBatchProductTests: XCTestCase {
         }
     }
 
+    /// Decoding attention's scores (AVX-512 for 16 keys at a time, AVX2, or plain loops, whichever this CPU runs)
+    /// are bit for bit the fixed 16-lane order every kernel documents: lane l sums products t ≡ l (mod 16) in order,
+    /// then lanes l and l + 8, l + 4, l + 2, l + 1 are added, then the scale multiplies. Widths with and without
+    /// a partial block of 16 keys; head dimensions 64 and 80 (a tail past the last 16).
+    func testAttentionScoresSumInTheDocumentedOrder() {
+        var generator = SystemRandomNumberGenerator()
+        for (dimension, width) in [(64, 37), (64, 16), (80, 21), (64, 5)] {
+            let rows = 3, scale: Float = 0.125
+            let queries = (0..<(rows * dimension)).map { _ in Float.random(in: -1...1, using: &generator) }
+            let keys = (0..<(width * dimension)).map { _ in Float.random(in: -1...1, using: &generator) }
+            var scores = [Float](repeating: .nan, count: rows * width)
+            imprint_attention_scores(queries, rows, keys, width, dimension, scale, &scores)
+            for r in 0..<rows {
+                for j in 0..<width {
+                    var lanes = [Float](repeating: 0, count: 16)
+                    let whole = dimension / 16 * 16
+                    for t in stride(from: 0, to: whole, by: 16) {
+                        for l in 0..<16 {
+                            let product = queries[r * dimension + t + l] * keys[j * dimension + t + l]
+                            lanes[l] = lanes[l] + product
+                        }
+                    }
+                    for half in [8, 4, 2, 1] { for l in 0..<half { lanes[l] = lanes[l] + lanes[l + half] } }
+                    var total = lanes[0]
+                    for t in whole..<dimension {
+                        let product = queries[r * dimension + t] * keys[j * dimension + t]
+                        total = total + product
+                    }
+                    XCTAssertEqual(scores[r * width + j].bitPattern, (scale * total).bitPattern,
+                                   "row \(r), key \(j) of \(width), dimension \(dimension)")
+                }
+            }
+        }
+    }
+
     func testPoolRunsEveryIndexOnceIncludingNestedAndConcurrentCalls() {
         for count in [1, 2, 3, 17, 1000] {
             var hits = [Int](repeating: 0, count: count)
