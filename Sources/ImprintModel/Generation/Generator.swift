@@ -196,7 +196,8 @@ public final class Generator {
     /// vLLM's prefix caching within one call. The states are those of prefilling each prompt whole, bit for bit, when
     /// both passes use the packed product (more than `BLAS.smallBatchRows` positions each, which `invariant` asks for)
     /// and no prompt is longer than one k block of the attention's products (256 keys), where a query's sums do not
-    /// depend on where its prompt was split. Prefixes of at least 8 tokens are shared.
+    /// depend on where its prompt was split. Prefixes of at least 8 tokens are shared. `prefix` (from `sharedPrefix` of a
+    /// larger set these prompts belong to) is used instead of prefilling their own, so several groups share one pass.
     func prefill(_ prompts: [[Int]], minimumLength: Int, invariant: Bool,
                  prefix given: SharedPrefix? = nil) -> (cache: KVCache, lastHidden: Tensor) {
         guard let prefix = given ?? sharedPrefix(prompts, invariant: invariant) else {
