@@ -78,6 +78,10 @@ void imprint_quant_dequantize_rows(int format, const uint8_t *blocks, size_t col
     decode_blocks(format, blocks + row_start * row_bytes, row_count * (columns / imprint_quant_block_values(format)), out);
 }
 
+#if defined(__x86_64__) && defined(__clang__)
+static int decode_blocks_vectorized(int format, const uint8_t *blocks, size_t count, float *out);
+#endif
+
 IMPRINT_CLONES
 void imprint_quant_decode_range(int format, const uint8_t *blocks, size_t columns, size_t row, size_t first, size_t count,
                                 float *out) {
@@ -85,6 +89,9 @@ void imprint_quant_decode_range(int format, const uint8_t *blocks, size_t column
     const uint8_t *start = blocks + row * row_bytes_of(format, columns);
     size_t first_block = first / values, end_block = (first + count + values - 1) / values;
     if (first % values == 0 && count % values == 0) {
+#if defined(__x86_64__) && defined(__clang__)
+        if (decode_blocks_vectorized(format, start + first_block * bytes, end_block - first_block, out)) return;
+#endif
         decode_blocks(format, start + first_block * bytes, end_block - first_block, out);
         return;
     }
@@ -385,6 +392,22 @@ AVX512 static inline __attribute__((always_inline)) void decode_row_avx512(const
             : _mm512_add_ps(_mm512_mul_ps(d, levels), _mm512_broadcastss_ps(_mm_movehdup_ps(scale_and_minimum)));
         _mm512_storeu_ps(o, _mm512_permutexvar_ps(low, table));
         _mm512_storeu_ps(o + 16, _mm512_permutexvar_ps(high, table));
+    }
+}
+
+AVX512 static void decode_row_q8_0(const uint8_t *row, size_t columns, float *out) { decode_row_avx512(IMPRINT_Q8_0, row, columns, out); }
+AVX512 static void decode_row_q4_0(const uint8_t *row, size_t columns, float *out) { decode_row_avx512(IMPRINT_Q4_0, row, columns, out); }
+AVX512 static void decode_row_q4_1(const uint8_t *row, size_t columns, float *out) { decode_row_avx512(IMPRINT_Q4_1, row, columns, out); }
+
+/// `count` consecutive Q8_0, Q4_0 or Q4_1 blocks decoded by `decode_row_avx512` (the packed GEMM's panels);
+/// 0 (nothing done) for other formats or without AVX-512.
+static int decode_blocks_vectorized(int format, const uint8_t *blocks, size_t count, float *out) {
+    if (!avx512_enabled()) return 0;
+    switch (format) {
+    case IMPRINT_Q8_0: decode_row_q8_0(blocks, count * 32, out); return 1;
+    case IMPRINT_Q4_0: decode_row_q4_0(blocks, count * 32, out); return 1;
+    case IMPRINT_Q4_1: decode_row_q4_1(blocks, count * 32, out); return 1;
+    default: return 0;
     }
 }
 
