@@ -88,8 +88,8 @@ public final class Generator {
         // gives a row the same values for any row count). Prompts are grouped by length (ties in call order) so a group
         // pads little; grouping changes no completion. The prompts' common prefix is prefilled once per call and each
         // group's remainders in a pass of their own, padded only to the group's longest (one pass over four groups padded
-        // every remainder to the longest of the four: 600 evaluation questions asked 128 at a time prefilled 76% padding,
-        // in groups of 32 19%).
+        // every remainder to the longest of the four: the evaluator's 600 questions, 128 per call, prefilled 34% padding
+        // that way, 8% by group; `imprint eval` 84.1 -> 67.6 s).
         let groupSize = Swift.max(1, BLAS.smallBatchRows / completionsPerPrompt)
         let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
         var results = [GeneratedSequence?](repeating: nil, count: prompts.count * completionsPerPrompt)
