@@ -207,7 +207,7 @@ public final class Generator {
             return (cache, hidden.sliced(axis: 1, (batch.length - 1)..<batch.length))
         }
         let shared = prefix.length
-        precondition(prompts.allSatisfy { $0.count > shared && Array($0[..<shared]) == prefix.tokens },
+        precondition(prompts.allSatisfy { $0.count > shared && $0[..<shared].elementsEqual(prefix.tokens) },
                      "every prompt must continue the shared prefix")
         let cache = prefix.cache.copyingRows([Int](repeating: 0, count: prompts.count))
         let remainders = prompts.map { $0[shared...] }
@@ -229,7 +229,8 @@ public final class Generator {
         return (cache, last.reshaped([prompts.count, 1, dimension]))
     }
 
-    /// A prefix that several prompts share, prefilled once: its tokens and its cache (one row).
+    /// A prefix that several prompts share, prefilled once: its tokens and its cache (row 0 is the prefix's; `prefill`
+    /// fans it out with `copyingRows`).
     struct SharedPrefix {
         var tokens: [Int]
         var cache: KVCache
@@ -243,12 +244,11 @@ public final class Generator {
         let longest = prompts.map(\.count).max() ?? 0
         guard prompts.count > 1, shared >= 8, !invariant || longest <= 256 else { return nil }
         // The prefix's pass must use the packed products too: a prefix of up to `smallBatchRows` tokens is prefilled
-        // as that many identical rows (a packed product gives each row the same values), and row 0 is kept.
+        // as that many identical rows (a packed product gives each row the same values); row 0 is the one used.
         let tokens = Array(prompts[0][..<shared])
         let copies = invariant ? (BLAS.smallBatchRows + shared) / shared : 1
         let cache = KVCache(layerCount: model.layers.count, batchSize: copies)
         _ = model.hiddenStates(TokenBatch(rows: [[Int]](repeating: tokens, count: copies)), cache: cache)
-        cache.selectRows([0])
         return SharedPrefix(tokens: tokens, cache: cache)
     }
 
