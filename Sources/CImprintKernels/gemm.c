@@ -69,6 +69,7 @@ typedef struct {
     float *packed_b;  // ceil(nc / NR) panels of kc x NR
     float *packed_a;  // all of op(A)'s k block, item after item, when C has several column blocks; else NULL
     long items;       // row blocks of C
+    const long *item_start;  // items + 1 first rows: item i is rows [item_start[i], item_start[i + 1])
     long column_groups;  // compute tasks per row block: each takes a share of the B panels (1 unless rows are few)
     // op(B) from a block-quantized W in `b_format` (`b` unused) when `b_blocks` is set: Wᵀ (W n x k) when transpose_b,
     // else W (k x n).
@@ -251,15 +252,37 @@ static void pack_b_task(void *context, long index) {
     for (long panel = index * 4; panel < panels && panel < index * 4 + 4; panel++) pack_b_panel(job, panel);
 }
 
-/// Rows of C in row block `item` (ITEM_ROWS, fewer in the last).
-static inline long item_rows(const gemm_job *job, long item) {
-    long left = job->m - item * ITEM_ROWS;
-    return left < ITEM_ROWS ? left : ITEM_ROWS;
+/// Rows of C in row block `item`.
+static inline long item_rows(const gemm_job *job, long item) { return job->item_start[item + 1] - job->item_start[item]; }
+
+/// Splits m rows into row blocks of whole MR-row panels, taken by the threads in order: ITEM_PANELS panels each while
+/// more than 2 · threads such blocks remain, then blocks of a (2 · threads)th of the panels left, so the threads finish
+/// together (with equal blocks, m = 512 on two threads was five blocks of 96 rows and one of 32: one thread idled
+/// for 64 rows' time, 11%). Rows too few for a block per thread keep equal blocks (`run` splits them over columns).
+/// Writes the first rows to `start` (at most `row_blocks_bound(m)` + 1 entries) and returns the number of blocks.
+/// No row's sums depend on its block.
+static long split_rows(long m, long threads, long *start) {
+    long panels = (m + MR - 1) / MR, count = 0, panel = 0;
+    int guided = (m + ITEM_ROWS - 1) / ITEM_ROWS >= threads;
+    while (panel < panels) {
+        long size = ITEM_PANELS;
+        if (guided) {
+            long share = (panels - panel + 2 * threads - 1) / (2 * threads);
+            if (share < size) size = share;
+        }
+        start[count++] = panel * MR;
+        panel += size;
+    }
+    start[count] = m;
+    return count;
 }
+
+/// A bound on split_rows's block count: one block per panel.
+static inline long row_blocks_bound(long m) { return (m + MR - 1) / MR; }
 
 static void pack_a_task(void *context, long item) {
     const gemm_job *job = context;
-    pack_a(job, item * ITEM_ROWS, item_rows(job, item), job->packed_a + item * ITEM_ROWS * job->kc);
+    pack_a(job, job->item_start[item], item_rows(job, item), job->packed_a + job->item_start[item] * job->kc);
 }
 
 /// Task `task`: row block `task / column_groups` of C against its share of the B panels. Every C element
@@ -267,10 +290,10 @@ static void pack_a_task(void *context, long item) {
 static void compute_task(void *context, long task) {
     const gemm_job *job = context;
     long item = task / job->column_groups, group = task % job->column_groups;
-    long i0 = item * ITEM_ROWS, rows = item_rows(job, item);
+    long i0 = job->item_start[item], rows = item_rows(job, item);
     float *pa;
     if (job->packed_a != NULL) {
-        pa = job->packed_a + item * ITEM_ROWS * job->kc;
+        pa = job->packed_a + i0 * job->kc;
     } else {
         // Reserved by imprint_sgemm on the calling thread; a worker's first product reserves its own.
         pa = reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX);
@@ -296,17 +319,25 @@ static int run(gemm_job job, float beta, long threads) {
     long m = job.m, n = job.n, k = job.k;
     long k_blocks = (k + KC_MAX - 1) / KC_MAX;
     long kc_even = (k + k_blocks - 1) / k_blocks;  // equal k blocks: 576 = 3 x 192, not 256 + 256 + 64
-    job.items = (m + ITEM_ROWS - 1) / ITEM_ROWS;
+    long first_rows[64];
+    long *starts = row_blocks_bound(m) < 64 ? first_rows : malloc(sizeof(long) * (size_t)(row_blocks_bound(m) + 1));
+    if (starts == NULL) return 0;
+    job.items = split_rows(m, threads, starts);
+    job.item_start = starts;
     // Fewer row blocks than threads (a few dozen rows: batched decoding): each row block is split
     // over the B panels too, four tasks per thread, with op(A) packed once for all of them.
     job.column_groups = threads > 1 && job.items < threads ? (4 * threads + job.items - 1) / job.items : 1;
     job.packed_b = reserve(&buffer_b, (size_t)KC_MAX * NC_MAX);
-    if (job.packed_b == NULL || reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX) == NULL) return 0;
-    if (n > NC_MAX || job.column_groups > 1) {
+    int ready = job.packed_b != NULL && reserve(&buffer_a, (size_t)ITEM_ROWS * KC_MAX) != NULL;
+    if (ready && (n > NC_MAX || job.column_groups > 1)) {
         // Several column blocks (the vocabulary projection) or row blocks split over columns: pack
         // each k block of op(A) once, not once per column block or task.
-        job.packed_a = reserve(&buffer_shared_a, (size_t)job.items * ITEM_ROWS * kc_even);
-        if (job.packed_a == NULL) return 0;
+        job.packed_a = reserve(&buffer_shared_a, (size_t)((m + MR - 1) / MR * MR) * kc_even);
+        ready = job.packed_a != NULL;
+    }
+    if (!ready) {
+        if (starts != first_rows) free(starts);
+        return 0;
     }
     for (long pc = 0; pc < k; pc += kc_even) {
         job.pc = pc;
@@ -321,6 +352,7 @@ static int run(gemm_job job, float beta, long threads) {
             imprint_pool_run(job.items * job.column_groups, threads, compute_task, &job);
         }
     }
+    if (starts != first_rows) free(starts);
     return 1;
 }
 

@@ -62,6 +62,8 @@ final class PackedProductTests: XCTestCase {
                     Case(transposeA: transposeA, transposeB: transposeB, m: 100, n: 70, k: 300, alpha: 0.5, beta: 1),
                     Case(transposeA: transposeA, transposeB: transposeB, m: 13, n: 17, k: 600, alpha: 2),
                     Case(transposeA: transposeA, transposeB: transposeB, m: 29, n: 800, k: 400, beta: 0.25),
+                    // Rows enough for the guided row blocks (shrinking at the end) and more blocks than fit on the stack.
+                    Case(transposeA: transposeA, transposeB: transposeB, m: 1_000, n: 40, k: 30),
                 ]
             }
         }
@@ -74,6 +76,24 @@ final class PackedProductTests: XCTestCase {
             }
         }
         if !ran { throw XCTSkip("the packed kernel needs AVX-512F (absent here, or IMPRINT_GEMM=openblas): OpenBLAS runs every product") }
+    }
+
+    /// A row's sums do not depend on the row blocks the threads split the product into: the rows of a 1,000-row
+    /// product (guided blocks of 96 rows down to 12) equal, bit for bit, those of products over a few of its rows.
+    func testRowsIndependentOfTheirBlock() throws {
+        guard imprint_sgemm_enabled(-1) != 0 else { throw XCTSkip("the packed kernel is off: no AVX-512F on this CPU, or IMPRINT_GEMM=openblas") }
+        var generator = RandomGenerator(seed: 13)
+        let m = 1_000, n = 50, k = 600
+        let a = Tensor.randomNormal([m * k], generator: &generator).storage
+        let b = Tensor.randomNormal([n * k], generator: &generator).storage
+        var whole = [Float](repeating: 0, count: m * n)
+        XCTAssertEqual(imprint_sgemm(0, 1, m, n, k, 1, a, k, b, k, 0, &whole, n, parallelWorkerCount), 1)
+        for (first, count) in [(0, 40), (517, 100), (990, 10)] {
+            var part = [Float](repeating: 0, count: count * n)
+            let rows = Array(a[(first * k)..<((first + count) * k)])
+            XCTAssertEqual(imprint_sgemm(0, 1, count, n, k, 1, rows, k, b, k, 0, &part, n, 1), 1)
+            XCTAssertEqual(part, Array(whole[(first * n)..<((first + count) * n)]), "rows \(first)..<\(first + count)")
+        }
     }
 
     /// `BLAS.sgemm` gives the same products through the packed kernel as through OpenBLAS.
