@@ -26,10 +26,16 @@ public protocol TextGenerator: Sendable {
     /// `seed + k` when a seed is set, so a seeded request still gives `count` different samples.
     /// A generator that can share a prompt's prefill between its completions overrides it.
     func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters, count: Int) async throws -> [[Completion]]
+
+    /// How many tokens `prompt` is to this generator, or nil where it cannot tell (the default: a remote server).
+    /// Callers that split many prompts into calls (evaluation) order them by it, so a local model's groups pad little.
+    func promptTokenCount(_ prompt: GenerationPrompt) -> Int?
 }
 
 extension TextGenerator {
     public var identity: String { String(describing: type(of: self)) }
+
+    public func promptTokenCount(_ prompt: GenerationPrompt) -> Int? { nil }
 
     public func generate(_ prompts: [GenerationPrompt], parameters: SamplingParameters, count: Int) async throws -> [[Completion]] {
         precondition(count >= 1, "count must be at least 1")

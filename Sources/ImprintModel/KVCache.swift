@@ -65,6 +65,13 @@ public final class LayerCache {
         }
     }
 
+    /// Keeps `rows` where each row either stays (`rows[i] == i`) or comes from past the kept ones (`rows[i] >= rows.count`,
+    /// distinct): those rows are moved into their new places in the buffers and the batch is cut, with no other copy.
+    func moveRows(_ rows: [Int]) {
+        keys = keys?.movingRows(rows)
+        values = values?.movingRows(rows)
+    }
+
     /// Swaps in new buffers, `[B, kvHeads, capacity, D]`; `length` (default: unchanged) of their positions are filled.
     func replace(keys newKeys: Tensor, values newValues: Tensor, length newLength: Int? = nil) {
         keys = newKeys
@@ -92,15 +99,36 @@ public final class KVCache {
 extension KVCache {
     /// Keeps only the given sequences, in the given order (repeats allowed): drops finished rows
     /// and fans a prompt out to several completions.
+    ///
+    /// Where every row stays in place or comes from past the kept ones (`Self.swapRemoving`'s orders), the moved rows
+    /// are copied into their places and the buffers cut (one row's copy per finished row); otherwise every kept row is
+    /// copied into new buffers.
     public func selectRows(_ rows: [Int]) {
         let length = self.length
+        let inPlace = rows.count <= batchSize && Set(rows).count == rows.count
+            && rows.enumerated().allSatisfy { $1 == $0 || ($1 >= rows.count && $1 < batchSize) }
         for layer in layers {
             guard let keys = layer.keys, let values = layer.values else { continue }
-            layer.replace(keys: keys.indexSelect(rows), values: values.indexSelect(rows))
+            if inPlace {
+                layer.moveRows(rows)
+            } else {
+                layer.replace(keys: keys.indexSelect(rows), values: values.indexSelect(rows))
+            }
         }
         if !keyPadding.isEmpty {
             keyPadding = rows.flatMap { keyPadding[($0 * length)..<(($0 + 1) * length)] }
         }
         batchSize = rows.count
+    }
+
+    /// The rows to keep of `count` when the rows `finished` leave, for `selectRows`: each finished row's place is taken by
+    /// the last row still kept (the order changes, each leaving row costs one row's copy, not the whole cache's).
+    public static func swapRemoving(_ finished: Set<Int>, from count: Int) -> [Int] {
+        var order = Array(0..<count)
+        for row in finished.sorted(by: >) {
+            order.swapAt(row, order.count - 1)
+            order.removeLast()
+        }
+        return order
     }
 }

@@ -156,4 +156,23 @@ extension Tensor {
     public func withUnsafeMutableValues<Result>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> Result) rethrows -> Result {
         try storage.withUnsafeMutableBufferPointer { try body($0) }
     }
+
+    /// Moves row `rows[i]` of the leading axis to row `i` (each either `i` itself or a row past `rows.count`) and returns
+    /// the first `rows.count` rows as a tensor that takes over this one's buffer, outside the graph: no copy where
+    /// nothing else shares the buffer (a KV cache dropping finished rows). This tensor is left with no values and must
+    /// not be used again.
+    package func movingRows(_ rows: [Int]) -> Tensor {
+        let rowSize = shape.dropFirst().reduce(1, *)
+        precondition(rows.enumerated().allSatisfy { $1 == $0 || ($1 >= rows.count && $1 < shape[0]) },
+                     "each row must stay or come from past the kept ones")
+        var taken: [Float] = []
+        swap(&taken, &storage)
+        taken.withUnsafeMutableBufferPointer { buffer in
+            for (row, source) in rows.enumerated() where source != row {
+                (buffer.baseAddress! + row * rowSize).update(from: buffer.baseAddress! + source * rowSize, count: rowSize)
+            }
+        }
+        taken.removeLast(taken.count - rows.count * rowSize)
+        return Tensor(shape: [rows.count] + shape.dropFirst(), storage: taken)
+    }
 }

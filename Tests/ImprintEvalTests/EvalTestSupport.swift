@@ -12,9 +12,18 @@ final class ScriptedGenerator: TextGenerator, @unchecked Sendable {
     private var sizes: [Int] = []
     private var texts: [String] = []
 
-    init(identity: String = "scripted", reply: @escaping @Sendable (String) throws -> String) {
+    /// A prompt's token count as this generator reports it (`promptTokenCount`); nil: it cannot tell.
+    private let tokenCount: (@Sendable (String) -> Int)?
+
+    init(identity: String = "scripted", tokenCount: (@Sendable (String) -> Int)? = nil,
+         reply: @escaping @Sendable (String) throws -> String) {
         self.identity = identity
+        self.tokenCount = tokenCount
         self.reply = reply
+    }
+
+    func promptTokenCount(_ prompt: GenerationPrompt) -> Int? {
+        tokenCount.map { $0(Self.text(of: prompt)) }
     }
 
     /// The number of prompts of each call, in order.

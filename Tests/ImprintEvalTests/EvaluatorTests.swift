@@ -44,6 +44,20 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(run.records.map(\.answer), questions.map { "echo " + $0 })
     }
 
+    /// A generator that counts its prompts' tokens (a local model) has them ordered by that count, not by text length.
+    func testBatchesFollowTheGeneratorsTokenCounts() async throws {
+        var configuration = EvaluationConfiguration()
+        configuration.batchSize = 2
+        // Tokens: one per word, so "a b c d?" (8 bytes, 4 tokens) is longer than "abcdefghij?" (11 bytes, 1 token).
+        let counting = ScriptedGenerator(tokenCount: { $0.split(separator: " ").count }) { _ in "x" }
+        let questions = ["a b c d?", "abcdefghij?", "ab cd?"]
+        let rows = questions.map { EvaluationRow(question: $0, answer: "x") }
+        let run = try await Evaluator(generator: counting, judge: MatchJudge(.contains), configuration: configuration).evaluate(rows)
+        XCTAssertEqual(counting.prompts, ["abcdefghij?", "ab cd?", "a b c d?"])
+        XCTAssertEqual(counting.callSizes, [2, 1])
+        XCTAssertEqual(run.records.map(\.question), questions)
+    }
+
     /// A report folder holds every file; answers.jsonl and report.json read back to the same records and metrics.
     func testTheReportFolderReadsBack() async throws {
         let rows = EvalFixtures.phrasingRows(facts: 4)

@@ -84,6 +84,43 @@ final class GenerationTests: XCTestCase {
         }
     }
 
+    /// Rows that finish at different steps leave by swap-remove (the last row takes the finished one's place in the
+    /// cache, which is cut without a copy): every row still gets the tokens and log-probabilities it gets alone.
+    func testRowsLeavingAtDifferentStepsEqualEachPromptAlone() throws {
+        let model = try load("llama")
+        let prompts = [[1, 5, 17, 33], [1, 60, 7], [1, 9], [1, 44, 2, 81, 6], [1, 12, 12], [1, 70, 3, 3]]
+        let free = try Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: [])
+        // Stop on tokens the rows produce early (second and third), so rows leave at different steps.
+        let stops = Set([free[0].tokens[1], free[2].tokens[2], free[4].tokens[1]])
+        let batched = try Generator(model: model).generate(prompts: prompts, parameters: .greedy(maxTokens: 8), stopTokenIds: stops)
+        XCTAssertGreaterThan(Set(batched.map(\.tokens.count)).count, 2, "rows should finish at several different steps")
+        for (index, prompt) in prompts.enumerated() {
+            let alone = try Generator(model: model).generate(prompts: [prompt], parameters: .greedy(maxTokens: 8), stopTokenIds: stops)
+            XCTAssertEqual(batched[index].tokens, alone[0].tokens, "prompt \(index)")
+            XCTAssertEqual(batched[index].end, alone[0].end, "prompt \(index)")
+            for (a, b) in zip(batched[index].logProbabilities, alone[0].logProbabilities) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+    }
+
+    /// `selectRows` with a swap-remove order moves rows in place and equals selecting them into new buffers.
+    func testSwapRemovedRowsEqualSelectedCopies() {
+        var generator = RandomGenerator(seed: 3)
+        let keys = Tensor.randomNormal([5, 2, 3, 4], generator: &generator), values = Tensor.randomNormal([5, 2, 3, 4], generator: &generator)
+        let cache = KVCache(layerCount: 1, batchSize: 5)
+        _ = withoutGradients { cache.layers[0].appending(keys: keys, values: values) }
+        let capacity = cache.layers[0].keys!.shape[2]
+        let expectedKeys = cache.layers[0].keys!.indexSelect([0, 4, 2]), expectedValues = cache.layers[0].values!.indexSelect([0, 4, 2])
+        let order = KVCache.swapRemoving([1, 3], from: 5)
+        XCTAssertEqual(order, [0, 4, 2])
+        cache.selectRows(order)
+        XCTAssertEqual(cache.batchSize, 3)
+        XCTAssertEqual(cache.layers[0].keys!.shape, [3, 2, capacity, 4])
+        XCTAssertEqual(cache.layers[0].keys!.scalars, expectedKeys.scalars)
+        XCTAssertEqual(cache.layers[0].values!.scalars, expectedValues.scalars)
+        XCTAssertEqual(KVCache.swapRemoving([0, 1, 2], from: 3), [])
+        XCTAssertEqual(KVCache.swapRemoving([0], from: 3), [2, 1])
+    }
+
     func testStopStringsEndTheSequence() throws {
         let model = try load("llama")
         // A toy decoder: token t is the letter at t % 26; stop when "q" appears.

@@ -13,8 +13,8 @@ import ImprintRewards
 /// try EvaluationReport(run: run, dataset: dataset).write(to: URL(fileURLWithPath: "eval"))
 /// ```
 ///
-/// Questions go to the model in batches of `configuration.batchSize` (greedy by default), shortest questions
-/// first, so that a batch's prompts are padded to similar lengths (a local model prefills every prompt to its
+/// Questions go to the model in batches of `configuration.batchSize` (greedy by default), shortest prompts
+/// first (in the model's tokens where the generator can count them), so that a batch's prompts are padded to similar lengths (a local model prefills every prompt to its
 /// batch's longest); records come back in the rows' order. Each batch's answers are judged before the next batch
 /// is asked, so progress and the judge cache advance together. Answers of a local model do not depend on the batch
 /// a question is in (`LocalTextGenerator` is batch-invariant), so neither the order nor evaluating a subset changes
@@ -79,9 +79,12 @@ public struct Evaluator: Sendable {
                                                           statistics: Date().timeIntervalSince(clock)))
     }
 
-    /// The rows' indices in batches of `configuration.batchSize`, shortest question first (ties in row order).
+    /// The rows' indices in batches of `configuration.batchSize`, shortest prompt first (ties in row order): by the
+    /// generator's token count where it has one (a local model), else by the question's UTF-8 length. (Batches of 128
+    /// of the evaluation benchmark's 600 questions by text length padded their prefill groups 7.4%; by tokens, 2.0%.)
     func batches(_ rows: [EvaluationRow]) -> [[Int]] {
-        let order = rows.indices.sorted { (rows[$0].question.utf8.count, $0) < (rows[$1].question.utf8.count, $1) }
+        let lengths = rows.map { generator.promptTokenCount(configuration.answerPrompt.prompt(for: $0.question)) ?? $0.question.utf8.count }
+        let order = rows.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
         return stride(from: 0, to: order.count, by: configuration.batchSize).map {
             Array(order[$0..<min($0 + configuration.batchSize, order.count)])
         }

@@ -27,6 +27,11 @@ public final class BatchedTextGenerator: TextGenerator, @unchecked Sendable {
         try LocalTextGenerator.encode(prompt, tokenizer: tokenizer)
     }
 
+    /// The length of `encode(prompt)`; nil where the chat template fails (`generate` then reports the error).
+    public func promptTokenCount(_ prompt: GenerationPrompt) -> Int? {
+        try? encode(prompt).count
+    }
+
     /// The end-of-sequence ids: the tokenizer's and the model configuration's.
     public var stopTokenIds: Set<Int> { LocalTextGenerator.stopTokenIds(model: model, tokenizer: tokenizer) }
 

@@ -157,7 +157,8 @@ public final class Generator {
                         }
                     }
                 }
-                for (cacheRow, row) in active.enumerated() {
+                // Rows in call order (the cache's order changes as rows leave).
+                for (cacheRow, row) in active.enumerated().sorted(by: { $0.element < $1.element }) {
                     let (token, logProbability) = sampled[cacheRow]
                     results[row].tokens.append(token)
                     results[row].logProbabilities.append(logProbability)
@@ -174,7 +175,8 @@ public final class Generator {
                     }
                 }
                 if !finished.isEmpty {
-                    let remaining = active.indices.filter { !finished.contains($0) }
+                    // Each finished row's place is taken by the last row (a row's values do not depend on its place).
+                    let remaining = KVCache.swapRemoving(finished, from: active.count)
                     if remaining.isEmpty { break }
                     cache.selectRows(remaining)
                     active = remaining.map { active[$0] }

@@ -48,6 +48,11 @@ public final class LocalTextGenerator: TextGenerator, @unchecked Sendable {
         try Self.encode(prompt, tokenizer: tokenizer)
     }
 
+    /// The length of `encode(prompt)`; nil where the chat template fails (`generate` then reports the error).
+    public func promptTokenCount(_ prompt: GenerationPrompt) -> Int? {
+        try? encode(prompt).count
+    }
+
     /// The token ids of a prompt under `tokenizer` (shared with `BatchedTextGenerator`).
     static func encode(_ prompt: GenerationPrompt, tokenizer: any Tokenizer) throws -> [Int] {
         switch prompt {
