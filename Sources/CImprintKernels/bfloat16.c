@@ -312,11 +312,19 @@ static void avx512_matmul(const uint16_t *a, long m, long k, const uint16_t *pac
     // The rows of `a` are padded with zeros to a multiple of 16, so blocks of 8 or 4 may read past `m`. Eight rows
     // take 16 accumulators and stream B once for a decoding step of up to 8 sequences.
     long rows_rounded = round_up(m, 4);
-    long nb_begin = n_begin / 16, nb_end = round_up(n_end, 16) / 16;
-    long row0 = 0;
-    AVX512_BLOCK(8)
-    AVX512_BLOCK(4)
-    AVX512_BLOCK(1)
+    // Columns in chunks whose B panels fit in L2 (about 384 KiB), each chunk taken over all rows: walking every row
+    // block over all of [n_begin, n_end) streamed B from memory once per block of 8 rows, where B is larger than L2
+    // (the vocabulary projection: 28 MB per thread, read 256 times in a 2048-row prefill). Same sums, same order.
+    long chunk = (384L * 1024 / (2 * round_up(k, 32))) / 32 * 32;
+    if (chunk < 32) chunk = 32;
+    for (long c0 = n_begin; c0 < n_end; c0 += chunk) {
+        long c1 = c0 + chunk < n_end ? c0 + chunk : n_end;
+        long nb_begin = c0 / 16, nb_end = round_up(c1, 16) / 16;
+        long row0 = 0;
+        AVX512_BLOCK(8)
+        AVX512_BLOCK(4)
+        AVX512_BLOCK(1)
+    }
 }
 #undef AVX512_BLOCK
 #endif

@@ -45,8 +45,9 @@ final class BFloat16MatrixTests: XCTestCase {
     /// Every kernel: the portable loop always, AMX and AVX512-BF16 where this CPU has them.
     func checkProductsMatchTheRoundedReference(kernel: BFloat16Matrix.Kernel) {
         var generator = RandomGenerator(seed: 7)
-        // Partial tiles everywhere, one pair-less row block (m = 37), and more than one 256-row chunk.
-        for (m, n, k) in [(1, 45, 70), (16, 64, 64), (37, 45, 70), (300, 70, 100)] {
+        // Partial tiles everywhere, one pair-less row block (m = 37), more than one 256-row chunk, and (k = 1536)
+        // columns in several chunks whose B panels fit in L2 (128 columns each for AVX512-BF16), the last partial.
+        for (m, n, k) in [(1, 45, 70), (16, 64, 64), (37, 45, 70), (300, 70, 100), (9, 300, 1536)] {
             let a = randomValues(m * k, &generator), w = randomValues(n * k, &generator)
             let matrix = BFloat16Matrix(Tensor(shape: [n, k], storage: w))
             let (expected, scale) = referenceProduct(a, w, m: m, n: n, k: k)
