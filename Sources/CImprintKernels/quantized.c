@@ -425,7 +425,16 @@ AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(con
 
 AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                                        const float *x, size_t m, float *y, size_t ldy) {
-    float *panel = (float *)aligned_alloc(64, (sizeof(float) * 4 * columns + 63) & ~(size_t)63);
+    // The thread's panel, kept between calls (a decoding step makes thousands: one malloc and free each before).
+    static _Thread_local float *kept_panel;
+    static _Thread_local size_t kept_columns;
+    if (kept_columns < columns) {
+        free(kept_panel);
+        kept_panel = (float *)aligned_alloc(64, (sizeof(float) * 4 * columns + 63) & ~(size_t)63);
+        kept_columns = kept_panel == NULL ? 0 : columns;
+        if (kept_panel == NULL) abort();
+    }
+    float *panel = kept_panel;
     // The decoders request the bytes IMPRINT_PREFETCH_DISTANCE ahead of the block they decode: request the
     // first ones here, or a call over a few dozen rows (a piece of a decoding product) starts on cold misses.
     size_t bytes = (row_end - row_start) * row_bytes_of(format, columns);
@@ -450,7 +459,6 @@ AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t
     default: break;
     }
 #undef FORMAT_CASE
-    free(panel);
 }
 
 AVX512 static void dense_matmul_avx512(const float *weights, size_t columns, size_t row_start, size_t row_end,

@@ -196,7 +196,9 @@ struct AttentionGeometry {
         forEachHeadPair { sequence, keyHead in
             let keys = k + (sequence * keyHeads + keyHead) * keyStride * headDimension
             let values = v + (sequence * keyHeads + keyHead) * keyStride * valueDimension
-            let stackedRows = groups * blockRows
+            // Sized for the longest block (one row when decoding: three 175 KB buffers per head pair and step before,
+            // whose malloc and free cost 2.5% of an evaluation's time).
+            let stackedRows = groups * Swift.min(blockRows, length)
             let stackedQueries = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * headDimension)
             let stackedScores = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * Swift.max(keyCount, 1))
             let stackedOutput = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * valueDimension)
@@ -296,7 +298,7 @@ struct AttentionGeometry {
             let pairOffset = sequence * keyHeads + keyHead
             let keys = k + pairOffset * keyStride * headDimension, values = v + pairOffset * keyStride * valueDimension
             let keyGradient = dK + pairOffset * keyStride * headDimension, valueGradient = dV + pairOffset * keyStride * valueDimension
-            let stackedRows = groups * blockRows, widest = Swift.max(keyCount, 1)
+            let stackedRows = groups * Swift.min(blockRows, length), widest = Swift.max(keyCount, 1)
             let stackedP = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * widest)
             let stackedScoreGradient = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * widest)
             let stackedOutputGradient = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * valueDimension)
