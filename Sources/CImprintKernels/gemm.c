@@ -228,8 +228,11 @@ AVX512 static void kernel(long kc, const float *pa, const float *pb, float *c, l
     }
     __mmask16 low = lane_mask(columns), high = lane_mask(columns - 16);
     __m512 scale = _mm512_set1_ps(alpha), keep = _mm512_set1_ps(beta);
+    // Unrolled, so every accumulator index is a constant and the tile stays in registers (a loop with a break kept
+    // the tile in a stack array: zeroed by memset, loaded, spilled and reloaded in every call, 1.5% of a prefill).
+#pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
-        if (i >= rows) break;
+        if (i >= rows) continue;
         float *row = c + i * ldc;
         __m512 v0 = alpha == 1 ? accumulator[i][0] : _mm512_mul_ps(scale, accumulator[i][0]);
         __m512 v1 = alpha == 1 ? accumulator[i][1] : _mm512_mul_ps(scale, accumulator[i][1]);
