@@ -41,7 +41,7 @@ public struct EvaluationConfiguration: Codable, Hashable, Sendable {
     /// 50, seed 003 350 for sentence answers). With a temperature, set `seed` for reproducible samples.
     public var sampling: SamplingParameters = .greedy(maxTokens: 32)
     /// Questions per call to the model under test (and per judging round). A local model decodes them in groups of
-    /// `BLAS.smallBatchRows` (32) rows, the call's shared prefix prefilled once; the answers do not depend on it.
+    /// `BLAS.smallBatchRows` (64) rows, the call's shared prefix prefilled once; the answers do not depend on it.
     public var batchSize: Int = 128
     /// The phrasings held out of training (seed 003: `rephrased_3`, `rephrased_6`); the others are trained.
     public var heldOutPhrasings: [String] = ["rephrased_3", "rephrased_6"]
