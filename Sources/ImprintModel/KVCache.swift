@@ -105,11 +105,13 @@ extension KVCache {
     /// copied into new buffers.
     public func selectRows(_ rows: [Int]) {
         let length = self.length
-        let inPlace = rows.count <= batchSize && Set(rows).count == rows.count
+        // In place only outside the graph: with gradients on, the buffers are tensors the graph holds (`appending`).
+        let inPlace = !GradientMode.isEnabled && rows.count <= batchSize && Set(rows).count == rows.count
             && rows.enumerated().allSatisfy { $1 == $0 || ($1 >= rows.count && $1 < batchSize) }
+        if inPlace && rows.count == batchSize { return }  // every row stays
         for layer in layers {
             guard let keys = layer.keys, let values = layer.values else { continue }
-            if inPlace {
+            if inPlace && !keys.isInGraph && !values.isInGraph {
                 layer.moveRows(rows)
             } else {
                 layer.replace(keys: keys.indexSelect(rows), values: values.indexSelect(rows))

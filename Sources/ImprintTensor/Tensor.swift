@@ -163,6 +163,7 @@ extension Tensor {
     /// not be used again.
     package func movingRows(_ rows: [Int]) -> Tensor {
         let rowSize = shape.dropFirst().reduce(1, *)
+        precondition(!isInGraph, "movingRows empties this tensor: not for a tensor the graph holds")
         precondition(rows.enumerated().allSatisfy { $1 == $0 || ($1 >= rows.count && $1 < shape[0]) },
                      "each row must stay or come from past the kept ones")
         var taken: [Float] = []

@@ -119,6 +119,14 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(cache.layers[0].values!.scalars, expectedValues.scalars)
         XCTAssertEqual(KVCache.swapRemoving([0, 1, 2], from: 3), [])
         XCTAssertEqual(KVCache.swapRemoving([0], from: 3), [2, 1])
+
+        // With gradients on, the cache's tensors may be held by the graph: selecting copies and leaves them intact.
+        let tracked = KVCache(layerCount: 1, batchSize: 5)
+        _ = tracked.layers[0].appending(keys: keys, values: values)
+        let held = tracked.layers[0].keys!
+        tracked.selectRows(order)
+        XCTAssertEqual(held.scalars, keys.scalars)
+        XCTAssertEqual(tracked.layers[0].keys!.scalars, keys.indexSelect([0, 4, 2]).scalars)
     }
 
     func testStopStringsEndTheSequence() throws {
