@@ -19,6 +19,7 @@
 #include "imprint_gemm.h"
 #include "imprint_pool.h"
 #include "imprint_quantized.h"
+#include "thread_buffer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,23 +78,9 @@ typedef struct {
     int b_format;
 } gemm_job;
 
-/// A thread's buffer for its packed rows of op(A), and the calling thread's for op(B)'s block
-/// and for all of op(A)'s k block; kept for the thread's life, grown when a product needs more.
-typedef struct {
-    float *data;
-    size_t floats;
-} thread_buffer;
+// The calling thread's buffers for op(B)'s block and for all of op(A)'s k block, and each thread's for its packed
+// rows of op(A); kept for the thread's life, grown when a product needs more (thread_buffer.h).
 static _Thread_local thread_buffer buffer_a, buffer_b, buffer_shared_a, buffer_decoded;
-
-/// The buffer, at least `floats` long (64-byte aligned), or NULL when memory is short.
-static float *reserve(thread_buffer *buffer, size_t floats) {
-    if (buffer->floats < floats) {
-        free(buffer->data);
-        buffer->data = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
-        buffer->floats = buffer->data == NULL ? 0 : floats;
-    }
-    return buffer->data;
-}
 
 /// The mask of the first `count` of 16 lanes (none for count <= 0, all for count >= 16).
 static inline __mmask16 lane_mask(long count) {

@@ -5,6 +5,7 @@
 // products with the activations. Block decoders: quantized_blocks.h.
 #include "imprint_quantized.h"
 #include "quantized_blocks.h"
+#include "thread_buffer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -426,15 +427,9 @@ AVX512 static inline __attribute__((always_inline)) void quant_matmul_format(con
 AVX512 static void quant_matmul_avx512(int format, const uint8_t *blocks, size_t columns, size_t row_start, size_t row_end,
                                        const float *x, size_t m, float *y, size_t ldy) {
     // The thread's panel, kept between calls (a decoding step makes thousands: one malloc and free each before).
-    static _Thread_local float *kept_panel;
-    static _Thread_local size_t kept_columns;
-    if (kept_columns < columns) {
-        free(kept_panel);
-        kept_panel = (float *)aligned_alloc(64, (sizeof(float) * 4 * columns + 63) & ~(size_t)63);
-        kept_columns = kept_panel == NULL ? 0 : columns;
-        if (kept_panel == NULL) abort();
-    }
-    float *panel = kept_panel;
+    static _Thread_local thread_buffer kept_panel;
+    float *panel = reserve(&kept_panel, 4 * columns);
+    if (panel == NULL) abort();
     // The decoders request the bytes IMPRINT_PREFETCH_DISTANCE ahead of the block they decode: request the
     // first ones here, or a call over a few dozen rows (a piece of a decoding product) starts on cold misses.
     size_t bytes = (row_end - row_start) * row_bytes_of(format, columns);

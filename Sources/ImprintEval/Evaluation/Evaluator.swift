@@ -13,9 +13,9 @@ import ImprintRewards
 /// try EvaluationReport(run: run, dataset: dataset).write(to: URL(fileURLWithPath: "eval"))
 /// ```
 ///
-/// Questions go to the model in batches of `configuration.batchSize` (greedy by default), shortest prompts
-/// first (in the model's tokens where the generator can count them), so that a batch's prompts are padded to similar lengths (a local model prefills every prompt to its
-/// batch's longest); records come back in the rows' order. Each batch's answers are judged before the next batch
+/// Questions go to the model in batches of `configuration.batchSize` (greedy by default), shortest prompts first (in
+/// the model's tokens where the generator can count them), so that a batch's prompts are padded to similar lengths (a
+/// local model prefills every prompt to its group's longest); records come back in the rows' order. Each batch's answers are judged before the next batch
 /// is asked, so progress and the judge cache advance together. Answers of a local model do not depend on the batch
 /// a question is in (`LocalTextGenerator` is batch-invariant), so neither the order nor evaluating a subset changes
 /// a greedy answer.
